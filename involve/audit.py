@@ -1,0 +1,141 @@
+"""The audit chain: one append-only, hash-chained record per change, in the change's transaction.
+
+Each record's hash is SHA-256 over its canonical JSON content plus the previous record's hash;
+`audit_head` keeps the last (seq, hash) so a deleted tail is found too. Writers lock the head
+row, so sequence numbers follow commit order on every database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from models import AuditHead, AuditRecord
+
+GENESIS = "0" * 64
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Change:
+    entity: str
+    reference: str
+    action: str
+    actor: str = SYSTEM
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def _content(seq: int, at: datetime, c: Change | AuditRecord, prev: str) -> bytes:
+    body = {
+        "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "actor": c.actor,
+        "entity": c.entity, "reference": c.reference, "action": c.action,
+        "from": c.from_status, "to": c.to_status, "reason": c.reason, "data": c.data, "prev": prev,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def record_hash(seq: int, at: datetime, c: Change | AuditRecord, prev: str) -> str:
+    return hashlib.sha256(_content(seq, at, c, prev)).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    stmt = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    head = session.execute(stmt).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record(session: Session, changes: Iterable[Change]) -> int:
+    """Append `changes` to the chain inside the caller's transaction; returns the new head seq."""
+    changes = list(changes)
+    if not changes:
+        return 0
+    head = _lock_head(session)
+    seq, prev = head.seq, head.hash
+    at = datetime.now(UTC)
+    rows = []
+    for c in changes:
+        seq += 1
+        h = record_hash(seq, at, c, prev)
+        rows.append({"seq": seq, "at": at, "actor": c.actor, "entity": c.entity, "reference": c.reference,
+                     "action": c.action, "from_status": c.from_status, "to_status": c.to_status,
+                     "reason": c.reason, "data": c.data, "prev_hash": prev, "hash": h})
+        prev = h
+    session.execute(insert(AuditRecord), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    return seq
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    head: str
+    problem: str | None = None
+    bad_seq: int | None = None
+
+
+def iter_records(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
+    last = 0
+    while True:
+        rows = session.execute(select(AuditRecord).where(AuditRecord.seq > last)
+                               .order_by(AuditRecord.seq).limit(batch)).scalars().all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session) -> VerifyResult:
+    prev, expected_seq, count = GENESIS, 1, 0
+    for r in iter_records(session):
+        if r.seq != expected_seq:
+            return VerifyResult(False, count, prev, f"record {expected_seq} is missing (next is {r.seq})",
+                                expected_seq)
+        if r.prev_hash != prev:
+            return VerifyResult(False, count, prev,
+                                f"record {r.seq} does not follow record {r.seq - 1} (deleted or reordered)", r.seq)
+        if record_hash(r.seq, r.at, r, r.prev_hash) != r.hash:
+            return VerifyResult(False, count, prev, f"record {r.seq} was edited (its hash does not match)", r.seq)
+        prev, expected_seq, count = r.hash, expected_seq + 1, count + 1
+    head = session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != count or head_hash != prev:
+        return VerifyResult(False, count, prev,
+                            f"the chain head says {head_seq} records ending {head_hash[:12]}, "
+                            f"but {count} records end {prev[:12]} (records removed from the end?)",
+                            count + 1 if head_seq > count else head_seq)
+    return VerifyResult(True, count, prev)
+
+
+def export_lines(session: Session) -> Iterator[str]:
+    """JSON lines, one per record, then one line with the chain head."""
+    count, prev = 0, GENESIS
+    for r in iter_records(session):
+        yield json.dumps({
+            "seq": r.seq, "at": r.at.isoformat(timespec="microseconds"), "actor": r.actor, "entity": r.entity,
+            "reference": r.reference, "action": r.action, "from_status": r.from_status,
+            "to_status": r.to_status, "reason": r.reason, "data": r.data, "prev_hash": r.prev_hash,
+            "hash": r.hash}, sort_keys=True, default=str)
+        count, prev = r.seq, r.hash
+    yield json.dumps({"chain_head": {"seq": count, "hash": prev}})
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    head = session.get(AuditHead, 1)
+    return (head.seq, head.hash) if head else (0, GENESIS)

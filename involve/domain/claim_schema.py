@@ -1,0 +1,221 @@
+"""The canonical claim (shared/spec/examples/claim.json): strict Pydantic models.
+
+Unknown fields are rejected so a typo never silently drops money. Money and miles are decimal
+strings ("6.80"), never floats. `parse_claim` turns every validation problem into an
+`InvalidClaim` whose `errors` list names each field by its dotted path.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from involve.errors import InvalidClaim
+
+LONDON = ZoneInfo("Europe/London")
+ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
+BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
+EXPENSE_KINDS = ("public_transport", "mileage", "taxi", "parking", "carer", "childcare", "subsistence",
+                 "support", "other")
+MAX_LINE = Decimal("500.00")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _decimal_string(places: int):
+    def parse(v):
+        if isinstance(v, bool) or isinstance(v, float):
+            raise ValueError('must be a decimal string such as "6.80", not a number')
+        if isinstance(v, int):
+            v = str(v)
+        if not isinstance(v, str) or not re.fullmatch(r"\d{1,6}(\.\d{1,%d})?" % places, v.strip()):
+            raise ValueError(f'must be a decimal string such as "6.80" (at most {places} decimal places)')
+        try:
+            return Decimal(v.strip())
+        except InvalidOperation:
+            raise ValueError("is not a number") from None
+    return parse
+
+
+Money = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
+Miles = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
+
+
+def _email(v):
+    if not isinstance(v, str) or not EMAIL_RE.match(v.strip()) or len(v) > 320:
+        raise ValueError("must be an email address")
+    return v.strip().lower()
+
+
+def _hhmm(v):
+    if not isinstance(v, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+        raise ValueError("must be a time HH:MM (24-hour)")
+    return v
+
+
+def _iso_date(v):
+    if isinstance(v, date):
+        return v
+    if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        raise ValueError("must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(v)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+HHMM = Annotated[str, BeforeValidator(_hhmm)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Claimant(Strict):
+    name: Text
+    email: Email
+
+
+class Activity(Strict):
+    kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
+    title: Text
+    date: IsoDate
+    start: HHMM
+    end: HHMM
+    borough: Literal[BOROUGHS]  # type: ignore[valid-type]
+    service: Annotated[str, Field(max_length=200)] | None = None
+    lead_email: Email | None = None
+    reference: Annotated[str, Field(max_length=60)] | None = None
+
+    @model_validator(mode="after")
+    def _times(self):
+        start, end = time.fromisoformat(self.start), time.fromisoformat(self.end)
+        if end <= start:
+            raise ValueError("end: must be after start (the same day)")
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if minutes > 12 * 60:
+            raise ValueError("end: an activity may last at most 12 hours")
+        if self.date > datetime.now(LONDON).date():
+            raise ValueError("date: may not be in the future")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        s, e = time.fromisoformat(self.start), time.fromisoformat(self.end)
+        return (e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)
+
+
+class Fee(Strict):
+    claimed: bool
+
+
+class Expense(Strict):
+    kind: Literal[EXPENSE_KINDS]  # type: ignore[valid-type]
+    amount: Money | None = None
+    miles: Miles | None = None
+    passengers: Annotated[int, Field(ge=0, le=8, strict=True)] = 0
+    vehicle: Literal["car", "bicycle"] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+    receipt: Annotated[str, Field(max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.kind == "mileage":
+            if self.miles is None or self.miles <= 0:
+                raise ValueError("miles: a mileage line needs miles above 0")
+            if self.miles > 1000:
+                raise ValueError("miles: at most 1000 miles a line")
+            if self.vehicle is None:
+                raise ValueError("vehicle: a mileage line needs vehicle 'car' or 'bicycle'")
+            if self.amount is not None:
+                raise ValueError("amount: mileage is worked out from miles; leave amount out")
+            if self.vehicle == "bicycle" and self.passengers:
+                raise ValueError("passengers: a bicycle carries no passengers")
+        else:
+            if self.amount is None:
+                raise ValueError("amount: this expense needs an amount")
+            if self.amount <= 0:
+                raise ValueError("amount: must be more than 0.00")
+            if self.amount > MAX_LINE:
+                raise ValueError("amount: at most 500.00 a line")
+            if self.miles is not None or self.vehicle is not None or self.passengers:
+                raise ValueError("miles: only mileage lines have miles, vehicle or passengers")
+        return self
+
+
+class Payment(Strict):
+    method: Literal["bank_transfer", "payroll", "voucher"]
+    account_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    sort_code: Annotated[str, Field(pattern=r"^\d{2}-\d{2}-\d{2}$")] | None = None
+    account_number: Annotated[str, Field(pattern=r"^\d{8}$")] | None = None
+
+    @model_validator(mode="after")
+    def _bank(self):
+        given = [self.account_name, self.sort_code, self.account_number]
+        if self.method == "bank_transfer" and not all(given):
+            missing = [n for n, v in zip(("account_name", "sort_code", "account_number"), given, strict=True)
+                       if not v]
+            raise ValueError(f"{missing[0]}: bank transfer needs account_name, sort_code and account_number")
+        if any(given) and not all(given):
+            raise ValueError("account_number: give all of account_name, sort_code and account_number, or none")
+        return self
+
+    @property
+    def has_bank_details(self) -> bool:
+        return bool(self.account_number)
+
+
+class ClaimIn(Strict):
+    submission_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    claimant: Claimant
+    activity: Activity
+    fee: Fee
+    expenses: Annotated[list[Expense], Field(max_length=30)] = []
+    payment: Payment | None = None
+    declaration: bool
+
+    @model_validator(mode="after")
+    def _declared(self):
+        if self.declaration is not True:
+            raise ValueError("declaration: you must confirm the declaration")
+        if not self.fee.claimed and not self.expenses:
+            raise ValueError("expenses: a claim without the fee needs at least one expense")
+        return self
+
+
+def _field_path(err: dict) -> tuple[str, str]:
+    loc = [str(p) for p in err.get("loc", ()) if not str(p).startswith("function-")]
+    # drop pydantic's tagged-union noise such as 'literal[...]'
+    loc = [p for p in loc if not p.startswith(("literal[", "constrained-"))]
+    msg = err.get("msg", "is not valid").removeprefix("Value error, ")
+    # validators that name their own field: "end: must be after start"
+    m = re.match(r"^([a-z_]+): (.*)$", msg)
+    if m and err.get("type") == "value_error":
+        loc = [*loc, m.group(1)]
+        msg = m.group(2)
+    if err.get("type") == "extra_forbidden":
+        msg = "is not a field of a claim (check the spelling)"
+    elif err.get("type") == "missing":
+        msg = "is required"
+    elif err.get("type") == "literal_error":
+        msg = "must be one of " + msg.removeprefix("Input should be ")
+    return ".".join(loc) or "body", msg
+
+
+def parse_claim(data: object) -> ClaimIn:
+    if not isinstance(data, dict):
+        raise InvalidClaim([{"field": "body", "message": "must be a JSON object"}])
+    try:
+        return ClaimIn.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            field, msg = _field_path(err)
+            errors.append({"field": field, "message": msg})
+        raise InvalidClaim(errors) from None

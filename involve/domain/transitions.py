@@ -1,0 +1,41 @@
+"""Every legal status change of a claim, in one table.
+
+    submitted ──process──▶ awaiting_approval ──approve──▶ approved ──pay──▶ paid
+        │                      │  └─first_approve─▶ awaiting_second_approval ─approve─▶ approved
+        └──────reject──────────┴──────────reject──────────────┘──▶ rejected
+
+`next_status` is the only place that decides whether an action is legal from a status.
+"""
+from __future__ import annotations
+
+from involve.errors import AlreadyPaid, WrongState
+
+STATUSES = ("submitted", "awaiting_approval", "awaiting_second_approval", "approved", "rejected", "paid")
+
+TRANSITIONS: dict[tuple[str, str | None], str] = {
+    ("submit", None): "submitted",
+    ("process", "submitted"): "awaiting_approval",
+    ("approve", "awaiting_approval"): "approved",
+    ("first_approve", "awaiting_approval"): "awaiting_second_approval",
+    ("approve", "awaiting_second_approval"): "approved",
+    ("reject", "submitted"): "rejected",
+    ("reject", "awaiting_approval"): "rejected",
+    ("reject", "awaiting_second_approval"): "rejected",
+    ("pay", "approved"): "paid",
+}
+
+_VERB = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
+         "process": "processed", "submit": "submitted"}
+
+
+def next_status(action: str, current: str | None, *, reference: str = "the claim") -> str:
+    try:
+        return TRANSITIONS[(action, current)]
+    except KeyError:
+        if action == "pay" and current == "paid":
+            raise AlreadyPaid(f"{reference} is already paid; a claim is paid once") from None
+        raise WrongState(f"{reference} is {current}; it cannot be {_VERB.get(action, action)} now") from None
+
+
+def can(action: str, current: str | None) -> bool:
+    return (action, current) in TRANSITIONS

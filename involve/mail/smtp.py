@@ -1,0 +1,108 @@
+"""SMTP transport (aiosmtplib) from INVOLVE_SMTP_URL, and the embedded Maildir sink for `serve`.
+
+URL forms: smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pass@host:465.
+"""
+from __future__ import annotations
+
+import mailbox
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    use_tls: bool = False
+    start_tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        u = urlsplit(url)
+        tls, starttls = u.scheme == "smtps", u.scheme == "smtp+starttls"
+        default_port = 465 if tls else 587 if starttls else 25
+        return cls(host=u.hostname or "localhost", port=u.port or default_port, use_tls=tls, start_tls=starttls,
+                   username=unquote(u.username) if u.username else None,
+                   password=unquote(u.password) if u.password else None)
+
+    def client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(hostname=self.host, port=self.port, use_tls=self.use_tls,
+                               start_tls=True if self.start_tls else False, timeout=30,
+                               username=self.username, password=self.password)
+
+
+class MaildirSink:
+    """An aiosmtpd server on loopback that stores every message in a Maildir (the embedded default)."""
+
+    def __init__(self, directory: Path, port: int = 0) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        box = mailbox.Maildir(str(self.directory), create=True)
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+                box.add(envelope.original_content or envelope.content)
+                return "250 Message accepted for delivery"
+
+        if port == 0:
+            import socket
+
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        self.port = port
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> MaildirSink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        try:
+            self.controller.stop()
+        except Exception:  # noqa: BLE001 - stopping twice is harmless
+            pass
+
+
+async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str
+                   ) -> tuple[list[int], dict[int, str]]:
+    """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else."""
+    sent, failed = [], {}
+    if not messages:
+        return sent, failed
+    client = target.client()
+    try:
+        await client.connect()
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return sent, {i: f"cannot connect to SMTP {target.host}:{target.port}: {exc}" for i, _ in messages}
+    try:
+        for outbox_id, msg in messages:
+            try:
+                await client.send_message(msg, sender=sender)
+                sent.append(outbox_id)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                failed[outbox_id] = f"recipient refused: {exc}"
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                failed[outbox_id] = f"{type(exc).__name__}: {exc}"
+                if not client.is_connected:
+                    for rest_id, _ in messages[messages.index((outbox_id, msg)) + 1:]:
+                        failed[rest_id] = "connection lost"
+                    break
+    finally:
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+    return sent, failed

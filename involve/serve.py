@@ -1,0 +1,53 @@
+"""`involve serve`: check settings, migrate, start the mail sink (if no SMTP is configured), the
+runner and uvicorn. SIGTERM/SIGINT stop uvicorn, then the runner finishes its current cycle;
+accepted claims are already committed, so nothing is lost."""
+from __future__ import annotations
+
+import logging
+import os
+
+import uvicorn
+
+from involve.settings import reset_settings, settings
+
+
+def check_settings() -> None:
+    """Fail fast, naming the variable, before anything starts."""
+    from involve.crypto import fernet
+    from involve.domain.policy import load_policy
+
+    settings.database_url  # noqa: B018 - loads and validates every INVOLVE_* variable
+    load_policy()
+    settings.resolved_webhook_secret  # noqa: B018
+    fernet()
+
+
+def run(*, host: str, port: int) -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
+    from involve.migrate import upgrade
+    from involve.runner import DeploymentHandoff, EmbeddedRunner
+    from involve.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    check_settings()
+    upgrade()
+    sink = None
+    if not settings.smtp_url and settings.runner == "embedded":
+        from involve.mail.smtp import MaildirSink
+
+        sink = MaildirSink(settings.mail_dir).start()
+        os.environ["INVOLVE_SMTP_URL"] = sink.url
+        reset_settings()
+        print(f"embedded mail sink: {sink.url}, storing mail in {settings.mail_dir}/new", flush=True)
+    runner = (EmbeddedRunner() if settings.runner == "embedded" else DeploymentHandoff()).start()
+    print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
+          f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
+    try:
+        uvicorn.run(create_app(runner), host=host, port=port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=20)
+    finally:
+        runner.stop()
+        if sink:
+            sink.stop()

@@ -1,0 +1,97 @@
+"""Staff and the involvement register: adding people, roles, and who approves a claim."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from involve import audit
+from involve.domain.claim_schema import BOROUGHS, _email
+from involve.errors import InvalidClaim, InvolveError, NotAllowed
+from models import Person, Staff
+from models.people import ROLES
+
+
+def normalise_email(value: str) -> str:
+    try:
+        return _email(value)
+    except ValueError:
+        raise InvolveError(f"not an email address: {value!r}") from None
+
+
+def staff_by_email(session: Session) -> dict[str, Staff]:
+    return {s.email: s for s in session.execute(select(Staff).where(Staff.active.is_(True))).scalars()}
+
+
+def require_staff(session: Session, email: str, *roles: str, doing: str) -> Staff:
+    """The active staff member `email` holding one of `roles`, or NotAllowed."""
+    email = normalise_email(email)
+    member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
+    if member is None or not member.active:
+        raise NotAllowed(f"{email} is not registered as staff, so cannot {doing}")
+    if roles and not member.has_role(*roles):
+        raise NotAllowed(f"{email} cannot {doing}: that needs the role {' or '.join(roles)}")
+    return member
+
+
+def approvers_for(claim, staff: dict[str, Staff]) -> tuple[list[str], str | None]:
+    """(emails to ask, the named approver or None). The activity lead when registered as lead or
+    coordinator, else every coordinator; never the claimant."""
+    lead = (claim.lead_email or "").lower()
+    if lead and lead in staff and staff[lead].has_role("lead", "coordinator") and lead != claim.claimant_email:
+        return [lead], lead
+    coordinators = sorted(e for e, s in staff.items() if s.has_role("coordinator") and e != claim.claimant_email)
+    return coordinators, None
+
+
+def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: str | None = None) -> Staff:
+    email = normalise_email(email)
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise InvolveError(f"unknown role {bad[0] if bad else '(none given)'}: choose from {', '.join(ROLES)}")
+    if not name.strip():
+        raise InvolveError("a name is required")
+    member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
+    if member is None:
+        member = Staff(email=email, name=name.strip(), roles=sorted(set(roles)), active=True)
+        session.add(member)
+        action = "add"
+    else:
+        member.name, member.roles, member.active = name.strip(), sorted(set(member.roles or []) | set(roles)), True
+        action = "update"
+    session.flush()
+    audit.record(session, [audit.Change("staff", email, action, by or audit.SYSTEM,
+                                        data={"roles": member.roles})])
+    return member
+
+
+def add_person(session: Session, *, email: str, name: str, borough: str | None = None,
+               weekly_earnings_limit: Decimal | None = None, recruitment_consent: bool = False,
+               panel_trained_on: date | None = None, unavailable: list[date] | None = None,
+               conflicts: list[str] | None = None, by: str | None = None, **diversity) -> Person:
+    email = normalise_email(email)
+    if borough is not None and borough not in BOROUGHS:
+        raise InvalidClaim([{"field": "borough", "message": f"must be one of {', '.join(BOROUGHS)}"}])
+    if weekly_earnings_limit is not None and weekly_earnings_limit < 0:
+        raise InvolveError("the weekly earnings limit cannot be negative")
+    if not name.strip():
+        raise InvolveError("a name is required")
+    person = session.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
+    fields = {"name": name.strip(), "borough": borough, "weekly_earnings_limit": weekly_earnings_limit,
+              "recruitment_consent": recruitment_consent, "panel_trained_on": panel_trained_on,
+              "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
+              "conflicts": list(conflicts or []), **{k: v for k, v in diversity.items() if v is not None}}
+    if person is None:
+        person = Person(email=email, active=True, **fields)
+        session.add(person)
+        action = "add"
+    else:
+        for k, v in fields.items():
+            if v not in (None, [], False) or k in ("recruitment_consent",):
+                setattr(person, k, v)
+        action = "update"
+    session.flush()
+    audit.record(session, [audit.Change("register", f"PER-{person.id}", action, by or audit.SYSTEM)])
+    return person

@@ -1,0 +1,160 @@
+"""Process submitted claims in batches: amounts, flags, approver, emails, audit — one transaction.
+
+A batch reads everything it needs in a handful of queries (claims, lines, register, staff,
+overlapping claims, that week's fees), decides in memory with the pure domain rules, then
+writes with executemany. On PostgreSQL the batch's rows are taken with FOR UPDATE SKIP LOCKED,
+so two workers never process the same claim.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from involve import audit, links
+from involve.db import unit_of_work
+from involve.domain import amounts as amt
+from involve.domain.flags import FlagFacts, flags_for, times_overlap
+from involve.domain.policy import Policy, load_policy
+from involve.domain.transitions import next_status
+from involve.mail.outbox import email_row, enqueue
+from involve.services.people import approvers_for, staff_by_email
+from models import Claim, ExpenseLine, Person
+
+APPROVER_ROLES = ("lead", "coordinator")
+
+
+def week_of(day: date) -> tuple[date, date]:
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)
+
+
+def _take_submitted(session: Session, limit: int) -> list[Claim]:
+    stmt = select(Claim).where(Claim.status == "submitted").order_by(Claim.id).limit(limit)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.execute(stmt).scalars())
+
+
+def _others(session: Session, emails: set[str], dates: set[date]) -> list[Claim]:
+    """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees)."""
+    lo = min(week_of(d)[0] for d in dates)
+    hi = max(week_of(d)[1] for d in dates)
+    stmt = select(Claim).where(Claim.claimant_email.in_(emails), Claim.activity_date.between(lo, hi),
+                               Claim.status != "rejected")
+    return list(session.execute(stmt).scalars())
+
+
+def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str]:
+    """Move up to `limit` submitted claims to awaiting_approval; returns their references."""
+    policy = policy or load_policy()
+    with unit_of_work() as session:
+        batch = _take_submitted(session, limit)
+        if not batch:
+            return []
+        ids = [c.id for c in batch]
+        lines: dict[int, list[ExpenseLine]] = defaultdict(list)
+        for line in session.execute(select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids))
+                                    .order_by(ExpenseLine.claim_id, ExpenseLine.line_no)).scalars():
+            lines[line.claim_id].append(line)
+        emails = {c.claimant_email for c in batch}
+        people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
+        staff = staff_by_email(session)
+        others = _others(session, emails, {c.activity_date for c in batch})
+        by_person: dict[str, list[Claim]] = defaultdict(list)
+        for o in others:
+            by_person[o.claimant_email].append(o)
+        fees_this_batch: dict[int, Decimal] = {}
+        now = datetime.now(UTC)
+        claim_updates, line_updates, changes, mails = [], [], [], []
+        for c in batch:
+            period = policy.period_for(c.activity_date)
+            minutes = _minutes(c.activity_start, c.activity_end)
+            cl = lines[c.id]
+            result = amt.compute(kind=c.activity_kind, minutes=minutes, fee_claimed=c.fee_claimed, period=period,
+                                 lines=[amt.LineIn(l.kind, l.claimed_amount, l.miles, l.passengers, l.vehicle,
+                                                   l.receipt) for l in cl])
+            person = people.get(c.claimant_email)
+            wk = week_of(c.activity_date)
+            overlap, other_fees = False, Decimal("0.00")
+            for o in by_person[c.claimant_email]:
+                if o.id == c.id:
+                    continue
+                if o.id < c.id and o.activity_date == c.activity_date and \
+                        times_overlap(c.activity_start, c.activity_end, o.activity_start, o.activity_end):
+                    overlap = True
+                if wk[0] <= o.activity_date <= wk[1] and not o.expenses_only:
+                    fee = fees_this_batch.get(o.id, o.fee_amount)
+                    if fee is not None and (o.status != "submitted" or o.id in fees_this_batch):
+                        other_fees += fee
+            fees_this_batch[c.id] = result.fee
+            facts = FlagFacts(
+                activity_date=c.activity_date, submitted_on=c.submitted_at.astimezone(UTC).date(),
+                claimed_lines=tuple((l.kind, l.claimed_amount, l.receipt) for l in cl),
+                fee=result.fee, total=result.total, in_register=person is not None,
+                overlaps_other_claim=overlap,
+                weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
+            flags = flags_for(facts, period)
+            approver_list, named = approvers_for(c, staff)
+            to_status = next_status("process", c.status, reference=c.reference)
+            claim_updates.append({"id": c.id, "status": to_status, "fee_amount": result.fee,
+                                  "expenses_amount": result.expenses, "total_amount": result.total,
+                                  "flags": flags, "policy_period": period.effective_from.isoformat(),
+                                  "approver_email": named, "processed_at": now})
+            line_updates += [{"id": l.id, "amount": a} for l, a in zip(cl, result.lines, strict=True)]
+            changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
+                                        data={"fee": str(result.fee), "expenses": str(result.expenses),
+                                              "total": str(result.total), "flags": flags,
+                                              "approvers": approver_list}))
+            summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
+            mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
+                                   context=summary, dedupe_key=f"{c.reference}:received"))
+            for who in approver_list:
+                ctx = dict(summary, approver=who,
+                           approve_url=links.issue(session, action="approve", reference=c.reference, holder=who),
+                           reject_url=links.issue(session, action="reject", reference=c.reference, holder=who))
+                mails.append(email_row(template="claim_approval", to=who, reference=c.reference, context=ctx,
+                                       dedupe_key=f"{c.reference}:approval:{who}"))
+        session.execute(update(Claim), claim_updates)
+        if line_updates:
+            session.execute(update(ExpenseLine), line_updates)
+        audit.record(session, changes)
+        enqueue(session, mails)
+        return [c.reference for c in batch]
+
+
+def claim_summary(c: Claim, *, fee: Decimal | None = None, expenses: Decimal | None = None,
+                  total: Decimal | None = None, flags: list[str] | None = None) -> dict:
+    """What emails may say about a claim: no bank details, nothing about health."""
+    fee = c.fee_amount if fee is None else fee
+    expenses = c.expenses_amount if expenses is None else expenses
+    total = c.total_amount if total is None else total
+    return {"reference": c.reference, "claimant_name": c.claimant_name, "activity_title": c.activity_title,
+            "activity_kind": c.activity_kind, "activity_date": c.activity_date.isoformat(),
+            "activity_start": c.activity_start, "activity_end": c.activity_end, "borough": c.borough,
+            "fee_amount": _money(fee), "expenses_amount": _money(expenses), "total_amount": _money(total),
+            "flags": list(flags if flags is not None else c.flags or []), "payment_method": c.payment_method,
+            "bank_masked": c.bank_details_masked}
+
+
+def _money(v: Decimal | None) -> str | None:
+    return None if v is None else f"{v:.2f}"
+
+
+def _minutes(start: str, end: str) -> int:
+    sh, sm = map(int, start.split(":"))
+    eh, em = map(int, end.split(":"))
+    return (eh * 60 + em) - (sh * 60 + sm)
+
+
+def count_submitted() -> int:
+    from sqlalchemy import func
+
+    from involve.db import reader
+
+    with reader() as s:
+        return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "submitted")).scalar_one()
+

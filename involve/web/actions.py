@@ -1,0 +1,101 @@
+"""Pages behind signed action links: GET shows what will happen and a button; only POST acts.
+
+Handlers register per action name (`approve`, `reject`; recruitment adds its own), each with
+`show(session, token) -> (template, context)` and `act(token, signed, form) -> message`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from involve import links
+from involve.db import reader
+from involve.errors import InvolveError, LinkInvalid
+from involve.services import claims as claim_actions
+from involve.web.pages import render_page
+from models import Claim, LinkToken
+
+
+@dataclass(frozen=True)
+class ActionHandler:
+    show: Callable  # (session, token) -> (template, context)
+    act: Callable  # (token, signed, form) -> message
+
+
+HANDLERS: dict[str, ActionHandler] = {}
+router = APIRouter(tags=["action links"])
+
+
+def register(action: str, handler: ActionHandler) -> None:
+    HANDLERS[action] = handler
+
+
+def _show_claim(session, token: LinkToken):
+    claim = session.execute(select(Claim).where(Claim.reference == token.reference)).scalar_one()
+    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or []}
+
+
+def _approve(token: LinkToken, signed: str, form) -> str:
+    claim = claim_actions.approve(token.reference, by=token.holder_email,
+                                  expenses_only=form.get("expenses_only") in ("yes", "on", "true"),
+                                  note=(form.get("note") or "").strip() or None, link_token=signed)
+    if claim.status == "awaiting_second_approval":
+        return f"Thank you. Claim {claim.reference} needs a second approver, who has been asked by email."
+    return f"Thank you. Claim {claim.reference} is approved and finance has been told."
+
+
+def _reject(token: LinkToken, signed: str, form) -> str:
+    claim = claim_actions.reject(token.reference, by=token.holder_email, reason=form.get("reason") or "",
+                                 link_token=signed)
+    return f"Claim {claim.reference} is rejected. The person who claimed has been told the reason."
+
+
+register("approve", ActionHandler(_show_claim, _approve))
+register("reject", ActionHandler(_show_claim, _reject))
+
+
+def _load(signed: str):
+    with reader() as session:
+        token = links.load(session, signed)
+        handler = HANDLERS.get(token.action)
+        if handler is None:
+            raise LinkInvalid("This link is not valid.")
+        template, ctx = handler.show(session, token)
+        return token, template, ctx
+
+
+def _failure(exc: Exception):
+    if isinstance(exc, LinkInvalid):
+        return render_page("message.html", 410, title="This link cannot be used", message=str(exc))
+    if isinstance(exc, SQLAlchemyError):
+        return render_page("message.html", 503, title="Sorry, there is a problem",
+                           message="Please try again in a few minutes.")
+    return render_page("message.html", 409, title="This could not be done", message=str(exc))
+
+
+@router.get("/act/{signed}")
+async def show_action(signed: str):
+    try:
+        token, template, ctx = await run_in_threadpool(_load, signed)
+    except (InvolveError, SQLAlchemyError) as exc:
+        return _failure(exc)
+    return render_page(template, **ctx)
+
+
+@router.post("/act/{signed}")
+async def do_action(signed: str, request: Request):
+    form = await request.form()
+    try:
+        token, _, _ = await run_in_threadpool(_load, signed)
+        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+    except (InvolveError, SQLAlchemyError) as exc:
+        return _failure(exc)
+    wake = getattr(request.app.state, "wake", None)
+    if wake:
+        wake()
+    return render_page("message.html", title="Done", message=message)

@@ -1,0 +1,38 @@
+"""The web app: health, claim webhooks, action-link pages, and (optionally) a runner beside it."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from involve.db import ping
+from involve.web import actions, webhooks
+
+
+def create_app(runner=None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.wake = runner.wake if runner else None
+        yield
+        if runner:
+            await run_in_threadpool(runner.stop)
+
+    app = FastAPI(title="involve", version="0.1.0", lifespan=lifespan,
+                  description="Payment claims and recruitment involvement for service users.")
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> JSONResponse:
+        ok = await run_in_threadpool(ping)
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+
+    app.include_router(webhooks.router)
+    app.include_router(actions.router)
+    for extra in EXTRA_ROUTERS:
+        app.include_router(extra())
+    return app
+
+
+# Feature modules (pages, recruitment, staff API) add router factories here.
+EXTRA_ROUTERS: list = []

@@ -1,0 +1,18 @@
+"""Prefect tasks that deliver the email outbox and queue reminder digests."""
+from __future__ import annotations
+
+from anyio import to_thread
+from prefect import task
+
+from involve.services import delivery, reminders
+
+
+@task(name="send-email-batch", retries=3, retry_delay_seconds=[2, 10, 30], persist_result=False)
+async def send_email_batch(batch_size: int = 500) -> tuple[int, int]:
+    """Send one leased batch of due emails; returns (sent, failed). Failed rows retry with backoff."""
+    return await delivery.deliver_batch(limit=batch_size)
+
+
+@task(name="queue-reminder-digests", persist_result=False)
+async def queue_reminder_digests() -> int:
+    return await to_thread.run_sync(reminders.queue_digests)

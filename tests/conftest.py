@@ -1,0 +1,136 @@
+"""Shared fixtures.
+
+`db` gives a migrated, empty database and points INVOLVE_DATABASE_URL at it. Tests marked
+with the `db` fixture run on SQLite always, and on PostgreSQL too when INVOLVE_TEST_POSTGRES_URL
+is set (a database of its own is created for the run and dropped afterwards).
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from involve import settings as settings_module
+
+PG_BASE = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("INVOLVE_TEST_REQUIRE_POSTGRES") == "1"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"involve-tests-webhook-secret-32b").decode()
+DATA_KEY = base64.urlsafe_b64encode(b"involve-tests-data-key-32-bytes!").decode()
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+if not SPEC.exists():
+    SPEC = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "spec"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_report_header(config):
+    if PG_BASE:
+        return "PostgreSQL tests: on (INVOLVE_TEST_POSTGRES_URL is set)"
+    return "PostgreSQL tests: SKIPPED - INVOLVE_TEST_POSTGRES_URL is not set (.ci/run sets it)"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch, tmp_path):
+    """Every test gets its own var dir and known secrets; nothing leaks between tests."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INVOLVE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setenv("INVOLVE_DATA_KEY", DATA_KEY)
+    monkeypatch.setenv("INVOLVE_BASE_URL", "http://testserver")
+    monkeypatch.setenv("INVOLVE_FINANCE_EMAIL", "finance@example.nhs.uk")
+    monkeypatch.setenv("INVOLVE_POLICY_FILE", str(ROOT / "involve" / "default-policy.toml"))
+    monkeypatch.delenv("INVOLVE_SMTP_URL", raising=False)
+    monkeypatch.delenv("INVOLVE_DATABASE_URL", raising=False)
+    settings_module.reset_settings()
+    yield
+    settings_module.reset_settings()
+
+
+def _pg_admin_url(base: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(base).set(database="postgres").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    """A PostgreSQL database for this test run, migrated once; tables are emptied between tests."""
+    if not PG_BASE:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"involve_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_pg_admin_url(PG_BASE), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    from involve.migrate import upgrade
+
+    upgrade(url)
+    yield url
+    from involve.db import dispose_engines
+
+    dispose_engines()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    from involve.migrate import upgrade
+
+    upgrade(f"sqlite:///{path}")
+    from involve.db import dispose_engines
+
+    dispose_engines()
+    return path
+
+
+def _truncate(url: str) -> None:
+    from sqlalchemy import text
+
+    from involve.db import get_engine
+    from models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with get_engine(url).begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path, monkeypatch, sqlite_template):
+    """A migrated, empty database (SQLite, and PostgreSQL when configured); returns its URL."""
+    from involve.db import dispose_engines
+
+    if request.param == "postgres":
+        if not PG_BASE:
+            if REQUIRE_PG:
+                pytest.fail("INVOLVE_TEST_REQUIRE_POSTGRES=1 but INVOLVE_TEST_POSTGRES_URL is not set")
+            pytest.skip("PostgreSQL: INVOLVE_TEST_POSTGRES_URL is not set")
+        url = request.getfixturevalue("pg_template")
+        _truncate(url)
+    else:
+        target = tmp_path / "involve.db"
+        shutil.copy(sqlite_template, target)
+        url = f"sqlite:///{target}"
+    monkeypatch.setenv("INVOLVE_DATABASE_URL", url)
+    settings_module.reset_settings()
+    yield url
+    dispose_engines()
+
+
+@pytest.fixture
+def example_claim() -> dict:
+    import json
+
+    return json.loads((ROOT / "involve" / "examples" / "claim.json").read_text())
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
