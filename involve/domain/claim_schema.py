@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from involve.errors import InvalidClaim
 
@@ -111,8 +112,11 @@ class Activity(Strict):
         return (e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)
 
 
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
 class Fee(Strict):
-    claimed: bool
+    claimed: StrictBool
 
 
 class Expense(Strict):
@@ -178,12 +182,17 @@ class ClaimIn(Strict):
     fee: Fee
     expenses: Annotated[list[Expense], Field(max_length=30)] = []
     payment: Payment | None = None
-    declaration: bool
+    declaration: StrictBool
+
+    @field_validator("declaration")
+    @classmethod
+    def _declared(cls, v: bool) -> bool:
+        if v is not True:
+            raise ValueError("you must confirm the declaration is true")
+        return v
 
     @model_validator(mode="after")
-    def _declared(self):
-        if self.declaration is not True:
-            raise ValueError("declaration: you must confirm the declaration")
+    def _fee_or_expenses(self):
         if not self.fee.claimed and not self.expenses:
             raise ValueError("expenses: a claim without the fee needs at least one expense")
         return self
@@ -203,6 +212,11 @@ def _field_path(err: dict) -> tuple[str, str]:
         msg = "is not a field of a claim (check the spelling)"
     elif err.get("type") == "missing":
         msg = "is required"
+    elif err.get("type") == "string_pattern_mismatch":
+        msg = {"sort_code": "must look like 12-34-56", "account_number": "must be 8 digits"}.get(
+            loc[-1] if loc else "", "is not in the expected format")
+    elif err.get("type") == "bool_type":
+        msg = "must be true or false"
     elif err.get("type") == "literal_error":
         msg = "must be one of " + msg.removeprefix("Input should be ")
     return ".".join(loc) or "body", msg
