@@ -16,10 +16,20 @@ def check_settings() -> None:
     from involve.crypto import fernet
     from involve.domain.policy import load_policy
 
+    from involve.errors import PolicyError, SettingsError
+
     settings.database_url  # noqa: B018 - loads and validates every INVOLVE_* variable
-    load_policy()
+    try:
+        load_policy()
+    except PolicyError as exc:
+        raise SettingsError(f"INVOLVE_POLICY_FILE: {exc}") from None
     settings.resolved_webhook_secret  # noqa: B018
     fernet()
+
+
+def uvicorn_options() -> dict:
+    """How `serve` runs uvicorn (the benchmarks serve their yardstick the same way)."""
+    return {"log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 20}
 
 
 def run(*, host: str, port: int) -> None:
@@ -45,8 +55,7 @@ def run(*, host: str, port: int) -> None:
     print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
           f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
     try:
-        uvicorn.run(create_app(runner), host=host, port=port, log_level="warning", access_log=False,
-                    timeout_graceful_shutdown=20)
+        uvicorn.run(create_app(runner), host=host, port=port, **uvicorn_options())
     finally:
         runner.stop()
         if sink:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from rich.console import Console
 from rich.table import Table
 
@@ -57,6 +58,10 @@ def command(fn):
             refuse(str(exc))
         except OSError as exc:
             refuse(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".strip(": "))
+        except SQLAlchemyError as exc:
+            err.print(f"the database is not available ({type(exc).__name__}); nothing was changed",
+                      markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
 
