@@ -140,7 +140,7 @@ def register_add(
     weekly_earnings_limit: Annotated[str | None, typer.Option("--weekly-earnings-limit")] = None,
     recruitment_consent: Annotated[bool, typer.Option("--recruitment-consent")] = False,
     panel_trained_on: Annotated[str | None, typer.Option("--panel-trained-on")] = None,
-    unavailable: Annotated[list[str] | None, typer.Option("--unavailable", help="A date (repeat).")] = None,
+    unavailable: Annotated[list[str] | None, typer.Option("--unavailable", help="A date (repeat, or comma-separated).")] = None,
     conflict: Annotated[list[str] | None, typer.Option("--conflict", help="A team or service (repeat).")] = None,
     age_band: Annotated[str | None, typer.Option("--age-band")] = None,
     ethnic_group: Annotated[str | None, typer.Option("--ethnic-group")] = None,
@@ -158,7 +158,8 @@ def register_add(
                        weekly_earnings_limit=parse_money(weekly_earnings_limit, "--weekly-earnings-limit"),
                        recruitment_consent=recruitment_consent,
                        panel_trained_on=parse_date(panel_trained_on, "--panel-trained-on") if panel_trained_on else None,
-                       unavailable=[parse_date(d, "--unavailable") for d in unavailable or []],
+                       unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
+                                    for d in v.split(",") if d.strip()],
                        conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
                        disability=disability, learning_disability=learning_disability)
         result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough}
