@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import InvolveError
 
@@ -140,13 +140,15 @@ def register_add(
     weekly_earnings_limit: Annotated[str | None, typer.Option("--weekly-earnings-limit")] = None,
     recruitment_consent: Annotated[bool, typer.Option("--recruitment-consent")] = False,
     panel_trained_on: Annotated[str | None, typer.Option("--panel-trained-on")] = None,
-    unavailable: Annotated[list[str] | None, typer.Option("--unavailable", help="A date (repeat, or comma-separated).")] = None,
+    unavailable: Annotated[list[str] | None, typer.Option(
+        "--unavailable", help="A date (repeat, or comma-separated).")] = None,
     conflict: Annotated[list[str] | None, typer.Option("--conflict", help="A team or service (repeat).")] = None,
     age_band: Annotated[str | None, typer.Option("--age-band")] = None,
     ethnic_group: Annotated[str | None, typer.Option("--ethnic-group")] = None,
     gender: Annotated[str | None, typer.Option("--gender")] = None,
     disability: Annotated[str | None, typer.Option("--disability")] = None,
-    learning_disability: Annotated[bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
+    learning_disability: Annotated[
+        bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
     by: Annotated[str | None, typer.Option("--by")] = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
@@ -157,7 +159,8 @@ def register_add(
         p = add_person(s, email=email, name=name, borough=borough,
                        weekly_earnings_limit=parse_money(weekly_earnings_limit, "--weekly-earnings-limit"),
                        recruitment_consent=recruitment_consent,
-                       panel_trained_on=parse_date(panel_trained_on, "--panel-trained-on") if panel_trained_on else None,
+                       panel_trained_on=(parse_date(panel_trained_on, "--panel-trained-on")
+                                         if panel_trained_on else None),
                        unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
                                     for d in v.split(",") if d.strip()],
                        conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,

@@ -12,8 +12,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from involve.errors import InvalidClaim
 
@@ -32,7 +39,7 @@ def _decimal_string(places: int):
             raise ValueError('must be a decimal string such as "6.80", not a number')
         if isinstance(v, int):
             v = str(v)
-        if not isinstance(v, str) or not re.fullmatch(r"\d{1,6}(\.\d{1,%d})?" % places, v.strip()):
+        if not isinstance(v, str) or not re.fullmatch(rf"\d{{1,6}}(\.\d{{1,{places}}})?", v.strip()):
             raise ValueError(f'must be a decimal string such as "6.80" (at most {places} decimal places)')
         try:
             return Decimal(v.strip())

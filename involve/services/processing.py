@@ -75,8 +75,8 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             minutes = _minutes(c.activity_start, c.activity_end)
             cl = lines[c.id]
             result = amt.compute(kind=c.activity_kind, minutes=minutes, fee_claimed=c.fee_claimed, period=period,
-                                 lines=[amt.LineIn(l.kind, l.claimed_amount, l.miles, l.passengers, l.vehicle,
-                                                   l.receipt) for l in cl])
+                                 lines=[amt.LineIn(x.kind, x.claimed_amount, x.miles, x.passengers, x.vehicle,
+                                                   x.receipt) for x in cl])
             person = people.get(c.claimant_email)
             wk = week_of(c.activity_date)
             overlap, other_fees = False, Decimal("0.00")
@@ -93,7 +93,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             fees_this_batch[c.id] = result.fee
             facts = FlagFacts(
                 activity_date=c.activity_date, submitted_on=c.submitted_at.astimezone(UTC).date(),
-                claimed_lines=tuple((l.kind, l.claimed_amount, l.receipt) for l in cl),
+                claimed_lines=tuple((x.kind, x.claimed_amount, x.receipt) for x in cl),
                 fee=result.fee, total=result.total, in_register=person is not None,
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
@@ -104,7 +104,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                                   "expenses_amount": result.expenses, "total_amount": result.total,
                                   "flags": flags, "policy_period": period.effective_from.isoformat(),
                                   "approver_email": named, "processed_at": now})
-            line_updates += [{"id": l.id, "amount": a} for l, a in zip(cl, result.lines, strict=True)]
+            line_updates += [{"id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True)]
             changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
                                         data={"fee": str(result.fee), "expenses": str(result.expenses),
                                               "total": str(result.total), "flags": flags,
