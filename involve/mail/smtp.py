@@ -44,8 +44,9 @@ class MaildirSink:
         from aiosmtpd.controller import Controller
 
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        box = mailbox.Maildir(str(self.directory), create=True)
+        for sub in ("tmp", "new", "cur"):  # Maildir(create=True) skips these if the folder exists
+            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        box = mailbox.Maildir(str(self.directory), create=False)
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
@@ -76,9 +77,10 @@ class MaildirSink:
             pass
 
 
-async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str
-                   ) -> tuple[list[int], dict[int, str]]:
-    """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else."""
+async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str,
+                   on_sent=None) -> tuple[list[int], dict[int, str]]:
+    """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else.
+    `on_sent(id)` (async) is awaited as soon as the server has accepted each message."""
     sent, failed = [], {}
     if not messages:
         return sent, failed
@@ -92,6 +94,8 @@ async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]],
             try:
                 await client.send_message(msg, sender=sender)
                 sent.append(outbox_id)
+                if on_sent is not None:
+                    await on_sent(outbox_id)
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 failed[outbox_id] = f"recipient refused: {exc}"
             except (aiosmtplib.SMTPException, OSError) as exc:
