@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench soak deploy worker screenshots clean
+.PHONY: install run test lint bench soak deploy worker screenshots messages clean
+# NHS.UK frontend CSS/JS for the pages; this version matches nhsuk-frontend-jinja 0.10.2 (pyproject.toml)
+NHSUK_FRONTEND_VERSION := 10.6.1
+FRONTEND := var/frontend/.nhsuk-frontend-$(NHSUK_FRONTEND_VERSION)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +17,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(FRONTEND):
+	@mkdir -p var/frontend
+	@if command -v npm >/dev/null 2>&1 && npm install --prefix var/frontend --no-audit --no-fund --loglevel=error \
+	    nhsuk-frontend@$(NHSUK_FRONTEND_VERSION); then touch $(FRONTEND); \
+	else echo "nhsuk-frontend not installed (needs npm): pages will work, unstyled"; fi
+
+install: $(STAMP) $(FRONTEND)
 
 run: install
 	@mkdir -p var
@@ -25,8 +34,29 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots --out screenshots
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --project involve -o involve/locale/messages.pot .
+
 lint: install
 	$(BIN)/ruff check .
+
+# Scale-out (docs/scale-out.md): PREFECT_API_URL points at the Prefect server, INVOLVE_* at PostgreSQL etc.
+POOL ?= involve
+NEED_PREFECT_API = test -n "$$PREFECT_API_URL" || $(BIN)/prefect config view 2>/dev/null | grep -q '^PREFECT_API_URL=' \
+	|| { echo "$@: set PREFECT_API_URL to the Prefect server's API, e.g. http://prefect:4200/api" >&2; exit 2; }
+
+deploy: install
+	@$(NEED_PREFECT_API)
+	@out=$$($(BIN)/prefect work-pool create $(POOL) --type process 2>&1) || echo "$$out" | grep -q "already exists" \
+	    || { echo "$$out" >&2; exit 1; }; echo "work pool $(POOL) (process): ready"
+	$(BIN)/prefect --no-prompt deploy --all
+
+worker: install
+	@$(NEED_PREFECT_API)
+	INVOLVE_PROJECT_ROOT=$${INVOLVE_PROJECT_ROOT:-$(CURDIR)} exec $(BIN)/prefect worker start --pool $(POOL) $(WORKER_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

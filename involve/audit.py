@@ -47,16 +47,20 @@ def record_hash(seq: int, at: datetime, c: Change | AuditRecord, prev: str) -> s
     return hashlib.sha256(_content(seq, at, c, prev)).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    stmt = select(AuditHead).where(AuditHead.id == 1)
+_HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the chain head, locked for this transaction (created on first use).
+    Core statements: the chain is appended on every state change, so it stays cheap."""
+    stmt = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update()
-    head = session.execute(stmt).scalar_one_or_none()
+    head = session.execute(stmt).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+        return 0, GENESIS
+    return head.seq, head.hash
 
 
 def record(session: Session, changes: Iterable[Change]) -> int:
@@ -64,8 +68,7 @@ def record(session: Session, changes: Iterable[Change]) -> int:
     changes = list(changes)
     if not changes:
         return 0
-    head = _lock_head(session)
-    seq, prev = head.seq, head.hash
+    seq, prev = _lock_head(session)
     at = datetime.now(UTC)
     rows = []
     for c in changes:
@@ -75,8 +78,8 @@ def record(session: Session, changes: Iterable[Change]) -> int:
                      "action": c.action, "from_status": c.from_status, "to_status": c.to_status,
                      "reason": c.reason, "data": c.data, "prev_hash": prev, "hash": h})
         prev = h
-    session.execute(insert(AuditRecord), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    session.execute(insert(_RECORDS), rows)
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
     return seq
 
 

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from involve.settings import settings
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
+_writers: dict[Engine, _WriterGate] = {}
 
 
 def _sqlite_engine(url: str) -> Engine:
     u = make_url(url)
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           pool_size=8, max_overflow=16)
+    busy = float(settings.sqlite_busy_timeout_seconds)
+    engine = create_engine(url, connect_args={"timeout": busy, "check_same_thread": False},
+                           pool_size=8, max_overflow=16, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -36,7 +39,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -44,7 +47,29 @@ def _sqlite_engine(url: str) -> Engine:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    _writers[engine] = _WriterGate(busy)
     return engine
+
+
+class _WriterGate:
+    """One writer at a time per process on SQLite. Threads that wait for SQLite's write lock sleep in
+    its busy handler (1 ms .. 100 ms steps), so under concurrent writes the lock sits idle between
+    them; a Python lock hands it over at once. Other processes (the CLI) still queue through
+    BEGIN IMMEDIATE and busy_timeout. Waiting longer than busy_timeout fails like a locked database."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout, self.lock = timeout, threading.RLock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        if not self.lock.acquire(timeout=self.timeout):
+            import sqlite3
+
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        try:
+            yield
+        finally:
+            self.lock.release()
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -55,7 +80,9 @@ def get_engine(url: str | None = None) -> Engine:
             if url.startswith("sqlite"):
                 engine = _sqlite_engine(url)
             else:
-                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+                # hide_parameters: errors and logs never carry row values (names, emails, free text)
+                engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                       hide_parameters=True)
             _engines[url] = engine
         return engine
 
@@ -65,20 +92,24 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _writers.clear()
 
 
 @contextmanager
 def unit_of_work(url: str | None = None) -> Iterator[Session]:
     """A write transaction: commit on success, roll back on any exception."""
-    session = Session(get_engine(url), expire_on_commit=False, autoflush=True)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    engine = get_engine(url)
+    gate = _writers.get(engine)
+    with gate() if gate else nullcontext():
+        session = Session(engine, expire_on_commit=False, autoflush=True)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 @contextmanager
@@ -94,10 +125,30 @@ def reader(url: str | None = None) -> Iterator[Session]:
         session.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
 
 
+PING_LOCK_WAIT_MS = 3000
+
+
 def ping(url: str | None = None) -> bool:
+    """The database answers. On SQLite it must also be writable: a write lock held elsewhere for
+    longer than PING_LOCK_WAIT_MS (a long backup, a stuck process) makes every claim answer 503,
+    so health says so too, instead of 200 while writes fail."""
     try:
-        with reader(url) as s:
-            s.execute(text("SELECT 1"))
+        engine = get_engine(url)
+        if engine.dialect.name != "sqlite":
+            with reader(url) as s:
+                s.execute(text("SELECT 1"))
+            return True
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute(f"PRAGMA busy_timeout={PING_LOCK_WAIT_MS}")
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                cur.execute("ROLLBACK")
+            finally:
+                cur.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_seconds * 1000)}")
+        finally:
+            raw.close()
         return True
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         return False

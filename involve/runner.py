@@ -4,9 +4,9 @@
   flows in-process against the ephemeral Prefect API. It wakes when a claim or an action
   arrives, and otherwise polls the database every `poll` seconds, so work queued by the CLI or
   left by a crash is picked up. Each cycle runs a flow only when there is work for it.
-- DeploymentHandoff (INVOLVE_RUNNER=deployments): runs nothing itself; on wake it asks the
-  Prefect server for a run of the `process-claims` and `deliver-outbox` deployments, which the
-  workers pick up.
+- DeploymentHandoff (INVOLVE_RUNNER=deployments): runs nothing itself; when there is work it asks
+  the Prefect server for a run of the `process-claims` / `deliver-outbox` deployments (prefect.yaml),
+  unless one is already waiting to start; Prefect workers pick the runs up.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 log = logging.getLogger("involve.runner")
 
@@ -77,6 +78,12 @@ class EmbeddedRunner:
         if time.monotonic() - self._last_reminders > self.reminder_every:
             self._last_reminders = time.monotonic()
             await approval_reminders()
+        from involve.services.recruitment_panel import due_count as recruitments_due
+
+        if await asyncio.to_thread(recruitments_due):  # one indexed count; most cycles stop here
+            from flows.recruitment import recruitment_checks
+
+            await recruitment_checks()
         for hook in EXTRA_CYCLE_HOOKS:
             await hook()
         if await asyncio.to_thread(pending_count):
@@ -87,17 +94,49 @@ class EmbeddedRunner:
 EXTRA_CYCLE_HOOKS: list = []
 
 
+# Receive-only mode: deployments the hand-off keeps fed, "flow-name/deployment-name" (as prefect.yaml
+# creates them) -> a cheap count of the work waiting for it. Other features add theirs.
+EXTRA_HANDOFF_WORK: dict[str, Callable[[], int]] = {}
+
+
+def _recruitments_due() -> int:
+    from involve.services.recruitment_panel import due_count
+
+    return due_count()
+
+
+EXTRA_HANDOFF_WORK["recruitment-checks/recruitment-checks"] = _recruitments_due
+
+
 class DeploymentHandoff:
-    """Receive-only mode: ask the Prefect server to run the deployments; workers do the work."""
+    """Receive-only mode (INVOLVE_RUNNER=deployments): serve runs no flow. When the database holds
+    work for a deployment it asks the Prefect server (PREFECT_API_URL) for a run of it; Prefect
+    workers (`make worker`) do the work.
 
-    DEPLOYMENTS = ("process-claims/process-claims", "deliver-outbox/deliver-outbox")
+    Debounced: a run is created only when that deployment has none waiting to start (Scheduled or
+    Late, or Pending for less than `pending_grace` seconds: a run left Pending by a dead worker must
+    not block hand-offs for ever). A waiting run reads the database when it starts, so it sees every
+    claim committed before the check: a burst of 300 claims makes a handful of runs, not 300.
+    Woken on each accepted claim or action, it also polls every `poll` seconds, so the emails a
+    finished process-claims run queued (or the CLI queued) go to deliver-outbox within a second or
+    two. The deployments' minute sweeps catch whatever is missed while the server is unreachable.
+    """
 
-    def __init__(self, *, min_interval: float = 0.5) -> None:
-        self.min_interval = min_interval
+    PROCESS_CLAIMS = "process-claims/process-claims"
+    DELIVER_OUTBOX = "deliver-outbox/deliver-outbox"
+    DEPLOYMENTS = (PROCESS_CLAIMS, DELIVER_OUTBOX)
+
+    def __init__(self, *, poll: float = 1.0, min_interval: float = 0.5, pending_grace: float = 30.0) -> None:
+        self.poll, self.min_interval, self.pending_grace = poll, min_interval, pending_grace
         self._pending = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ids: dict[str, object] = {}
+        self._last_error: dict[str, float] = {}
         self.ready = threading.Event()
+        self.cycles = 0
+        self.created: dict[str, int] = {}
+        self.skipped: dict[str, int] = {}
 
     def start(self) -> DeploymentHandoff:
         self._thread = threading.Thread(target=self._run, name="involve-handoff", daemon=True)
@@ -114,17 +153,81 @@ class DeploymentHandoff:
         if self._thread:
             self._thread.join(timeout)
 
-    def _run(self) -> None:
-        from prefect.deployments import run_deployment
+    def work(self) -> dict[str, Callable[[], int]]:
+        from involve.services.delivery import pending_count
+        from involve.services.processing import count_submitted
 
-        while not self._stopping.is_set():
-            self._pending.wait(timeout=30)
-            if self._stopping.is_set():
-                break
-            self._pending.clear()
-            for name in self.DEPLOYMENTS:
-                try:
-                    run_deployment(name, timeout=0)
-                except Exception:  # noqa: BLE001 - scheduled sweeps pick the work up anyway
-                    log.exception("could not hand off to deployment %s", name)
-            time.sleep(self.min_interval)
+        return {self.PROCESS_CLAIMS: count_submitted, self.DELIVER_OUTBOX: pending_count,
+                **EXTRA_HANDOFF_WORK}
+
+    def _run(self) -> None:
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            while not self._stopping.is_set():
+                self._pending.wait(timeout=self.poll)
+                if self._stopping.is_set():
+                    break
+                self._pending.clear()
+                self.cycle(client)
+                self.cycles += 1
+                self._stopping.wait(self.min_interval)  # a burst of wakes becomes one cycle
+
+    def cycle(self, client) -> None:
+        """One pass: for each deployment with work and no run waiting, create a run."""
+        for name, count in self.work().items():
+            try:
+                if not count():
+                    continue
+                deployment_id = self._deployment_id(client, name)
+                if self._run_waiting(client, deployment_id):
+                    self.skipped[name] = self.skipped.get(name, 0) + 1
+                    continue
+                client.create_flow_run_from_deployment(deployment_id, tags=["handoff"])
+                self.created[name] = self.created.get(name, 0) + 1
+            except Exception as exc:  # noqa: BLE001 - the work stays in the database; the sweeps pick it up
+                self._ids.pop(name, None)
+                self._log_error(name, exc)
+
+    def _deployment_id(self, client, name: str):
+        if name not in self._ids:
+            self._ids[name] = client.read_deployment_by_name(name).id
+        return self._ids[name]
+
+    def _run_waiting(self, client, deployment_id) -> bool:
+        from datetime import UTC, datetime, timedelta
+
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterDeploymentId,
+            FlowRunFilterExpectedStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+        from prefect.client.schemas.sorting import FlowRunSort
+
+        now = datetime.now(UTC)
+        waiting = FlowRunFilterStateType(any_=[StateType.SCHEDULED, StateType.PENDING])
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
+                state=FlowRunFilterState(type=waiting),
+                expected_start_time=FlowRunFilterExpectedStartTime(before_=now + timedelta(seconds=5))),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=10)
+        for run in runs:
+            if run.state is None:
+                continue
+            if run.state.type == StateType.SCHEDULED:
+                return True
+            if run.state.timestamp and run.state.timestamp > now - timedelta(seconds=self.pending_grace):
+                return True
+        return False
+
+    def _log_error(self, name: str, exc: Exception) -> None:
+        """One line per deployment a minute at most: an unreachable server must not flood the log."""
+        if time.monotonic() - self._last_error.get(name, -1e9) < 60:
+            return
+        self._last_error[name] = time.monotonic()
+        hint = " (run `make deploy`?)" if type(exc).__name__ == "ObjectNotFound" else ""
+        log.warning("could not hand off to deployment %s%s: %s: %s", name, hint, type(exc).__name__, exc)

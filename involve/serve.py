@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 
 import uvicorn
 
@@ -15,7 +16,6 @@ def check_settings() -> None:
     """Fail fast, naming the variable, before anything starts."""
     from involve.crypto import fernet
     from involve.domain.policy import load_policy
-
     from involve.errors import PolicyError, SettingsError
 
     settings.database_url  # noqa: B018 - loads and validates every INVOLVE_* variable
@@ -25,11 +25,21 @@ def check_settings() -> None:
         raise SettingsError(f"INVOLVE_POLICY_FILE: {exc}") from None
     settings.resolved_webhook_secret  # noqa: B018
     fernet()
+    if settings.runner == "deployments":
+        from prefect.settings import get_current_settings
+
+        if not get_current_settings().api.url:
+            raise SettingsError("PREFECT_API_URL: INVOLVE_RUNNER=deployments hands work to a Prefect server; "
+                                "set PREFECT_API_URL to its API, e.g. http://prefect:4200/api")
 
 
 def uvicorn_options() -> dict:
     """How `serve` runs uvicorn (the benchmarks serve their yardstick the same way)."""
     return {"log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 20}
+
+
+def _stopped_by_signal(signum, _frame) -> None:
+    logging.getLogger("involve.serve").info("stopped by %s", signal.Signals(signum).name)
 
 
 def run(*, host: str, port: int) -> None:
@@ -40,7 +50,8 @@ def run(*, host: str, port: int) -> None:
     from involve.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "mail.log", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     check_settings()
     upgrade()
     sink = None
@@ -54,6 +65,11 @@ def run(*, host: str, port: int) -> None:
     runner = (EmbeddedRunner() if settings.runner == "embedded" else DeploymentHandoff()).start()
     print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
           f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
+    # uvicorn catches SIGTERM/SIGINT, drains in-flight requests, runs the app's shutdown (which stops
+    # the runner after its current cycle) and then raises the signal again; answer that with a
+    # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stopped_by_signal)
     try:
         uvicorn.run(create_app(runner), host=host, port=port, **uvicorn_options())
     finally:

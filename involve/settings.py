@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     data_key: str | None = None
     link_max_age_days: int = 14
     mail_dir: Path = Path("var/mail")
+    outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
+    # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)
+    smtp_retry_base_seconds: float = 30.0
+    smtp_retry_max_seconds: float = 3600.0
+    # how long a SQLite writer waits for the lock before the request answers 503
+    sqlite_busy_timeout_seconds: float = 30.0
+    frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
+    language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
 
     @field_validator("database_url")
     @classmethod

@@ -2,13 +2,25 @@
 
 Import `Base` and the model classes from here; Alembic reads `Base.metadata`.
 """
-from models.base import Base
-from models.people import Person, Staff
-from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.audit import AuditHead, AuditRecord
+from models.base import Base
+from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.outbox import LinkToken, OutboxEmail
+from models.people import Person, Staff
+from models.recruitment import (
+                                JdComment,
+                                PanelMember,
+                                PanelScore,
+                                Question,
+                                QuestionUse,
+                                Recruitment,
+                                TrainingBooking,
+                                TrainingSession,
+)
 
 __all__ = [
     "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
+    "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
+    "PanelScore",
 ]

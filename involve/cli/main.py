@@ -395,3 +395,16 @@ def send_example(url: Annotated[str | None, typer.Option(help="Base URL of invol
     out.print(f"{r.status_code} {r.text}", markup=False)
     if r.status_code >= 300:
         raise typer.Exit(2)
+
+
+# ---- reports (involve/cli/report.py uses the helpers above, so it is imported last) ------------
+from involve.cli.report import dev_app, report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
+app.add_typer(dev_app, name="dev")
+
+# ---- recruitment involvement (involve/cli/recruitment.py; also adds `staff token`) ---------------
+from involve.cli.recruitment import recruitment_app, training_app  # noqa: E402
+
+app.add_typer(recruitment_app, name="recruitment")
+app.add_typer(training_app, name="training")

@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from involve.domain.claim_schema import ACTIVITY_KINDS
+from involve.domain.recruitment import RecruitmentRules
 from involve.errors import PolicyError
 
 
@@ -67,6 +68,7 @@ class Period(BaseModel):
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     periods: Annotated[list[Period], Field(min_length=1)]
+    recruitment: RecruitmentRules = RecruitmentRules()  # the optional [recruitment] table (recruitment.md)
 
     @model_validator(mode="after")
     def _sorted_unique(self):

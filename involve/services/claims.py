@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from involve import audit, crypto, links
+from involve import audit, crypto, faults, links
 from involve.db import unit_of_work
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
@@ -96,7 +96,9 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
                                        reference=claim.reference, context=summary,
                                        dedupe_key=f"{claim.reference}:approved-claimant"))
         enqueue(session, mails)
-        return claim
+        faults.point("approve.before_commit")
+    faults.point("approve.after_commit")
+    return claim
 
 
 def reject(reference: str, *, by: str, reason: str, link_token: str | None = None) -> Claim:
@@ -147,7 +149,9 @@ def pay(reference: str, *, by: str, payment_ref: str | None = None) -> Claim:
                        payment_ref=payment_ref)
             enqueue(session, [email_row(template="claim_paid", to=claim.claimant_email, reference=claim.reference,
                                         context=ctx, dedupe_key=f"{claim.reference}:paid")])
-            return claim
+            faults.point("pay.before_commit")
+        faults.point("pay.after_commit")
+        return claim
     except IntegrityError:
         raise AlreadyPaid(f"{reference} is already paid; a claim is paid once") from None
 

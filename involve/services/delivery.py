@@ -2,25 +2,41 @@
 
 A lease (lease_until) stops two runners sending the same row; a crash after the SMTP server
 accepted a message but before `sent_at` was written is the only way an email goes twice, and
-that resend keeps the same Message-ID. Failures retry with exponential backoff (1 min .. 1 h).
+that resend keeps the same Message-ID. Failures retry with exponential backoff
+(INVOLVE_SMTP_RETRY_BASE_SECONDS, 30 s, doubling up to 1 h). Accepted emails are recorded as sent
+in groups of MARK_EVERY while the batch goes on.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from involve import faults
 from involve.db import reader, unit_of_work
 from involve.mail.render import build_message
 from involve.mail.smtp import SmtpTarget, send_all
 from involve.settings import settings
 from models import OutboxEmail
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # default of INVOLVE_OUTBOX_LEASE_SECONDS
+MARK_EVERY = 10  # record accepted emails as sent in groups of this many, during the batch
+log = logging.getLogger("involve.delivery")
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    base, cap = settings.smtp_retry_base_seconds, settings.smtp_retry_max_seconds
+    return timedelta(seconds=min(cap, base * 2 ** min(30, max(0, attempts - 1))))
+
+
+def lease() -> timedelta:
+    """How long a sender holds the rows it took: a sender killed mid-batch leaves its unsent rows
+    leased until then, and then another sender takes them (INVOLVE_OUTBOX_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.outbox_lease_seconds)
 
 
 def _due(now: datetime):
@@ -36,8 +52,11 @@ def lease_batch(limit: int) -> list[OutboxEmail]:
             stmt = stmt.with_for_update(skip_locked=True)
         rows = list(session.execute(stmt).scalars())
         if rows:
+            until = now + lease()
             session.execute(update(OutboxEmail).where(OutboxEmail.id.in_([r.id for r in rows]))
-                            .values(lease_until=now + LEASE))
+                            .values(lease_until=until))
+            for r in rows:
+                r.lease_until = until  # the batch's lease: deliver_batch renews it by this value
         return rows
 
 
@@ -63,18 +82,59 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
                                                  sender=settings.mail_from, outbox_id=r.id)))
         except Exception as exc:  # noqa: BLE001 - a template bug must not block the rest of the batch
             failed[r.id] = f"render failed: {type(exc).__name__}: {exc}"
-    sent, send_failed = await send_all(SmtpTarget.from_url(url), messages, settings.mail_from)
-    failed.update(send_failed)
-    now = datetime.now(UTC)
     subjects = {i: str(m["Subject"]) for i, m in messages}
     by_id = {r.id: r for r in rows}
-    with unit_of_work() as session:
-        if sent:
-            session.execute(update(OutboxEmail), [{"id": i, "sent_at": now, "lease_until": None,
-                                                   "attempts": by_id[i].attempts + 1, "subject": subjects.get(i),
-                                                   "last_error": None} for i in sent])
-        if failed:
-            session.execute(update(OutboxEmail), [
-                {"id": i, "lease_until": None, "attempts": by_id[i].attempts + 1, "last_error": err[:1000],
-                 "next_attempt_at": now + backoff(by_id[i].attempts + 1)} for i, err in failed.items()])
+    accepted: list[int] = []
+    marked: set[int] = set()
+    held = [rows[0].lease_until]  # the lease every row of this batch carries
+
+    def mark(ids: list[int], errors: dict[int, str]) -> None:
+        now = datetime.now(UTC)
+        rest = [i for i in by_id if i not in marked and i not in errors and i not in ids]
+        until = now + lease()
+        with unit_of_work() as session:
+            if rest:
+                # renew the lease on the rest of the batch, so a long batch or a slow SMTP server never
+                # outlives it (another sender would take those rows and send them too); a row whose lease
+                # already ran out and was taken by another sender keeps that sender's lease
+                session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(rest),
+                                                          OutboxEmail.lease_until == held[0])
+                                .values(lease_until=until).execution_options(synchronize_session=False))
+            if ids:
+                session.execute(update(OutboxEmail), [
+                    {"id": i, "sent_at": now, "lease_until": None, "attempts": by_id[i].attempts + 1,
+                     "subject": subjects.get(i), "last_error": None} for i in ids])
+            if errors:
+                session.execute(update(OutboxEmail), [
+                    {"id": i, "lease_until": None, "attempts": by_id[i].attempts + 1, "last_error": err[:1000],
+                     "next_attempt_at": now + backoff(by_id[i].attempts + 1)} for i, err in errors.items()])
+        marked.update(ids, errors)
+        held[0] = until
+
+    async def on_sent(outbox_id: int) -> None:
+        # the server has the message: record that now, in small groups, so a crash or a database
+        # outage later in the batch resends as few emails as possible
+        faults.point("deliver.after_send")
+        accepted.append(outbox_id)
+        if len(accepted) >= MARK_EVERY:
+            ids = accepted[:]
+            accepted.clear()
+            await asyncio.to_thread(_retrying, mark, ids, {})
+
+    sent, send_failed = await send_all(SmtpTarget.from_url(url), messages, settings.mail_from, on_sent=on_sent)
+    failed.update(send_failed)
+    await asyncio.to_thread(_retrying, mark, accepted, failed)
     return len(sent), len(failed)
+
+
+def _retrying(fn, *args, tries: int = 6) -> None:
+    """Run a marking transaction, riding out a short database outage (1, 2, 4, 8, 16 s apart):
+    giving up leaves the rows leased, and they are sent again when the lease ends."""
+    for attempt in range(tries):
+        try:
+            return fn(*args)
+        except SQLAlchemyError:
+            if attempt == tries - 1:
+                raise
+            log.warning("could not record sent emails yet (database unavailable); retrying")
+            time.sleep(2 ** attempt)

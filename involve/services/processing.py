@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from involve import audit, links
+from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
 from involve.domain.flags import FlagFacts, flags_for, times_overlap
@@ -123,7 +123,9 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             session.execute(update(ExpenseLine), line_updates)
         audit.record(session, changes)
         enqueue(session, mails)
-        return [c.reference for c in batch]
+        faults.point("process.before_commit")
+    faults.point("process.after_commit")
+    return [c.reference for c in batch]
 
 
 def claim_summary(c: Claim, *, fee: Decimal | None = None, expenses: Decimal | None = None,

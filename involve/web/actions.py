@@ -17,6 +17,7 @@ from involve import links
 from involve.db import reader
 from involve.errors import InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
+from involve.web.i18n import _
 from involve.web.pages import render_page
 from models import Claim, LinkToken
 
@@ -45,14 +46,16 @@ def _approve(token: LinkToken, signed: str, form) -> str:
                                   expenses_only=form.get("expenses_only") in ("yes", "on", "true"),
                                   note=(form.get("note") or "").strip() or None, link_token=signed)
     if claim.status == "awaiting_second_approval":
-        return f"Thank you. Claim {claim.reference} needs a second approver, who has been asked by email."
-    return f"Thank you. Claim {claim.reference} is approved and finance has been told."
+        return _("Thank you. Claim %(ref)s needs a second approver, who has been asked by email.",
+                 ref=claim.reference)
+    return _("Thank you. Claim %(ref)s is approved and finance has been told.", ref=claim.reference)
 
 
 def _reject(token: LinkToken, signed: str, form) -> str:
     claim = claim_actions.reject(token.reference, by=token.holder_email, reason=form.get("reason") or "",
                                  link_token=signed)
-    return f"Claim {claim.reference} is rejected. The person who claimed has been told the reason."
+    return _("Claim %(ref)s is rejected. The person who claimed has been told the reason.",
+             ref=claim.reference)
 
 
 register("approve", ActionHandler(_show_claim, _approve))
@@ -64,18 +67,18 @@ def _load(signed: str):
         token = links.load(session, signed)
         handler = HANDLERS.get(token.action)
         if handler is None:
-            raise LinkInvalid("This link is not valid.")
+            raise LinkInvalid(_("This link is not valid."))
         template, ctx = handler.show(session, token)
         return token, template, ctx
 
 
 def _failure(exc: Exception):
     if isinstance(exc, LinkInvalid):
-        return render_page("message.html", 410, title="This link cannot be used", message=str(exc))
+        return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
     if isinstance(exc, SQLAlchemyError):
-        return render_page("message.html", 503, title="Sorry, there is a problem",
-                           message="Please try again in a few minutes.")
-    return render_page("message.html", 409, title="This could not be done", message=str(exc))
+        return render_page("message.html", 503, title=_("Sorry, there is a problem"),
+                           message=_("Please try again in a few minutes."))
+    return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
 
 
 @router.get("/act/{signed}")
@@ -91,11 +94,15 @@ async def show_action(signed: str):
 async def do_action(signed: str, request: Request):
     form = await request.form()
     try:
-        token, _, _ = await run_in_threadpool(_load, signed)
+        token, _page, _ctx = await run_in_threadpool(_load, signed)
         message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
     except (InvolveError, SQLAlchemyError) as exc:
         return _failure(exc)
     wake = getattr(request.app.state, "wake", None)
     if wake:
         wake()
-    return render_page("message.html", title="Done", message=message)
+    return render_page("message.html", title=_("Done"), message=message)
+
+
+# Recruitment's handlers (accept, decline, comment, propose) register themselves on import.
+from involve.web import recruitment_links  # noqa: E402,F401

@@ -8,7 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, webhooks
+from involve.web import actions, assets, claim_form, staff, staff_finance, staff_pages, webhooks
+from involve.web import recruitment_api
 
 
 def create_app(runner=None) -> FastAPI:
@@ -25,10 +26,18 @@ def create_app(runner=None) -> FastAPI:
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
         ok = await run_in_threadpool(ping)
-        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+        headers = None if ok else {"Retry-After": "30"}
+        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
+                            headers=headers)
 
     app.include_router(webhooks.router)
     app.include_router(actions.router)
+    app.include_router(claim_form.router)
+    app.include_router(staff.router)
+    app.include_router(staff_pages.router)
+    app.include_router(staff_finance.router)
+    app.include_router(recruitment_api.router)
+    assets.mount(app)
     for extra in EXTRA_ROUTERS:
         app.include_router(extra())
     return app

@@ -5,9 +5,17 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    select_autoescape,
+)
 
-from involve.settings import PROJECT_ROOT
+from involve.settings import PROJECT_ROOT, settings
+from involve.web import assets, i18n, labels
 
 PAGES = PROJECT_ROOT / "templates" / "pages"
 
@@ -19,11 +27,18 @@ def page_env() -> Environment:
         loaders.append(PackageLoader("nhsuk_frontend_jinja"))
     except (ModuleNotFoundError, ValueError):
         pass
+    # ChainableUndefined: the nhsuk-frontend-jinja macros read optional nested parameters
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, undefined=ChainableUndefined,
+                      extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    env.install_gettext_translations(i18n.current(), newstyle=True)
+    env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
+                       static_js=f"/static/{assets.JS}", assetPath="/static/assets",
+                       language=settings.language.replace("_", "-"), **labels.ALL)
     return env
 
 
 def render_page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("frontend", assets.available())
     html = page_env().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)

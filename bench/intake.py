@@ -1,0 +1,127 @@
+"""Benchmark 1, intake: signed, validated, committed webhook deliveries under wrk.
+
+The project (`involve.web.app` served the way `involve serve` serves it, runner off so only
+intake is measured) and the yardstick (`bench/yardstick_app.py`, one committed SQLite row per
+request) get the same pre-built requests: distinct webhook-ids, fresh timestamps, valid
+signatures. Sides alternate, each round on a fresh database; medians are reported.
+"""
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from bench.common import (ROOT, Row, _children, base_env, cpu_seconds, free_port, make_claim, popen, sign, stop,
+                          tree_peak_mb, wait_http)
+
+THREADS, CONNECTIONS = 2, 16
+LUA = ROOT / "bench" / "wrk_requests.lua"
+
+
+def write_requests(prefix: Path, secret: str, per_thread: int, tag: str) -> None:
+    rng = random.Random(hash(tag) & 0xFFFF)
+    ts = int(time.time())
+    n = 0
+    for t in range(THREADS):
+        with open(f"{prefix}-{t}.tsv", "w") as fh:
+            for _ in range(per_thread):
+                body = json.dumps(make_claim(rng, n), separators=(",", ":")).encode()
+                msg_id = f"msg_{tag}_{t}_{n}"
+                fh.write(f"{msg_id}\t{ts}\t{sign(secret, msg_id, ts, body)}\t{body.decode()}\n")
+                n += 1
+
+
+def wrk(url: str, prefix: Path, seconds: int) -> dict:
+    r = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+                        "-s", str(LUA), url, "--", str(prefix)], capture_output=True, text=True,
+                       timeout=seconds + 120)
+    for line in r.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            out = json.loads(line.removeprefix("WRKJSON "))
+            out["rps"] = out["requests"] / (out["duration_us"] / 1e6)
+            return out
+    raise RuntimeError(f"wrk printed no result:\n{r.stdout}\n{r.stderr}")
+
+
+def one_side(which: str, workdir: Path, secret: str, seconds: int, per_thread: int, rnd: int) -> dict:
+    side_dir = workdir / f"{which}-{rnd}"
+    side_dir.mkdir(parents=True)
+    env = base_env(side_dir, INVOLVE_WEBHOOK_SECRET=secret, BENCH_YARDSTICK_DB=str(side_dir / "yard.db"))
+    port = free_port()
+    proc = popen([__import__("sys").executable, "-m", "bench.serve_app", which, str(port)], env, side_dir,
+                 side_dir / "server.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
+        url = f"http://127.0.0.1:{port}"
+        warm = side_dir / "warm"
+        write_requests(warm, secret, 2000, f"w{which}{rnd}")
+        wrk(url, warm, 2)
+        main = side_dir / "req"
+        write_requests(main, secret, per_thread, f"m{which}{rnd}")
+        cpu0 = sum(cpu_seconds(p) for p in [proc.pid, *_children(proc.pid)])
+        res = wrk(url, main, seconds)
+        cpu1 = sum(cpu_seconds(p) for p in [proc.pid, *_children(proc.pid)])
+        res["cpu_ms_per_req"] = (cpu1 - cpu0) * 1000 / max(1, res["requests"])
+        res["peak_mb"] = tree_peak_mb(proc.pid)
+    finally:
+        stop(proc)
+    if which == "involve":
+        import sqlite3
+
+        with sqlite3.connect(side_dir / "involve.db") as c:
+            res["stored"] = c.execute("SELECT count(*) FROM deliveries WHERE delivery_id LIKE 'msg_m%'"
+                                      ).fetchone()[0]
+    return res
+
+
+def run(workdir: Path, *, seconds: int = 10, rounds: int = 2, secret: str | None = None) -> Row:
+    from bench.common import new_secret
+
+    secret = secret or new_secret()
+    per_thread = 25_000 * seconds // 10
+    results: dict[str, list[dict]] = {"involve": [], "yardstick": []}
+    for rnd in range(rounds):
+        order = ("involve", "yardstick") if rnd % 2 == 0 else ("yardstick", "involve")
+        for which in order:
+            results[which].append(one_side(which, workdir, secret, seconds, per_thread, rnd))
+    med = {w: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_us", "p99_us", "cpu_ms_per_req")}
+           for w, rs in results.items()}
+    p, y = med["involve"], med["yardstick"]
+    ratio = p["rps"] / y["rps"]
+    bad = [r["status"] for r in results["involve"] if set(r["status"]) - {"202"} or r["wrapped"]]
+    # wrk stops mid-flight, so a few more rows than counted 202s is normal; fewer would be a lost claim
+    lost = [(r["status"].get("202", 0), r["stored"]) for r in results["involve"]
+            if r["status"].get("202", 0) > r["stored"]]
+    row = Row(
+        name=f"intake, wrk {CONNECTIONS} conn, {seconds}s ×{rounds}",
+        project=f"{p['rps']:,.0f} req/s, p50 {p['p50_us'] / 1000:.1f} ms, p99 {p['p99_us'] / 1000:.1f} ms, "
+                f"{p['cpu_ms_per_req']:.2f} ms CPU/req",
+        yardstick=f"{y['rps']:,.0f} req/s, p50 {y['p50_us'] / 1000:.1f} ms, p99 {y['p99_us'] / 1000:.1f} ms, "
+                  f"{y['cpu_ms_per_req']:.2f} ms CPU/req",
+        ratio=ratio, goal="≥ 0.70×, p99 ≤ 25 ms", met=ratio >= 0.7 and p["p99_us"] <= 25_000,
+        peak_project_mb=max(r["peak_mb"] or 0 for r in results["involve"]),
+        peak_yardstick_mb=max(r["peak_mb"] or 0 for r in results["yardstick"]),
+        detail={"rounds": results})
+    if bad:
+        row.notes.append(f"intake answered other than 202 or wrapped around: {bad}")
+    if lost:
+        row.notes.append(f"202s vs rows stored differ: {lost}")
+    return row
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    from bench.common import table
+
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as d:
+        r = run(Path(d), seconds=int(sys.argv[1]) if len(sys.argv) > 1 else 10,
+                rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+        print(table([r]))
+        print(json.dumps({w: [{k: v for k, v in x.items()} for x in rs] for w, rs in r.detail["rounds"].items()},
+                         indent=1))
+        print(r.notes)

@@ -1,0 +1,173 @@
+"""The project's own claim form (GET /claim): one topic a page, check your answers, confirmation.
+
+Answers travel between pages in a sealed (Fernet-encrypted) cookie, so bank details are never in a
+cookie in clear. Sending goes through the same intake as the webhook (`accept_claim`, source "form"),
+with a delivery id made from the form session's id: a double submit makes one claim.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from involve.errors import DuplicateDelivery, InvalidClaim
+from involve.services.intake import accept_claim
+from involve.web import claim_fields as cf
+from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
+from involve.web.i18n import _
+from involve.web.pages import render_page
+
+router = APIRouter(tags=["claim form"], include_in_schema=False)
+COOKIE, MAX_AGE = "involve_claim", 24 * 3600
+PREFILL = ("kind", "title", "start", "end", "borough", "service", "lead_email", "reference")
+
+
+def _state(request: Request) -> dict:
+    state = unseal(request.cookies.get(COOKIE), MAX_AGE)
+    return state if state and "id" in state else {"id": secrets.token_urlsafe(12), "v": {}}
+
+
+def _go(url: str, state: dict) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+    return response
+
+
+def _submission_id(state: dict) -> str:
+    return f"form-{state['id']}"
+
+
+@router.get("/")
+async def home():
+    return RedirectResponse("/claim", status_code=303)
+
+
+@router.get("/claim")
+async def start(request: Request):
+    state = _state(request)
+    prefill = {k: v for k, v in request.query_params.items() if k in PREFILL and len(v) <= 300}
+    if (date := request.query_params.get("date", ""))[:10].count("-") == 2:
+        prefill.update(zip(("date-year", "date-month", "date-day"), date[:10].split("-"), strict=True))
+    if state.get("done") or prefill:
+        state = {"id": secrets.token_urlsafe(12), "v": prefill}
+    response = render_page("claim_start.html", first=f"/claim/{cf.STEPS[0]}")
+    set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+    return response
+
+
+def _step_page(request: Request, step: str, state: dict, errors: dict, status: int = 200,
+               change: bool = False):
+    i = cf.STEPS.index(step)
+    back = "/claim" if i == 0 else f"/claim/{cf.STEPS[i - 1]}"
+    return render_form(request, f"claim_{step.replace('-', '_')}.html", status, v=state["v"], errors=errors,
+                       error_list=_error_list(errors), step=step, back="/claim/check" if change else back,
+                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]), step_no=i + 1,
+                       step_count=len(cf.STEPS))
+
+
+def _error_list(errors: dict) -> list[dict]:
+    return [{"text": msg, "href": f"#{cf.anchor(field)}"} for field, msg in errors.items()]
+
+
+@router.get("/claim/check")
+async def check_page(request: Request):
+    state = _state(request)
+    if state.get("done"):
+        return RedirectResponse("/claim/confirmation", status_code=303)
+    errors = state.pop("errors", None) or {}
+    claim, _lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
+    response = render_form(request, "claim_check.html", 400 if errors else 200, v=state["v"], claim=claim,
+                           errors=errors, error_list=_error_list(errors), cf=cf)
+    set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+    return response
+
+
+@router.post("/claim/check")
+async def send(request: Request):
+    form = await request.form()
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    state = _state(request)
+    if state.get("done"):
+        return _go("/claim/confirmation", state)
+    declared = form.get("declaration") == "yes"
+    errors = cf.check(state["v"], submission_id=_submission_id(state), declaration=declared,
+                      steps=(*cf.STEPS, "check"))
+    if not errors:
+        payload, lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        try:
+            result = await run_in_threadpool(accept_claim, payload=payload, delivery_id=_submission_id(state),
+                                             digest=digest, source="form")
+        except InvalidClaim as exc:
+            errors = cf.map_errors(exc.errors, lines, state["v"])
+        except DuplicateDelivery:
+            return render_page("message.html", 409, title=_("You have already sent this claim"),
+                               message=_("To claim for something else, start a new claim."),
+                               link={"href": "/claim", "text": _("Start a new claim")})
+        except SQLAlchemyError:
+            return render_page("message.html", 503, title=_("Sorry, there is a problem with the service"),
+                               message=_("Your claim was not sent. Please try again in a few minutes."))
+        else:
+            if result.created and (wake := getattr(request.app.state, "wake", None)):
+                wake()
+            return _go("/claim/confirmation", {"id": state["id"], "done": result.reference,
+                                               "email": state["v"].get("email", "")})
+    state["errors"] = errors
+    first = cf.step_of(next(iter(errors)))
+    return _go(f"/claim/{first}" if first in cf.STEPS else "/claim/check", state)
+
+
+@router.get("/claim/confirmation")
+async def confirmation(request: Request):
+    state = _state(request)
+    if not state.get("done"):
+        return RedirectResponse("/claim", status_code=303)
+    return render_page("claim_done.html", reference=state["done"], email=state.get("email", ""))
+
+
+@router.get("/claim/{step}")
+async def step_get(request: Request, step: str, change: bool = False):
+    if step not in cf.STEPS:
+        return render_page("message.html", 404, title=_("Page not found"),
+                           message=_("Check the web address, or start your claim again."),
+                           link={"href": "/claim", "text": _("Start a claim")})
+    state = _state(request)
+    if state.get("done"):
+        return RedirectResponse("/claim/confirmation", status_code=303)
+    pending = state.pop("errors", None) or {}
+    errors = {f: m for f, m in pending.items() if cf.step_of(f) == step}
+    response = _step_page(request, step, state, errors, 400 if errors else 200, change=change)
+    set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+    return response
+
+
+@router.post("/claim/{step}")
+async def step_post(request: Request, step: str):
+    if step not in cf.STEPS:
+        return RedirectResponse("/claim", status_code=303)
+    form = await request.form()
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    state = _state(request)
+    if state.get("done"):
+        return RedirectResponse("/claim/confirmation", status_code=303)
+    for name in cf.FIELDS[step]:
+        state["v"][name] = str(form.get(name) or "").strip()[:500]
+    if step in cf.LIST_FIELDS:
+        chosen = form.getlist(cf.LIST_FIELDS[step])
+        state["v"][cf.LIST_FIELDS[step]] = [str(x) for x in chosen if x in cf.COSTS]
+    change = form.get("change") == "yes"
+    errors = cf.check(state["v"], submission_id=_submission_id(state), steps=(step,))
+    if errors:
+        response = _step_page(request, step, state, errors, 400, change=change)
+        set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+        return response
+    i = cf.STEPS.index(step)
+    last = i + 1 == len(cf.STEPS)
+    return _go("/claim/check" if change or last else f"/claim/{cf.STEPS[i + 1]}", state)

@@ -1,0 +1,92 @@
+"""The staff API for recruitment involvement: HR starts a recruitment and reads it.
+
+`POST /api/recruitments` (JSON, the fields of `involve recruitment start`) and
+`GET /api/recruitments/{reference}`, both with `Authorization: Bearer <token>` from
+`involve staff token`; the token's staff member must have the role `hr` or `coordinator`
+(that is checked again by the service, which also writes the audit record). Errors are
+problem+json: 401 bad token, 403 wrong role, 404 unknown reference, 422 invalid fields.
+"""
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from involve import clock
+from involve.domain.recruitment import london_today
+from involve.domain.recruitment_schema import InvalidRecruitment, parse_recruitment
+from involve.errors import InvolveError
+from involve.services import recruitment
+from involve.services.recruitment_view import describe
+from involve.web.problems import from_error, problem
+from involve.web.staff_auth import BadToken, staff_from_token
+
+router = APIRouter(prefix="/api/recruitments", tags=["recruitment"])
+MAX_BODY = 256 * 1024
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise BadToken("send Authorization: Bearer <token> (from `involve staff token`)")
+    return staff_from_token(token.strip())
+
+
+def _error(exc: Exception) -> JSONResponse:
+    if isinstance(exc, BadToken):
+        return problem(401, "Unauthorized", str(exc))
+    if isinstance(exc, InvalidRecruitment):
+        return problem(422, "The recruitment details are not valid", str(exc), errors=exc.errors)
+    if isinstance(exc, InvolveError):
+        return from_error(exc)
+    return problem(503, "Service unavailable", "The database is not answering. Please try again.")
+
+
+def _start(body: bytes, by: str) -> dict:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise InvalidRecruitment([{"field": "body", "message": "is not JSON"}]) from None
+    data = parse_recruitment(payload, today=london_today(clock.now()))
+    rec = recruitment.start(data, by=by)
+    return {"reference": rec.reference, "status": rec.status}
+
+
+@router.post("", status_code=201, summary="Start a recruitment (HR or co-ordinator)")
+async def start_recruitment(request: Request) -> JSONResponse:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return problem(415, "Unsupported media type", "Send the recruitment as application/json.")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return problem(413, "Body too large", f"At most {MAX_BODY // 1024} KiB.")
+    try:
+        by = _bearer(request)
+        result = await run_in_threadpool(_start, body, by)
+    except (InvolveError, SQLAlchemyError) as exc:
+        return _error(exc)
+    wake = getattr(request.app.state, "wake", None)
+    if wake:
+        wake()
+    return JSONResponse(result, status_code=201,
+                        headers={"Location": f"/api/recruitments/{result['reference']}"})
+
+
+def _read(reference: str, by: str) -> dict:
+    from involve.db import reader
+    from involve.services.people import require_staff
+
+    with reader() as s:
+        require_staff(s, by, *recruitment.RECRUITER_ROLES, doing="read recruitments")
+    return describe(reference)
+
+
+@router.get("/{reference}", summary="A recruitment: panel, questions and feedback (HR or co-ordinator)")
+async def show_recruitment(reference: str, request: Request) -> JSONResponse:
+    try:
+        by = _bearer(request)
+        return JSONResponse(await run_in_threadpool(_read, reference, by))
+    except (InvolveError, SQLAlchemyError) as exc:
+        return _error(exc)

@@ -1,0 +1,136 @@
+"""Staff pages for claims: the co-ordinator's list (filters: status, flag, borough), a claim's page
+with its history from the audit trail, and approve / reject / record payment through
+involve.services.claims with by = the signed-in staff member (the service checks the roles).
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from sqlalchemy import or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
+
+from involve.db import reader
+from involve.errors import InvolveError, NotFound
+from involve.services import claims as claim_actions
+from involve.web.forms import csrf_failed, csrf_ok
+from involve.web.i18n import N_, _
+from involve.web.labels import BOROUGHS, FLAGS, STATUSES
+from involve.web.staff import signed_in, staff_page
+from models import AuditRecord, Claim
+
+router = APIRouter(tags=["staff"], include_in_schema=False)
+DECIDERS = ("coordinator", "lead", "ppi_lead")
+DONE = {"approve": N_("Claim approved."), "reject": N_("Claim rejected. We have told the person why."),
+        "pay": N_("Payment recorded. We have told the person.")}
+
+
+async def guard(request: Request, *roles: str):
+    """(member, None) when signed in with one of `roles`; else (member or None, the response to send)."""
+    member = await signed_in(request)
+    if member is None:
+        return None, RedirectResponse("/staff/sign-in", status_code=303)
+    if roles and not member.has_role(*roles):
+        return member, staff_page(request, member, "message.html", 403, title=_("You cannot see this page"),
+                                  message=_("Ask the involvement co-ordinator if you need access."))
+    return member, None
+
+
+def _list(status: str, flag: str, borough: str, lead_email: str | None) -> list[Claim]:
+    with reader() as s:
+        stmt = select(Claim).order_by(Claim.id.desc()).limit(1000)
+        if status:
+            stmt = stmt.where(Claim.status == status)
+        if borough:
+            stmt = stmt.where(Claim.borough == borough)
+        if lead_email:
+            stmt = stmt.where(or_(Claim.approver_email == lead_email, Claim.lead_email == lead_email))
+        claims = list(s.execute(stmt).scalars())
+    return [c for c in claims if not flag or flag in (c.flags or [])]
+
+
+@router.get("/staff/claims")
+async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = ""):
+    member, refused = await guard(request, *DECIDERS)
+    if refused:
+        return refused
+    status, flag, borough = (x if x in allowed else "" for x, allowed in
+                             ((status, STATUSES), (flag, FLAGS), (borough, BOROUGHS)))
+    only_mine = None if member.has_role("coordinator", "ppi_lead") else member.email
+    claims = await run_in_threadpool(_list, status, flag, borough, only_mine)
+    return staff_page(request, member, "staff_claims.html", claims=claims,
+                      filters={"status": status, "flag": flag, "borough": borough})
+
+
+def _detail(reference: str) -> tuple[Claim, list[AuditRecord]]:
+    with reader() as s:
+        claim = s.execute(select(Claim).options(selectinload(Claim.expenses))
+                          .where(Claim.reference == reference.strip().upper())).scalar_one_or_none()
+        if claim is None:
+            raise NotFound(_("There is no claim %(ref)s.", ref=reference))
+        history = list(s.execute(select(AuditRecord).where(AuditRecord.entity == "claim",
+                                                           AuditRecord.reference == claim.reference)
+                                 .order_by(AuditRecord.seq)).scalars())
+    return claim, history
+
+
+async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):
+    try:
+        claim, history = await run_in_threadpool(_detail, reference)
+    except NotFound as exc:
+        return staff_page(request, member, "message.html", 404, title=_("Claim not found"), message=str(exc))
+    own = member.email == claim.claimant_email
+    can_decide = (claim.status in ("awaiting_approval", "awaiting_second_approval") and not own
+                  and member.has_role(*DECIDERS))
+    can_pay = claim.status == "approved" and member.has_role("finance") and not own
+    done = request.query_params.get("done", "")
+    done = _(DONE[done]) if done in DONE else None
+    return staff_page(request, member, "staff_claim.html", status_code, claim=claim, history=history,
+                      can_decide=can_decide, can_pay=can_pay, done=done, back="/staff/claims",
+                      error_list=[{"text": error, "href": "#actions"}] if error else None)
+
+
+@router.get("/staff/claims/{reference}")
+async def claim_page(request: Request, reference: str):
+    member, refused = await guard(request, *DECIDERS, "finance")
+    return refused or await _claim_page(request, member, reference)
+
+
+def _act(action: str, reference: str, by: str, form: dict):
+    if action == "approve":
+        return claim_actions.approve(reference, by=by, expenses_only=form.get("expenses_only") == "yes",
+                                     note=(form.get("note") or "").strip() or None)
+    if action == "reject":
+        return claim_actions.reject(reference, by=by, reason=form.get("reason") or "")
+    return claim_actions.pay(reference, by=by, payment_ref=(form.get("payment_ref") or "").strip() or None)
+
+
+@router.post("/staff/claims/{reference}/{action}")
+async def claim_action(request: Request, reference: str, action: str):
+    member, refused = await guard(request, *DECIDERS, "finance")
+    if refused:
+        return refused
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    if action not in DONE:
+        return RedirectResponse(f"/staff/claims/{reference}", status_code=303)
+    try:
+        await run_in_threadpool(_act, action, reference, member.email, form)
+    except InvolveError as exc:
+        return await _claim_page(request, member, reference, 409, error=_plain(exc))
+    except SQLAlchemyError:
+        return await _claim_page(request, member, reference, 503,
+                                 error=_("Please try again in a few minutes."))
+    if wake := getattr(request.app.state, "wake", None):
+        wake()
+    back = form.get("next", "")
+    if back.startswith("/staff/") and "//" not in back:
+        return RedirectResponse(f"{back}?done={action}&ref={reference}", status_code=303)
+    return RedirectResponse(f"/staff/claims/{reference}?done={action}", status_code=303)
+
+
+def _plain(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -1,0 +1,132 @@
+"""The pages in a real Chromium against a real `involve serve`: the claim form by keyboard alone, the
+error summary, the approval link's page, staff sign-in and pages, and axe on every page."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.tour import (FINANCE, approval_link, claim_by_keyboard, new_page, press_on, sign_in, tab_to,
+                                visit_all)
+
+BLOCKING = ("serious", "critical")
+
+
+def test_claim_form_by_keyboard_alone(page, live, sink):
+    ref = claim_by_keyboard(page, live.url, "keyboard.only@example.org")
+    assert page.locator("h1, .nhsuk-panel__title").first.inner_text().strip() == "Claim sent"
+    _, shown = live.cli_json("claims", "show", ref)
+    assert shown["claimant_email"] == "keyboard.only@example.org"
+    assert shown["activity_kind"] == "meeting"
+    assert sink.wait(ref, "received", to="keyboard.only@example.org")
+
+
+def test_double_submit_makes_one_claim(page, live):
+    ref = claim_by_keyboard(page, live.url, "twice@example.org")
+    page.goto(live.url + "/claim/check")
+    assert page.url.endswith("/claim/confirmation")
+    assert page.locator("#reference").inner_text().strip() == ref
+    r, listed = live.cli_json("claims", "list")
+    assert len([c for c in listed if c.get("claimant_email") == "twice@example.org"]) == 1, r.stdout
+
+
+def test_error_summary_links_to_the_field(page, live):
+    page.goto(live.url + "/claim/about-you")
+    page.fill("#email", "not-an-email")
+    with page.expect_navigation():
+        press_on(page, "#continue", "Enter")
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.is_visible()
+    assert page.title().startswith("Error:")
+    hrefs = summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["#name", "#email"]
+    assert "Enter your full name" in summary.inner_text()
+    tab_to(page, ".nhsuk-error-summary a[href='#email']")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "email"
+    assert page.locator("#email-error").is_visible()
+
+
+def test_form_works_without_javascript(browser, live):
+    pg = new_page(browser, live.url, javascript=False)
+    try:
+        pg.goto(live.url + "/claim/expenses")
+        assert pg.locator("#public_transport").is_visible()  # conditional fields show without JS
+        pg.goto(live.url + "/claim/about-you")
+        pg.fill("#name", "No Script")
+        pg.fill("#email", "noscript@example.org")
+        with pg.expect_navigation():
+            pg.click("#continue")
+        assert pg.url.endswith("/claim/activity")
+    finally:
+        pg.context.close()
+
+
+def test_approval_link_opens_the_approve_page(page, live, sink):
+    ref = claim_by_keyboard(page, live.url, "approve.me@example.org", days_ago=6)
+    page.goto(approval_link(sink, ref))
+    assert page.locator("h1").inner_text().strip() == f"Approve claim {ref}"
+    assert page.locator("main form[method=post] button[type=submit]").first.is_visible()
+    _, shown = live.cli_json("claims", "show", ref)
+    assert shown["status"] == "awaiting_approval"  # opening the page changes nothing
+
+
+def test_finance_records_payment_and_downloads_the_run(page, live, sink):
+    ref = claim_by_keyboard(page, live.url, "paid.later@example.org", days_ago=8)
+    page.goto(approval_link(sink, ref))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    sign_in(page, live.url, sink, FINANCE)
+    assert ref in page.locator("#to-pay").inner_text()
+    with page.expect_download() as download:
+        page.click("#make-run")
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
+    assert ref in [r["reference"] for r in rows]
+    assert "87654321" not in download.value.path().read_text()
+    page.goto(f"{live.url}/staff/finance")
+    page.fill(f"#payment_ref-{ref}", "BACS-1")
+    with page.expect_navigation():
+        page.click(f"#payment_ref-{ref} ~ button")
+    assert "Payment recorded" in page.locator(".nhsuk-notification-banner").inner_text()
+    _, shown = live.cli_json("claims", "show", ref)
+    assert shown["status"] == "paid" and shown["history"][-1]["actor"] == FINANCE
+
+
+def test_staff_pages_need_sign_in(page, live):
+    page.goto(live.url + "/staff/claims")
+    assert page.url.endswith("/staff/sign-in")
+
+
+def test_axe_finds_no_serious_problem_on_any_page(browser, live, sink):
+    pg = new_page(browser, live.url)
+    results: dict[str, dict] = {}
+
+    def seen(name, page):
+        report = Axe().run(page)
+        violations = report.response["violations"]
+        counts: dict[str, int] = {}
+        for v in violations:
+            counts[v["impact"]] = counts.get(v["impact"], 0) + 1
+        results[name] = {"counts": counts,
+                         "blocking": [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations
+                                      if v["impact"] in BLOCKING]}
+
+    try:
+        visit_all(pg, live, sink, seen)
+    finally:
+        pg.context.close()
+    for name, r in results.items():
+        print(f"axe {name}: {r['counts'] or 'no violations'}")
+    assert len(results) >= 18, sorted(results)
+    bad = {name: r["blocking"] for name, r in results.items() if r["blocking"]}
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("path", ["/claim", "/claim/about-you", "/staff/sign-in"])
+def test_pages_have_nhs_styles(page, live, path):
+    page.goto(live.url + path)
+    assert page.locator("link[href^='/static/nhsuk-frontend']").count() == 1
+    assert page.evaluate("getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor") \
+        == "rgb(0, 94, 184)"

@@ -1,0 +1,179 @@
+"""Drive the pages in a real Chromium as people do: shared by the browser tests and `make screenshots`.
+
+`claim_by_keyboard` completes the claim form with Tab, typing, Space and Enter only. `visit_all` walks
+every page (claim form, check answers, confirmation, action pages, sign-in, staff pages) and calls
+`seen(name, page)` on each, for axe checks or screenshots.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.e2e.harness import LiveServer, SmtpSink, links, text_of
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+LEAD, COORD, FINANCE, HR = ("lead@example.nhs.uk", "coordinator@example.nhs.uk", "finance@example.nhs.uk",
+                            "hr@example.nhs.uk")
+STAFF = ((LEAD, "Activity Lead", "lead"), (COORD, "Co-ordinator", "coordinator"),
+         (FINANCE, "Finance Officer", "finance"), (HR, "HR Adviser", "hr"))
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def new_page(browser, base_url: str, *, javascript: bool = True):
+    """A fresh context (no cookies) that can reach only the server under test."""
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1100, "height": 900},
+                                  accept_downloads=True)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
+                  else route.abort())
+    return context.new_page()
+
+
+def seed_staff(live: LiveServer) -> None:
+    for email, name, role in STAFF:
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        assert r.returncode == 0, r.stderr
+    # the finance address the server sends "approved" emails to may also record payments
+    r = live.cli("staff", "add", "--email", live.finance, "--name", "Finance", "--role", "finance")
+    assert r.returncode == 0, r.stderr
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector} on {page.url}")
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def press_on(page, selector: str, key: str = "Space") -> None:
+    tab_to(page, selector)
+    page.keyboard.press(key)
+
+
+def claim_by_keyboard(page, base: str, who: str, *, seen=None, days_ago: int = 3) -> str:
+    """Complete and send the claim form by keyboard alone; returns the reference on the confirmation page."""
+    seen = seen or (lambda name, page: None)
+    day = date.today() - timedelta(days=days_ago)
+    page.goto(base + "/claim")
+    seen("claim-start", page)
+    press_on(page, "#start", "Enter")
+    page.wait_for_url("**/claim/about-you")
+    seen("claim-about-you", page)
+    type_into(page, "#name", "Kim Baker")
+    type_into(page, "#email", who)
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/activity")
+    seen("claim-activity", page)
+    press_on(page, "#kind")  # first choice: a meeting
+    type_into(page, "#title", "User Forum meeting")
+    type_into(page, "#date-day", str(day.day))
+    type_into(page, "#date-month", str(day.month))
+    type_into(page, "#date-year", str(day.year))
+    type_into(page, "#start", "10:00")
+    type_into(page, "#end", "12:30")
+    press_on(page, "#borough")  # first choice: Barking and Dagenham
+    type_into(page, "#lead_email", LEAD)
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/fee")
+    seen("claim-fee", page)
+    press_on(page, "#fee")  # yes
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/expenses")
+    seen("claim-expenses", page)
+    press_on(page, "#costs")  # bus, train or tube: reveals the amount
+    type_into(page, "#public_transport", "4.60")
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/payment")
+    seen("claim-payment", page)
+    press_on(page, "#method")  # bank account: reveals the bank fields
+    type_into(page, "#account_name", "K Baker")
+    type_into(page, "#sort_code", "12-34-56")
+    type_into(page, "#account_number", "87654321")
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/check")
+    seen("claim-check", page)
+    press_on(page, "#declaration")
+    press_on(page, "#send", "Enter")
+    page.wait_for_url("**/claim/confirmation")
+    seen("claim-confirmation", page)
+    reference = page.locator("#reference").inner_text().strip()
+    assert re.fullmatch(r"CLM-[A-Z0-9]{8}", reference), reference
+    return reference
+
+
+def sign_in(page, base: str, sink: SmtpSink, email: str, *, seen=None) -> None:
+    """Ask for a sign-in link, open it from the email, press Sign in."""
+    seen = seen or (lambda name, page: None)
+    page.goto(base + "/staff/sign-in")
+    seen("staff-sign-in", page)
+    page.fill("#email", email)
+    with page.expect_navigation():
+        page.press("#email", "Enter")
+    seen("staff-check-email", page)
+    code = re.search(r"SIGNIN-[0-9A-F]{6}", page.content()).group(0)
+    [mail] = sink.wait(code, "sign in", to=email)
+    [url] = links(text_of(mail), "Sign in")
+    page.goto(url)
+    seen("staff-sign-in-link", page)
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(r".*/staff/(claims|finance|recruitment)$"))
+
+
+def sign_out(page) -> None:
+    page.click("button.nhsuk-header__account-button")
+    page.wait_for_url("**/staff/sign-in")
+
+
+def approval_link(sink: SmtpSink, reference: str, word: str = "Approve") -> str:
+    [mail] = sink.wait(reference, "approval", to=LEAD)
+    [url] = links(text_of(mail), word)
+    return url
+
+
+def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
+    """Every page, in a realistic order; returns the references made on the way."""
+    base = live.url
+    ref = claim_by_keyboard(page, base, "kim.baker@example.org", seen=seen)
+    page.goto(base + "/claim")  # a new claim
+    page.goto(base + "/claim/about-you")
+    page.fill("#email", "not an email")
+    with page.expect_navigation():
+        page.click("#continue")
+    seen("claim-error-summary", page)
+    page.goto(approval_link(sink, ref))
+    seen("action-approve", page)
+    page.goto(approval_link(sink, ref, "Reject"))
+    seen("action-reject", page)
+    page.goto(approval_link(sink, ref))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    seen("action-done", page)
+    second = claim_by_keyboard(page, base, "lee.cole@example.org", days_ago=5)
+    sink.wait(second, "approval", to=LEAD)
+    sign_in(page, base, sink, COORD, seen=seen)
+    seen("staff-claims", page)
+    page.goto(base + "/staff/claims?status=awaiting_approval")
+    seen("staff-claims-filtered", page)
+    page.goto(f"{base}/staff/claims/{second}")
+    seen("staff-claim", page)
+    sign_out(page)
+    sign_in(page, base, sink, FINANCE)
+    seen("staff-finance", page)
+    page.goto(f"{base}/staff/claims/{ref}")
+    seen("staff-claim-finance", page)
+    sign_out(page)
+    sign_in(page, base, sink, HR)
+    seen("staff-recruitment", page)
+    return {"approved": ref, "waiting": second}

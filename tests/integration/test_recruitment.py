@@ -1,0 +1,294 @@
+"""Recruitment involvement through the services and the link pages, on SQLite and PostgreSQL.
+
+The wait lasts weeks, so the test moves `involve.clock.OFFSET` instead of sleeping: the
+recruitment starts 20 days before today's interview, and each step happens "later".
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from involve import audit, clock
+from involve.db import dispose_engines, reader, unit_of_work
+from involve.domain.recruitment import london_today
+from involve.domain.recruitment_schema import parse_recruitment
+from involve.errors import InvolveError, NotAllowed, WrongState
+from involve.mail.render import render
+from involve.services import processing, recruitment, recruitment_hr, recruitment_replies, training
+from involve.services.people import add_person, add_staff
+from involve.services.recruitment_panel import advance_due, due_count
+from involve.services.recruitment_view import describe
+from involve.web import actions
+from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
+
+HR, COORD, LEAD = "hr@example.nhs.uk", "coord@example.nhs.uk", "lead@example.nhs.uk"
+ANN, BOB, CAT, DAN, EVE, FAY, GUS = (f"{n}@example.org" for n in ("ann", "bob", "cat", "dan", "eve", "fay", "gus"))
+TODAY = london_today(datetime.now(UTC))
+SERVICE = "Community Recovery Team"
+
+
+def at(days: float, monkeypatch) -> datetime:
+    """Move the clock to `days` from the real now (negative: the past); returns the new now."""
+    monkeypatch.setattr(clock, "OFFSET", timedelta(days=days))
+    return clock.now()
+
+
+def setup_register() -> None:
+    with unit_of_work() as s:
+        add_staff(s, email=HR, name="HR", roles=["hr"])
+        add_staff(s, email=COORD, name="Coord", roles=["coordinator"])
+        add_staff(s, email=LEAD, name="Lead", roles=["lead"])
+        add_person(s, email=ANN, name="Ann", borough="havering", recruitment_consent=True, gender="female",
+                   panel_trained_on=TODAY - timedelta(days=300))
+        add_person(s, email=BOB, name="Bob", borough="redbridge", recruitment_consent=True, age_band="65+")
+        add_person(s, email=CAT, name="Cat", borough="havering", recruitment_consent=True, unavailable=[TODAY],
+                   ethnic_group="Asian British")
+        add_person(s, email=DAN, name="Dan", borough="havering", recruitment_consent=True, conflicts=[SERVICE],
+                   learning_disability=True)
+        add_person(s, email=EVE, name="Eve", borough="waltham_forest", recruitment_consent=True,
+                   ethnic_group="Black British")
+        add_person(s, email=FAY, name="Fay", borough="redbridge", recruitment_consent=True)
+        add_person(s, email=GUS, name="Gus", borough="havering", recruitment_consent=False, age_band="18-24")
+
+
+def start(now: datetime, **kw) -> str:
+    data = {"title": "Band 6 Community Psychiatric Nurse", "staff_group": "cpn", "borough": "havering",
+            "service": SERVICE, "interview_date": TODAY.isoformat(), "panel_size": 2,
+            "job_description": "Draft: you will support people in their recovery.",
+            "decision_rule": "The panel's scores count for a third of the decision.", **kw}
+    return recruitment.start(parse_recruitment(data, today=london_today(now)), by=HR, now=now).reference
+
+
+def mails(template: str | None = None, to: str | None = None) -> list[OutboxEmail]:
+    with reader() as s:
+        stmt = select(OutboxEmail).order_by(OutboxEmail.id)
+        if template:
+            stmt = stmt.where(OutboxEmail.template == template)
+        if to:
+            stmt = stmt.where(OutboxEmail.to_addr == to)
+        return list(s.execute(stmt).scalars())
+
+
+def counts() -> tuple[int, int, int]:
+    with reader() as s:
+        return (s.execute(select(func.count()).select_from(OutboxEmail)).scalar_one(),
+                s.execute(select(func.count()).select_from(PanelMember)).scalar_one(),
+                s.execute(select(func.count()).select_from(AuditRecord)).scalar_one())
+
+
+def signed(url: str) -> str:
+    return url.rsplit("/act/", 1)[1]
+
+
+def link(template: str, to: str, key: str) -> str:
+    [mail] = mails(template, to)
+    return mail.context[key]
+
+
+def panel(ref: str) -> dict[str, str]:
+    return {m["email"]: m["status"] for m in describe(ref)["panel"]}
+
+
+@pytest.fixture
+def web() -> TestClient:
+    app = FastAPI()
+    app.include_router(actions.router)
+    return TestClient(app)
+
+
+def test_recruitment_from_start_to_close(db, monkeypatch, web):
+    setup_register()
+    now = at(-20, monkeypatch)
+    ref = start(now)
+    assert ref.startswith(f"REC-{now.year}-")
+    assert due_count() == 1
+    assert advance_due()["invited"] == 2
+    # diversity first (Ann: women, from the borough; Bob: older people); never Cat (busy), Dan
+    # (conflict with the team) or Gus (no consent)
+    assert panel(ref) == {ANN: "invited", BOB: "invited"}
+    for m in mails("recruitment_invitation"):
+        subject, text, html = render(m.template, m.context)
+        assert ref in subject
+        assert f"Accept: {m.context['accept_url']}" in text and f"Decline: {m.context['decline_url']}" in text
+
+    # a restart: new engines, the step again at the same moment -> nothing repeats
+    before = counts()
+    dispose_engines()
+    assert advance_due() == {} and advance_due(everything=True).get("invited", 0) == 0
+    assert counts()[:2] == before[:2]
+
+    # a day later: Ann accepts through her link's page (GET shows, POST acts); Bob declines
+    at(-19, monkeypatch)
+    accept = link("recruitment_invitation", ANN, "accept_url")
+    page = web.get(f"/act/{signed(accept)}")
+    assert page.status_code == 200 and "Join the interview panel" in page.text and "method=\"post\"" in page.text
+    assert panel(ref)[ANN] == "invited"  # the GET changed nothing
+    assert web.post(f"/act/{signed(accept)}", data={"confirm": "yes"}).status_code == 200
+    assert web.get(f"/act/{signed(accept)}").status_code == 410  # works once
+    decline = link("recruitment_invitation", BOB, "decline_url")
+    assert web.post(f"/act/{signed(decline)}", data={"reason": "Away that week"}).status_code == 200
+    assert web.get(f"/act/{signed(link('recruitment_invitation', BOB, 'accept_url'))}").status_code == 409
+    assert panel(ref) == {ANN: "accepted", BOB: "declined"}
+
+    done = advance_due()
+    assert (done["invited"], done["jd_requests"], done["question_requests"]) == (1, 1, 1)
+    assert panel(ref)[EVE] == "invited"  # the replacement: BME, not yet on the panel
+    assert [m.to_addr for m in mails("recruitment_jd_request")] == [ANN]
+    assert mails("training_booked") == []  # Ann's training is valid on the day
+
+    # a week later Eve has not answered: her invitation expires and Fay (the last one left) is asked
+    at(-13, monkeypatch)
+    assert due_count() == 1
+    done = advance_due()
+    assert (done["expired"], done["invited"]) == (1, 1)
+    assert panel(ref) == {ANN: "accepted", BOB: "declined", EVE: "expired", FAY: "invited"}
+    with pytest.raises(WrongState):  # an expired invitation cannot be accepted
+        recruitment_replies.accept(signed(link("recruitment_invitation", EVE, "accept_url")))
+    recruitment_replies.accept(signed(link("recruitment_invitation", FAY, "accept_url")))
+    done = advance_due()  # Fay has no panel training and there is no session: HR and co-ordinators are told
+    assert done["alerts"] == 1
+    assert sorted(m.to_addr for m in mails("recruitment_training_needed")) == [COORD, HR]
+
+    before = counts()
+    dispose_engines()  # another restart, mid-wait
+    advance_due(everything=True)
+    assert counts()[:2] == before[:2]
+
+    # HR adds a session before the interview: Fay is booked on it at the next step
+    now = at(-12, monkeypatch)
+    session = training.add_session(day=TODAY - timedelta(days=5), start="10:00", end="12:00", capacity=1, by=HR)
+    assert advance_due()["booked"] == 1
+    [booked] = mails("recruitment_training_booked", FAY)
+    assert ref in render(booked.template, booked.context)[0]
+    fay = next(m for m in describe(ref)["panel"] if m["email"] == FAY)
+    assert (fay["training_session"], fay["trained_until"]) == (session.id, None)
+    assert advance_due(everything=True).get("booked", 0) == 0
+
+    # the job description and the questions, through the links
+    comment_ids = recruitment_replies.comment(signed(link("recruitment_jd_request", ANN, "comment_url")),
+                                              ["Say that lived experience is valued.", "", "Use plainer words."])
+    assert len(comment_ids) == 2
+    recruitment_hr.decide_comment(ref, comment_ids[0], accept=True, reason="Added to the person spec", by=HR)
+    recruitment_hr.decide_comment(ref, comment_ids[1], accept=False, reason="Wording is set by the banding",
+                                  by=HR)
+    with pytest.raises(InvolveError, match="reason"):
+        recruitment_hr.decide_comment(ref, comment_ids[1], accept=True, reason=" ", by=HR)
+    assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
+    q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
+                                        ["How do you make someone feel heard?"])
+    recruitment_hr.mark_used(ref, q_ids[0], by=HR)
+    recruitment_hr.mark_used(ref, q_ids[0], by=HR)  # idempotent
+
+    # training day, then the reminders two days before the interview
+    at(-5, monkeypatch)
+    _, training_claim = training.attend(session.id, member=FAY, by=HR)
+    at(-1.9, monkeypatch)
+    assert advance_due()["reminders"] == 2
+    assert advance_due(everything=True).get("reminders", 0) == 0
+    for m in mails("recruitment_reminder"):
+        assert ref in render(m.template, m.context)[0]
+
+    # the interview day (today): attendance creates interview_panel claims that follow the claims flow
+    at(0, monkeypatch)
+    with pytest.raises(NotAllowed):
+        recruitment.attend(ref, member=ANN, by=LEAD)
+    _, ann_claim = recruitment.attend(ref, member=ANN, by=HR)
+    _, fay_claim = recruitment.attend(ref, member=FAY, by=HR)
+    with pytest.raises(WrongState):
+        recruitment.attend(ref, member=ANN, by=HR)
+    with pytest.raises(WrongState):
+        recruitment.attend(ref, member=EVE, by=HR)
+    assert sorted(processing.process_batch()) == sorted([training_claim, ann_claim, fay_claim])
+    with reader() as s:
+        claims = {c.reference: c for c in s.execute(select(Claim)).scalars()}
+    assert (claims[ann_claim].activity_kind, claims[ann_claim].status) == ("interview_panel", "awaiting_approval")
+    assert claims[ann_claim].activity_reference == ref and claims[ann_claim].source == "recruitment"
+    assert claims[ann_claim].fee_amount is not None and claims[ann_claim].fee_amount > 0
+    assert claims[training_claim].activity_kind == "training_received"
+    thanks = mails("recruitment_thanks", ANN)[0]
+    subject, text, _html = render(thanks.template, thanks.context)
+    assert ref in subject and ann_claim in text and "Claim: http://testserver/claim?" in text
+
+    # feedback and close
+    recruitment_hr.record_score(ref, member=ANN, candidate="A", question_id=q_ids[0], score=4, comment="Warm",
+                                by=HR)
+    recruitment_hr.record_score(ref, member=FAY, candidate="A", question_id=q_ids[0], score=5, comment=None,
+                                by=HR)
+    with pytest.raises(WrongState):
+        recruitment_hr.record_score(ref, member=ANN, candidate="A", question_id=q_ids[0], score=3, comment=None,
+                                    by=HR)
+    with pytest.raises(InvolveError):
+        recruitment_hr.record_score(ref, member=ANN, candidate="B", question_id=q_ids[0], score=6, comment=None,
+                                    by=HR)
+    recruitment.close(ref, outcome="Candidate A appointed", panel_view="Panel scores agreed with managers",
+                      by=HR)
+    shown = describe(ref)
+    assert shown["status"] == "closed" and shown["score_summary"] == {"A": {"count": 2, "mean": "4.50"}}
+    assert shown["invited"] == [ANN, BOB, EVE, FAY]
+    assert panel(ref) == {ANN: "attended", BOB: "declined", EVE: "expired", FAY: "attended"}
+    assert shown["final_comment_ids"] == [comment_ids[0]]
+    assert [q["used"] for q in shown["questions"]] == [True]
+
+    # every email rendered, carries its reference, and nothing was sent twice
+    for m in mails():
+        assert m.reference in render(m.template, m.context)[0]
+    keys = [m.dedupe_key for m in mails()]
+    assert len(keys) == len(set(keys))
+    with reader() as s:
+        assert audit.verify(s).ok
+        records = list(s.execute(select(AuditRecord).where(AuditRecord.entity == "recruitment")).scalars())
+    assert {"start", "invite", "accept", "decline", "expire", "training_alert", "book_training", "comment",
+            "jd_final", "remind", "attend", "score", "close"} <= {r.action for r in records}
+    people = (ANN, BOB, CAT, DAN, EVE, FAY, GUS)
+    assert not any(p in str(r.data) or p == r.actor for r in records for p in people)
+
+
+def test_monthly_cap_and_shortfall(db, monkeypatch, tmp_path):
+    policy = tmp_path / "policy.toml"
+    from involve.settings import DEFAULT_POLICY_FILE
+
+    policy.write_text(DEFAULT_POLICY_FILE.read_text().replace("max_panels_per_month = 2", "max_panels_per_month = 1"))
+    monkeypatch.setenv("INVOLVE_POLICY_FILE", str(policy))
+    from involve import settings as settings_module
+
+    settings_module.reset_settings()
+    with unit_of_work() as s:
+        add_staff(s, email=HR, name="HR", roles=["hr"])
+        add_staff(s, email=COORD, name="Coord", roles=["coordinator"])
+        add_person(s, email=ANN, name="Ann", borough="havering", recruitment_consent=True,
+                   panel_trained_on=TODAY - timedelta(days=10))
+    now = at(-10, monkeypatch)
+    first = start(now, panel_size=1)
+    second = start(now, panel_size=1, title="Band 7 Psychologist", staff_group="psychologist")
+    advance_due()
+    assert panel(first) == {ANN: "invited"}
+    assert panel(second) == {}  # Ann already holds her one seat that month
+    assert [m.to_addr for m in mails("recruitment_shortfall")] == [COORD, HR]
+    assert advance_due(everything=True).get("alerts", 0) == 0  # told once
+
+
+def test_roles_and_states(db, monkeypatch):
+    setup_register()
+    now = at(-3, monkeypatch)
+    with pytest.raises(NotAllowed):
+        recruitment.start(parse_recruitment({"title": "X", "staff_group": "nurse", "borough": "havering",
+                                             "interview_date": TODAY.isoformat()}, today=TODAY), by=LEAD)
+    ref = start(now)
+    with pytest.raises(NotAllowed):
+        training.add_session(day=TODAY, start="10:00", end="12:00", capacity=3, by=LEAD)
+    with pytest.raises(InvolveError):
+        training.add_session(day=TODAY, start="12:00", end="10:00", capacity=3, by=HR)
+    advance_due()
+    with pytest.raises(WrongState):  # not yet the interview day, and Ann has not accepted
+        recruitment.attend(ref, member=ANN, by=HR)
+    recruitment.close(ref, outcome="Post withdrawn", panel_view=None, by=COORD)
+    with reader() as s:
+        token = s.execute(select(LinkToken).where(LinkToken.action == "accept")).scalars().first()
+    assert panel(ref) == {ANN: "expired", BOB: "expired"}  # closing ends open invitations
+    with pytest.raises(WrongState):
+        recruitment.close(ref, outcome="Again", panel_view=None, by=HR)
+    assert token is not None and due_count() == 0

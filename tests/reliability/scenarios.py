@@ -1,0 +1,473 @@
+"""The reliability scenarios against a real `involve serve`, real database and real SMTP.
+
+Each function runs one scenario at a given size, asserts its outcome (AssertionError names what
+went wrong) and returns a `Result` row. The fast tests call them small; `make soak` calls them
+with the full numbers and prints the table.
+"""
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.harness import act_on_link, links, text_of
+from tests.reliability.support import (
+    FINANCE,
+    LEAD,
+    Ledger,
+    PrefectApi,
+    Result,
+    Server,
+    Sink,
+    account,
+    claim,
+    items_for,
+    post_all,
+    sign,
+    signed_headers,
+    wait_until,
+)
+
+
+def _tag(name: str) -> str:
+    return f"{name}{secrets.token_hex(3)}"
+
+
+# ---- 1. signatures -----------------------------------------------------------------------------
+
+def signature_matrix(srv: Server) -> Result:
+    """Every signature case answers as the contract says, and only the valid ones store a claim."""
+    tag = _tag("sig")
+    now = int(time.time())
+    bodies = {i: json.dumps(claim(i, tag=tag)).encode() for i in range(20)}
+    other = "whsec_" + "QUJD" * 11
+    cases: list[tuple[str, int, bytes, dict]] = []
+
+    def case(name: str, expect: int, i: int, *, body: bytes | None = None, secret: str | None = None,
+             ts: int | None = None, sig: str | None = None, drop: str | None = None, ctype: str | None = None):
+        raw = bodies[i]
+        msg_id = f"msg_{tag}_{i}"
+        h = signed_headers(secret or srv.secret, msg_id, raw, now if ts is None else ts)
+        if sig is not None:
+            h["webhook-signature"] = sig
+        if drop:
+            h.pop(drop)
+        if ctype:
+            h["content-type"] = ctype
+        cases.append((name, expect, body if body is not None else raw, h))
+
+    good = lambda i, ts=now: sign(srv.secret, f"msg_{tag}_{i}", ts, bodies[i])  # noqa: E731
+    case("valid", 202, 0)
+    tampered = json.loads(bodies[1])
+    tampered["expenses"][0]["amount"] = "60.80"
+    case("body tampered", 401, 1, body=json.dumps(tampered).encode())
+    case("wrong secret", 401, 2, secret=other)
+    case("timestamp 6 minutes old", 401, 3, ts=now - 360)
+    case("timestamp 6 minutes ahead", 401, 4, ts=now + 360)
+    case("missing webhook-id", 401, 5, drop="webhook-id")
+    case("missing webhook-timestamp", 401, 6, drop="webhook-timestamp")
+    case("missing webhook-signature", 401, 7, drop="webhook-signature")
+    case("several signatures, one valid (v1,bad v1,good)", 202, 8, sig=f"v1,bad {good(8)}")
+    case("several signatures, valid one first", 202, 9, sig=f"{good(9)} v1,{'A' * 44}")
+    case("re-serialised JSON (same data, other bytes)", 401, 10,
+         body=json.dumps(json.loads(bodies[10]), indent=2, sort_keys=True).encode())
+    case("signature without version", 401, 11, sig="garbage")
+    case("signature not base64", 401, 12, sig="v1,!!!not-base64!!!")
+    case("valid signature under another version", 401, 13, sig=good(13).replace("v1,", "v2,"))
+    case("timestamp not a number", 401, 14, ts=0, sig=good(14, 0))
+    cases[-1][3]["webhook-timestamp"] = "soon"
+    case("all signatures bad", 401, 15, sig="v1,YmFk v1,c3RpbGwgYmFk")
+    bad_utf8 = b"\xff\xfe" + bodies[16]
+    case("body not UTF-8, unsigned", 401, 16, body=bad_utf8)
+    failures = []
+    with httpx.Client(timeout=30) as client:
+        for name, expect, raw, headers in cases:
+            r = client.post(srv.url + "/webhooks/claims", content=raw, headers=headers)
+            if r.status_code != expect:
+                failures.append(f"{name}: expected {expect}, got {r.status_code} {r.text[:200]}")
+            elif expect == 401 and not r.headers.get("content-type", "").startswith("application/problem+json"):
+                failures.append(f"{name}: 401 is not problem+json")
+    stored = {sub for _, sub, _ in srv.claims(tag)}
+    should = {f"{tag}-{i}" for i in (0, 8, 9)}
+    if stored != should:
+        failures.append(f"stored {sorted(stored)}, expected exactly {sorted(should)}")
+    assert not failures, "\n".join(failures)
+    return Result("signature matrix", len(cases), len(should - stored), len(stored - should), 0)
+
+
+# ---- 2. the same delivery again and again ---------------------------------------------------------
+
+def same_delivery(srv: Server, *, times: int = 50, gap: float = 0.05, long_gaps: dict[int, float] | None = None
+                  ) -> Result:
+    """One delivery sent `times` times (re-signed each time, as senders retry), `gap` seconds apart
+    (`long_gaps` {index: seconds} adds longer pauses) -> one claim, first 202 then 200 with the same body."""
+    tag = _tag("same")
+    body = json.dumps(claim(0, tag=tag)).encode()
+    msg_id = f"msg_{tag}"
+    answers = []
+    with httpx.Client(timeout=60) as client:
+        for i in range(times):
+            r = srv.post(body, msg_id, client=client)
+            answers.append((r.status_code, r.text))
+            time.sleep((long_gaps or {}).get(i, gap))
+    first_status, first_body = answers[0]
+    assert first_status == 202, answers[0]
+    wrong = [(i, a) for i, a in enumerate(answers[1:], 1) if a[0] != 200 or json.loads(a[1]) != json.loads(first_body)]
+    assert not wrong, f"{len(wrong)} repeats did not answer 200 with the first body: {wrong[:3]}"
+    stored = srv.claims(tag)
+    assert len(stored) == 1, f"{len(stored)} claims stored for one delivery"
+    return Result(f"same delivery x{times}", times, 1 - len(stored) if not stored else 0, len(stored) - 1, 0,
+                  note=f"spread over {sum((long_gaps or {}).values()) + gap * times:.0f}s")
+
+
+# ---- 3. many deliveries and duplicates, concurrently --------------------------------------------
+
+def load(srv: Server, *, distinct: int = 1000, duplicates: int = 200, concurrency: int = 32,
+         wait_processed: float = 600) -> Result:
+    tag = _tag("load")
+    items = items_for(tag, distinct, canary=srv.canary)
+    rnd = random.Random(7)
+    sent = items + rnd.choices(items, k=duplicates)
+    rnd.shuffle(sent)
+    ledger = post_all(srv, sent, concurrency)
+    statuses = Counter(a.status for a in ledger.attempts)
+    five = sum(n for s, n in statuses.items() if s is None or s >= 500)
+    acc = account(ledger, srv, tag)
+    assert five == 0, f"{five} answers were 5xx or no answer: {statuses}"
+    assert statuses[202] == distinct and statuses[200] == duplicates, statuses
+    assert not acc.lost and not acc.duplicated and not acc.unexpected, str(acc)
+    assert acc.stored == distinct, str(acc)
+    wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, wait_processed,
+               what="every claim to be processed")
+    return Result(f"{distinct} deliveries + {duplicates} duplicates, {concurrency} at a time", len(sent),
+                  len(acc.lost), len(acc.duplicated), 0, note=f"answers {dict(statuses)}")
+
+
+# ---- 4. the same delivery twice at once; same id, other body -------------------------------------
+
+def concurrent_same(srv: Server, *, pairs: int = 10) -> Result:
+    tag = _tag("pair")
+    items = items_for(tag, pairs)
+    ledger = post_all(srv, [it for it in items for _ in (0, 1)], concurrency=2 * pairs)
+    by_sub: dict[str, list] = {}
+    for a in ledger.attempts:
+        by_sub.setdefault(a.submission_id, []).append(a)
+    for sub, attempts in by_sub.items():
+        assert sorted(a.status for a in attempts) == [200, 202], (sub, [(a.status, a.error) for a in attempts])
+        assert len({a.reference for a in attempts}) == 1, sub
+    acc = account(ledger, srv, tag)
+    assert acc.stored == pairs and not acc.duplicated, str(acc)
+    # the same delivery id with another body is refused, and stores nothing
+    msg_id, sub, raw = items[0]
+    changed = json.loads(raw)
+    changed["expenses"][0]["amount"] = "7.80"
+    r = srv.post(changed, msg_id)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert len(srv.claims(tag)) == pairs
+    return Result("same delivery twice at once", 2 * pairs + 1, len(acc.lost), len(acc.duplicated), 0)
+
+
+# ---- 5. SIGKILL under load and at each step -----------------------------------------------------
+
+def crash_under_load(srv: Server, *, claims: int = 300, rounds: int = 1, concurrency: int = 16,
+                     wait_processed: float = 300) -> tuple[Result, Ledger]:
+    """Post while SIGKILLing the server mid-stream, `rounds` times; restart; senders retry what was
+    not acknowledged. Then: every acknowledged claim exists once, none is stuck."""
+    tag = _tag("crash")
+    items = items_for(tag, claims, canary=srv.canary)
+    ledger = Ledger()
+    per_round = max(1, claims // rounds)
+    kills = 0
+    for r in range(rounds):
+        chunk = items[r * per_round:(r + 1) * per_round] if r < rounds - 1 else items[r * per_round:]
+        before = ledger.count(lambda a: a.status in (200, 202))
+        t = threading.Thread(target=post_all, args=(srv, chunk, concurrency, ledger))
+        t.start()
+        target = before + max(1, len(chunk) // 3)
+        end = time.monotonic() + 120
+        while ledger.count(lambda a: a.status in (200, 202)) < target and t.is_alive() and time.monotonic() < end:
+            time.sleep(0.01)
+        srv.kill()
+        kills += 1
+        t.join(300)
+        srv.start()
+    retry = [it for it in items if it[1] not in ledger.acked()]
+    post_all(srv, retry, concurrency, ledger)
+    acc = account(ledger, srv, tag)
+    assert not acc.lost, f"lost: {acc.lost[:10]} ({acc})"
+    assert not acc.duplicated, f"duplicated: {acc.duplicated[:10]} ({acc})"
+    assert not acc.unexpected, f"unexpected: {acc.unexpected[:10]}"
+    assert acc.stored == claims, str(acc)
+    wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, wait_processed,
+               what="every claim to reach awaiting_approval after the restart")
+    failed = ledger.count(lambda a: a.status not in (200, 202))
+    return Result(f"SIGKILL under load ({kills}x)", len(ledger.attempts), len(acc.lost), len(acc.duplicated), 0,
+                  note=f"{acc}; {failed} requests cut off by the kill were retried"), ledger
+
+
+def _approval_link(sink: Sink, ref: str, word: str = "Approve") -> str:
+    mails = wait_until(lambda: sink.find(ref, "approval", to=LEAD), 60, what=f"the approval email of {ref}")
+    return links(text_of(mails[0]), word)[0]
+
+
+def _outbox_idle(srv: Server) -> None:
+    wait_until(lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0, 90,
+               what="the outbox to empty")
+
+
+def _audit_count(srv: Server, ref: str, action: str) -> int:
+    return srv.query("SELECT count(*) FROM audit_records WHERE reference = :r AND action = :a",
+                     {"r": ref, "a": action})[0][0]
+
+
+def crash_steps(srv: Server, sink: Sink) -> Result:
+    """SIGKILL at each step (just before and just after the commit) of intake, processing, approval,
+    payment and email delivery, then restart and retry as a person or sender would."""
+    tag = _tag("step")
+    requests = 0
+    problems: list[str] = []
+    dup_claims = dup_payments = 0
+
+    def post_dying(n: int, point: str) -> tuple[str, bytes, str]:
+        nonlocal requests
+        body = json.dumps(claim(n, tag=tag, canary=srv.canary)).encode()
+        msg_id = f"msg_{tag}_{n}"
+        srv.restart(INVOLVE_FAULTPOINTS=point)
+        try:
+            r = srv.post(body, msg_id)
+            requests += 1
+            answer = r.status_code
+        except httpx.HTTPError:
+            answer = None
+        return msg_id, body, answer
+
+    # intake: killed after the commit (the sender sees no answer) and before it
+    for n, point, expect in ((0, "intake.after_commit", 200), (1, "intake.before_commit", 202)):
+        msg_id, body, answer = post_dying(n, point)
+        if answer is not None:
+            problems.append(f"{point}: the server answered {answer} instead of dying")
+        srv.wait_dead()
+        srv.restart(INVOLVE_FAULTPOINTS=None)
+        r = srv.post(body, msg_id)
+        requests += 1
+        if r.status_code != expect:
+            problems.append(f"{point}: retry answered {r.status_code}, expected {expect}")
+    # processing: killed inside the batch transaction and just after its commit
+    refs = {}
+    for n, point in ((2, "process.before_commit"), (3, "process.after_commit")):
+        _outbox_idle(srv)
+        msg_id, body, answer = post_dying(n, point)
+        if answer != 202:
+            problems.append(f"{point}: intake answered {answer}")
+        srv.wait_dead()
+        srv.restart(INVOLVE_FAULTPOINTS=None)
+        ref = wait_until(lambda n=n: [r for r, s, st in srv.claims(f"{tag}-{n}") if st == "awaiting_approval"],
+                         90, what=f"claim {n} processed after the restart")[0]
+        refs[point] = ref
+        if _audit_count(srv, ref, "process") != 1:
+            problems.append(f"{point}: {ref} has {_audit_count(srv, ref, 'process')} process records")
+    # approval through the email link: killed before and after the commit
+    for point in ("approve.before_commit", "approve.after_commit"):
+        ref = refs["process.before_commit" if point == "approve.before_commit" else "process.after_commit"]
+        link = _approval_link(sink, ref)
+        _outbox_idle(srv)
+        srv.restart(INVOLVE_FAULTPOINTS=point)
+        try:
+            act_on_link(link)
+            problems.append(f"{point}: the approval answered instead of dying")
+        except httpx.HTTPError:
+            pass
+        requests += 1
+        srv.wait_dead()
+        srv.restart(INVOLVE_FAULTPOINTS=None)
+        status = srv.query("SELECT status FROM claims WHERE reference = :r", {"r": ref})[0][0]
+        if point == "approve.before_commit":
+            if status != "awaiting_approval":
+                problems.append(f"{point}: {ref} is {status} after a crash before the commit")
+            page = act_on_link(link)  # the approver tries again: the link still works
+            requests += 1
+            if page.status_code != 200:
+                problems.append(f"{point}: second try answered {page.status_code}")
+        elif act_on_link(link).status_code != 410:  # committed: the link is used up
+            problems.append(f"{point}: the link still worked after the approval was committed")
+        status = srv.query("SELECT status FROM claims WHERE reference = :r", {"r": ref})[0][0]
+        if status != "approved" or _audit_count(srv, ref, "approve") != 1:
+            problems.append(f"{point}: {ref} is {status} with {_audit_count(srv, ref, 'approve')} approvals")
+    # payment (the CLI is what records it): killed before and after its commit, then tried again;
+    # meanwhile the server is killed right after the SMTP server accepted the "paid" email
+    _outbox_idle(srv)
+    srv.restart(INVOLVE_FAULTPOINTS="deliver.after_send")
+    for point, ref in (("pay.before_commit", refs["process.before_commit"]),
+                       ("pay.after_commit", refs["process.after_commit"])):
+        r = _cli(srv, point, "claims", "pay", ref, "--by", FINANCE)
+        requests += 1
+        if r.returncode != -9:
+            problems.append(f"{point}: the CLI exited {r.returncode} instead of dying: {r.stderr[-300:]}")
+        again = srv.cli("claims", "pay", ref, "--by", FINANCE)
+        requests += 1
+        want = 0 if point == "pay.before_commit" else 2
+        if again.returncode != want:
+            problems.append(f"{point}: paying again exited {again.returncode}, expected {want}: {again.stderr}")
+        n_pay = srv.query("SELECT count(*) FROM payments p JOIN claims c ON c.id = p.claim_id "
+                          "WHERE c.reference = :r", {"r": ref})[0][0]
+        dup_payments += max(0, n_pay - 1)
+        if n_pay != 1:
+            problems.append(f"{point}: {ref} has {n_pay} payments")
+    srv.wait_dead()  # died after the first "paid" email was accepted, before marking it sent
+    srv.restart(INVOLVE_FAULTPOINTS=None)
+    _outbox_idle(srv)
+    for ref in refs.values():
+        if not sink.find(ref, "paid"):
+            problems.append(f"{ref}: no 'paid' email after the restart")
+    stored = srv.claims(tag)
+    subs = Counter(s for _, s, _ in stored)
+    dup_claims = sum(n - 1 for n in subs.values())
+    if len(subs) != 4 or dup_claims:
+        problems.append(f"claims stored {dict(subs)}")
+    ids = Counter(str(m["Message-ID"]) for ref in refs.values() for m in sink.find(ref))
+    dup_mails = sum(n - 1 for n in ids.values())
+    assert not problems, "\n".join(problems)
+    return Result("SIGKILL at each step", requests, 0, dup_claims + dup_payments, 0,
+                  note=f"{dup_mails} email(s) sent twice (same Message-ID) after a kill between SMTP accept "
+                       f"and marking it sent")
+
+
+def _cli(srv: Server, point: str, *args: str):
+    import subprocess
+
+    from tests.e2e.harness import INVOLVE
+
+    return subprocess.run([str(INVOLVE), *args], cwd=srv.workdir, env=dict(srv.env, INVOLVE_FAULTPOINTS=point),
+                          capture_output=True, text=True, timeout=120)
+
+
+# ---- 6. SMTP down for a while ---------------------------------------------------------------------
+
+def smtp_outage(prefect: PrefectApi, workdir: Path, *, claims: int = 8, outage: float = 6.0,
+                base: float = 1.0, cap: float = 4.0) -> Result:
+    sink = Sink().start()
+    sink.stop()  # the port is known, nothing listens: connection refused
+    srv = Server(workdir, sink.port, prefect=prefect,
+                 extra_env={"INVOLVE_SMTP_RETRY_BASE_SECONDS": str(base),
+                            "INVOLVE_SMTP_RETRY_MAX_SECONDS": str(cap)}).start()
+    try:
+        srv.add_staff()
+        tag = _tag("smtp")
+        ledger = post_all(srv, items_for(tag, claims, canary=srv.canary), concurrency=8)
+        assert ledger.count(lambda a: a.status == 202) == claims
+        down_since = time.monotonic()
+        wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, 120, what="processing")
+        time.sleep(max(0.0, outage - (time.monotonic() - down_since)))
+        tried = srv.query("SELECT max(attempts), count(*) FROM outbox WHERE sent_at IS NULL")[0]
+        assert tried[1] >= 2 * claims and tried[0] >= 1, f"the outbox should hold failed emails, {tried}"
+        sink.start()
+        wait_until(lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0,
+                   cap * 3 + 60, what="every email to be sent once SMTP is back")
+        refs = [r for r, _, _ in srv.claims(tag)]
+        missing = [f"{ref} {w}" for ref in refs for w in ("received", "approval") if not sink.find(ref, w)]
+        ids = sink.message_ids()
+        dups = sum(n - 1 for n in ids.values())
+        retries = srv.query("SELECT max(attempts) FROM outbox")[0][0]
+        leaks = srv.leaks(sink)
+        assert not missing, f"emails never delivered: {missing}"
+        assert not leaks, leaks
+        return Result(f"SMTP down {outage:.0f}s, then back", claims, len(missing), dups, len(leaks),
+                      note=f"{len(ids)} emails delivered, {dups} twice; up to {retries} attempts each")
+    finally:
+        srv.stop()
+        sink.stop()
+
+
+# ---- 7. database unavailable -------------------------------------------------------------------
+
+def _is_503(r: httpx.Response) -> bool:
+    return r.status_code == 503
+
+
+def pg_outage(prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, posts: int = 6,
+              outage: float = 4.0) -> Result:
+    """PostgreSQL refuses connections: every claim answers 503 (never 2xx), /health 503; once it is
+    back, the same deliveries are stored and the runner (which lived through it) processes them."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"involve_outage_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(pg_base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_base).set(database=name).render_as_string(hide_password=False)
+    srv = Server(workdir, sink.port, prefect=prefect, database_url=url).start()
+    try:
+        srv.add_staff()
+        tag = _tag("pgdown")
+        items = items_for(tag, posts + 1, canary=srv.canary)
+        first = post_all(srv, items[:1], 1)
+        assert first.attempts[0].status == 202
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        down = post_all(srv, items[1:], 3)
+        health = httpx.get(srv.url + "/health", timeout=30)
+        time.sleep(outage)  # the runner keeps cycling against a database that is not there
+        answers = Counter(a.status for a in down.attempts)
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        assert answers == {503: posts}, f"while the database was down: {answers}"
+        assert health.status_code == 503, health.text
+        wait_until(lambda: httpx.get(srv.url + "/health", timeout=30).status_code == 200, 60, what="health 200")
+        retry = post_all(srv, items[1:], 3, ledger=down)
+        assert Counter(a.status for a in retry.attempts if a.status != 503) == {202: posts}
+        wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, 120,
+                   what="the runner to process the claims after the outage")
+        acc = account(down, srv, tag)
+        assert srv.proc.poll() is None, "the server died during the outage"
+        return Result("PostgreSQL refusing connections", posts * 2 + 1, len(acc.lost), len(acc.duplicated), 0,
+                      note=f"{posts} answers 503 while down, health 503; the runner carried on")
+    finally:
+        srv.stop()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def sqlite_locked(prefect: PrefectApi, workdir: Path, sink: Sink, *, busy: float = 2.0, hold: float = 4.0
+                  ) -> Result:
+    """Another process holds SQLite's write lock longer than the busy timeout: the claim answers 503
+    problem+json with Retry-After (after about the busy timeout, not hanging), /health 503; nothing
+    is stored; once released, the same delivery is stored."""
+    srv = Server(workdir, sink.port, prefect=prefect,
+                 extra_env={"INVOLVE_SQLITE_BUSY_TIMEOUT_SECONDS": str(busy)}).start()
+    try:
+        tag = _tag("locked")
+        (msg_id, sub, body), = items_for(tag, 1)
+        locker = sqlite3.connect(srv.workdir / "involve.db", isolation_level=None, timeout=30)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            t0 = time.monotonic()
+            r = srv.post(body, msg_id)
+            took = time.monotonic() - t0
+            health = httpx.get(srv.url + "/health", timeout=30)
+            time.sleep(max(0.0, hold - (time.monotonic() - t0)))
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        assert r.status_code == 503, r.text
+        assert r.headers["content-type"].startswith("application/problem+json") and r.headers.get("retry-after")
+        assert took < busy + 10, f"the 503 took {took:.1f}s"
+        assert health.status_code == 503, health.text
+        assert not srv.claims(tag)
+        r2 = srv.post(body, msg_id)
+        assert r2.status_code == 202, r2.text
+        assert httpx.get(srv.url + "/health", timeout=30).status_code == 200
+        return Result("SQLite write-locked past busy timeout", 3, 0, len(srv.claims(tag)) - 1, 0,
+                      note=f"503 problem+json after {took:.1f}s, Retry-After {r.headers.get('retry-after')}")
+    finally:
+        srv.stop()
