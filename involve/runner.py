@@ -36,8 +36,12 @@ class EmbeddedRunner:
         return self
 
     def wake(self) -> None:
-        if self._loop and self._event:
-            self._loop.call_soon_threadsafe(self._event.set)
+        loop = self._loop
+        if loop and self._event and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._event.set)
+            except RuntimeError:  # the loop closed meanwhile: the runner has already stopped
+                pass
 
     def stop(self, timeout: float = 60.0) -> None:
         self._stopping.set()
@@ -183,8 +187,9 @@ class DeploymentHandoff:
                 if self._run_waiting(client, deployment_id):
                     self.skipped[name] = self.skipped.get(name, 0) + 1
                     continue
-                client.create_flow_run_from_deployment(deployment_id, tags=["handoff"])
+                run = client.create_flow_run_from_deployment(deployment_id, tags=["handoff"])
                 self.created[name] = self.created.get(name, 0) + 1
+                log.info("handed off to %s: flow run %s", name, run.name)
             except Exception as exc:  # noqa: BLE001 - the work stays in the database; the sweeps pick it up
                 self._ids.pop(name, None)
                 self._log_error(name, exc)

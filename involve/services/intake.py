@@ -7,11 +7,11 @@ before they touch the database.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import queue
 import secrets
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -239,15 +239,17 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, item: Incoming) -> Future:
-        fut: Future = Future()
+    async def store(self, item: Incoming) -> IntakeResult:
+        """Store `item` (raises what `accept_claim` raises); returns once it is committed."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="involve-intake", daemon=True)
                     self._thread.start()
-        self._queue.put((item, fut))
-        return fut
+        self._queue.put((item, loop, fut))
+        return await fut
 
     def _run(self) -> None:
         while True:
@@ -257,18 +259,25 @@ class GroupCommitter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            # a request whose caller has gone (cancelled before it started) is not stored
-            batch = [(item, fut) for item, fut in batch if fut.set_running_or_notify_cancel()]
-            if not batch:
-                continue
             try:
-                results = accept_claims([item for item, _ in batch])
+                results: list = accept_claims([item for item, _, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - each caller gets the failure (503)
-                for _, fut in batch:
-                    fut.set_exception(exc)
-                continue
-            for (_, fut), result in zip(batch, results, strict=True):
-                if isinstance(result, Exception):
-                    fut.set_exception(result)
-                else:
-                    fut.set_result(result)
+                results = [exc] * len(batch)
+            by_loop: dict = {}
+            for (_, loop, fut), result in zip(batch, results, strict=True):
+                by_loop.setdefault(loop, []).append((fut, result))
+            for loop, answers in by_loop.items():  # one wake-up of each event loop per batch
+                try:
+                    loop.call_soon_threadsafe(_answer, answers)
+                except RuntimeError:  # that loop has closed: nobody is waiting any more
+                    pass
+
+
+def _answer(answers: list) -> None:
+    for fut, result in answers:
+        if fut.done():  # the caller went away
+            continue
+        if isinstance(result, BaseException):
+            fut.set_exception(result)
+        else:
+            fut.set_result(result)

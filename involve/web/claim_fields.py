@@ -11,9 +11,10 @@ from involve.domain.claim_schema import parse_claim
 from involve.errors import InvalidClaim
 from involve.web.i18n import N_, _
 
-STEPS = ("about-you", "activity", "fee", "expenses", "payment")
+STEPS = ("about-you", "activity", "fee", "expenses", "payment", "bank")  # "bank" only for bank transfer
 STEP_TITLES = {"about-you": N_("About you"), "activity": N_("The activity"), "fee": N_("Involvement fee"),
-               "expenses": N_("Your costs"), "payment": N_("How you want to be paid")}
+               "expenses": N_("Your costs"), "payment": N_("How you want to be paid"),
+               "bank": N_("Your bank details")}
 FIELDS = {
     "about-you": ("name", "email"),
     "activity": ("kind", "title", "date-day", "date-month", "date-year", "start", "end", "borough", "service",
@@ -21,7 +22,8 @@ FIELDS = {
     "fee": ("fee",),
     "expenses": ("public_transport", "car_miles", "car_passengers", "bicycle_miles", "taxi", "parking",
                  "carer", "childcare", "subsistence", "support", "other", "other_description"),
-    "payment": ("method", "account_name", "sort_code", "account_number"),
+    "payment": ("method",),
+    "bank": ("account_name", "sort_code", "account_number"),
 }
 LIST_FIELDS = {"expenses": "costs"}  # checkbox groups (several values)
 KINDS = {"meeting": N_("A meeting"), "interview_panel": N_("An interview panel"),
@@ -79,6 +81,11 @@ STEP_OF = {f.split("-")[0]: step for step, fields in FIELDS.items() for f in fie
 ANCHOR = {"date": "date-day", "kind": "kind", "costs": "costs"}
 AMOUNT_COSTS = ("public_transport", "taxi", "parking", "carer", "childcare", "subsistence", "support",
                 "other")
+
+
+def steps_for(v: dict) -> tuple[str, ...]:
+    """The pages this person sees: the bank page only when they want a bank transfer."""
+    return STEPS if v.get("method") == "bank_transfer" else STEPS[:-1]
 
 
 def _money(v: str) -> str | None:

@@ -66,8 +66,7 @@ def _step_page(request: Request, step: str, state: dict, errors: dict, status: i
     back = "/claim" if i == 0 else f"/claim/{cf.STEPS[i - 1]}"
     return render_form(request, f"claim_{step.replace('-', '_')}.html", status, v=state["v"], errors=errors,
                        error_list=_error_list(errors), step=step, back="/claim/check" if change else back,
-                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]), step_no=i + 1,
-                       step_count=len(cf.STEPS))
+                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]))
 
 
 def _error_list(errors: dict) -> list[dict]:
@@ -82,7 +81,8 @@ async def check_page(request: Request):
     errors = state.pop("errors", None) or {}
     claim, _lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
     response = render_form(request, "claim_check.html", 400 if errors else 200, v=state["v"], claim=claim,
-                           errors=errors, error_list=_error_list(errors), cf=cf)
+                           errors=errors, error_list=_error_list(errors), cf=cf,
+                           back=f"/claim/{cf.steps_for(state['v'])[-1]}")
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response
 
@@ -140,6 +140,8 @@ async def step_get(request: Request, step: str, change: bool = False):
     state = _state(request)
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
+    if step not in cf.steps_for(state["v"]):
+        return RedirectResponse("/claim/payment", status_code=303)
     pending = state.pop("errors", None) or {}
     errors = {f: m for f, m in pending.items() if cf.step_of(f) == step}
     response = _step_page(request, step, state, errors, 400 if errors else 200, change=change)
@@ -162,12 +164,17 @@ async def step_post(request: Request, step: str):
     if step in cf.LIST_FIELDS:
         chosen = form.getlist(cf.LIST_FIELDS[step])
         state["v"][cf.LIST_FIELDS[step]] = [str(x) for x in chosen if x in cf.COSTS]
+    if step == "payment" and state["v"].get("method") != "bank_transfer":
+        for name in cf.FIELDS["bank"]:
+            state["v"].pop(name, None)
     change = form.get("change") == "yes"
     errors = cf.check(state["v"], submission_id=_submission_id(state), steps=(step,))
     if errors:
         response = _step_page(request, step, state, errors, 400, change=change)
         set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
         return response
-    i = cf.STEPS.index(step)
-    last = i + 1 == len(cf.STEPS)
-    return _go("/claim/check" if change or last else f"/claim/{cf.STEPS[i + 1]}", state)
+    steps = cf.steps_for(state["v"])
+    i = steps.index(step)
+    if i + 1 == len(steps) or (change and not (step == "payment" and steps[-1] == "bank")):
+        return _go("/claim/check", state)
+    return _go(f"/claim/{steps[i + 1]}" + ("?change=true" if change else ""), state)

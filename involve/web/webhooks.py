@@ -6,7 +6,6 @@ claim is committed; a database failure answers 503.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -96,7 +95,7 @@ _committer = GroupCommitter()
 async def _intake(request: Request, payload: object, delivery_id: str, digest: str, source: str) -> JSONResponse:
     try:
         # group commit: stored with whatever else is arriving, answered after its own commit
-        result = await asyncio.wrap_future(_committer.submit(Incoming(payload, delivery_id, digest, source)))
+        result = await _committer.store(Incoming(payload, delivery_id, digest, source))
     except InvolveError as exc:
         return from_error(exc)
     except SQLAlchemyError as exc:

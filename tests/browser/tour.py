@@ -97,7 +97,10 @@ def claim_by_keyboard(page, base: str, who: str, *, seen=None, days_ago: int = 3
     press_on(page, "#continue", "Enter")
     page.wait_for_url("**/claim/payment")
     seen("claim-payment", page)
-    press_on(page, "#method")  # bank account: reveals the bank fields
+    press_on(page, "#method")  # into my bank account
+    press_on(page, "#continue", "Enter")
+    page.wait_for_url("**/claim/bank")
+    seen("claim-bank", page)
     type_into(page, "#account_name", "K Baker")
     type_into(page, "#sort_code", "12-34-56")
     type_into(page, "#account_number", "87654321")

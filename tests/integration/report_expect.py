@@ -4,6 +4,7 @@
 `expected(conn, year)` returns {(metric, breakdown): value} for every row the annual report's CSV
 must have, formatted as the CSV formats them.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,17 @@ from sqlalchemy import text
 KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
 BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
 MAPPED = BOROUGHS[:4]
-STAFF = ("senior_manager", "clinician", "social_worker", "cpn", "nurse", "occupational_therapist",
-         "psychologist", "psychotherapist", "other")
+STAFF = (
+    "senior_manager",
+    "clinician",
+    "social_worker",
+    "cpn",
+    "nurse",
+    "occupational_therapist",
+    "psychologist",
+    "psychotherapist",
+    "other",
+)
 ETHNIC = ("asian", "black", "mixed", "white", "other")
 BASELINE = Path(__file__).resolve().parents[2] / "involve" / "data" / "population-baseline.toml"
 YEAR_SQL = "c.activity_date >= :lo AND c.activity_date < :hi"
@@ -61,8 +71,13 @@ class Expect:
         """COUNT(*) of the year's claims matching `where`, total and GROUP BY each dimension."""
         self.put(metric, q(conn, f"SELECT COUNT(*) FROM claims c WHERE {YEAR_SQL} AND {where}", **p)[0][0])
         for by, (expr, keys) in dims.items():
-            got = dict(q(conn, f"SELECT {expr}, COUNT(*) FROM claims c WHERE {YEAR_SQL} AND {where} GROUP BY {expr}",
-                         **p))
+            got = dict(
+                q(
+                    conn,
+                    f"SELECT {expr}, COUNT(*) FROM claims c WHERE {YEAR_SQL} AND {where} GROUP BY {expr}",
+                    **p,
+                )
+            )
             for key in keys:
                 self.put(metric, got.get(key, 0), by, key)
 
@@ -82,8 +97,9 @@ def expected(conn, year: int) -> dict[tuple[str, str], str]:
     e.counts(conn, "claims_paid", "c.status = 'paid'", kb, **p)
     e.counts(conn, "claims_open", "c.status NOT IN ('approved', 'paid', 'rejected')", {}, **p)
     late: Counter = Counter()
-    for flags, kind, borough in q(conn, f"SELECT CAST(c.flags AS TEXT), c.activity_kind, c.borough FROM claims c "
-                                        f"WHERE {YEAR_SQL}", **p):
+    for flags, kind, borough in q(
+        conn, f"SELECT CAST(c.flags AS TEXT), c.activity_kind, c.borough FROM claims c WHERE {YEAR_SQL}", **p
+    ):
         if "late" in json.loads(flags):
             late.update([None, ("activity_kind", kind), ("borough", borough)])
     e.put("late_claims", late[None])
@@ -105,9 +121,12 @@ def expected(conn, year: int) -> dict[tuple[str, str], str]:
 def _money(conn, e: Expect, p: dict, kb: dict, months: list[str]) -> None:
     totals = {m: Counter() for m in ("fee_paid_total", "expenses_paid_total", "paid_total")}
     for kind, borough, month, only, fee, expenses, paid in q(
-            conn, f"SELECT c.activity_kind, c.borough, substr(CAST(c.activity_date AS TEXT), 1, 7), c.expenses_only, "
-                  f"c.fee_amount, c.expenses_amount, pay.amount FROM claims c JOIN payments pay ON pay.claim_id = c.id "
-                  f"WHERE {YEAR_SQL} AND c.status = 'paid'", **p):
+        conn,
+        f"SELECT c.activity_kind, c.borough, substr(CAST(c.activity_date AS TEXT), 1, 7), c.expenses_only, "
+        f"c.fee_amount, c.expenses_amount, pay.amount FROM claims c JOIN payments pay ON pay.claim_id = c.id "
+        f"WHERE {YEAR_SQL} AND c.status = 'paid'",
+        **p,
+    ):
         fee_paid = Decimal("0.00") if only else pounds(fee)
         assert fee_paid + pounds(expenses) == pounds(paid), "a payment is the claim's payable amount"
         for key in (None, ("activity_kind", kind), ("borough", borough), ("month", month)):
@@ -130,17 +149,28 @@ def _people(conn, e: Expect, p: dict, year: int) -> None:
         got = dict(q(conn, f"SELECT c.{col}, COUNT(DISTINCT c.claimant_email) {sql} GROUP BY c.{col}", **p))
         for key in keys:
             e.put("people_involved", got.get(key, 0), col, key)
-    prev = q(conn, f"SELECT COUNT(DISTINCT c.claimant_email) {sql}", lo=date(year - 1, 4, 1), hi=p["lo"])[0][0]
+    prev = q(conn, f"SELECT COUNT(DISTINCT c.claimant_email) {sql}", lo=date(year - 1, 4, 1), hi=p["lo"])[0][
+        0
+    ]
     e.put("people_involved_previous_year", prev)
     e.put("people_involved_change", f"{total - prev:+d}")
     change = pct(total - prev, prev)
-    e.put("people_involved_change_percent", change if change == "n/a" or change.startswith("-") else f"+{change}")
+    e.put(
+        "people_involved_change_percent",
+        change if change == "n/a" or change.startswith("-") else f"+{change}",
+    )
 
 
 def _turnaround(conn, e: Expect, p: dict) -> None:
-    spans = sorted(round((when(paid) - when(sub)).total_seconds()) for sub, paid in q(
-        conn, f"SELECT c.submitted_at, c.paid_at FROM claims c WHERE {YEAR_SQL} AND c.status = 'paid' "
-              f"AND c.paid_at IS NOT NULL", **p))
+    spans = sorted(
+        round((when(paid) - when(sub)).total_seconds())
+        for sub, paid in q(
+            conn,
+            f"SELECT c.submitted_at, c.paid_at FROM claims c WHERE {YEAR_SQL} AND c.status = 'paid' "
+            f"AND c.paid_at IS NOT NULL",
+            **p,
+        )
+    )
     e.put("turnaround_paid_claims", len(spans))
     for metric, point in (("turnaround_median_days", "0.5"), ("turnaround_p90_days", "0.9")):
         if not spans:
@@ -154,16 +184,32 @@ def _turnaround(conn, e: Expect, p: dict) -> None:
 
 
 def _rejections_and_services(conn, e: Expect, p: dict) -> None:
-    rejected = q(conn, f"SELECT TRIM(c.rejection_reason), COUNT(*) FROM claims c WHERE {YEAR_SQL} "
-                       f"AND c.status = 'rejected' GROUP BY TRIM(c.rejection_reason)", **p)
+    rejected = q(
+        conn,
+        f"SELECT TRIM(c.rejection_reason), COUNT(*) FROM claims c WHERE {YEAR_SQL} "
+        f"AND c.status = 'rejected' GROUP BY TRIM(c.rejection_reason)",
+        **p,
+    )
     shown = {r: n for r, n in rejected if n >= 5}
     for reason, n in shown.items():
         e.put("rejection_reason", n, "reason", reason)
     e.put("rejection_reason", sum(n for _, n in rejected) - sum(shown.values()), "reason", "(other reasons)")
-    claims = dict(q(conn, f"SELECT NULLIF(TRIM(c.service), ''), COUNT(*) FROM claims c WHERE {YEAR_SQL} "
-                          f"GROUP BY NULLIF(TRIM(c.service), '')", **p))
-    people = dict(q(conn, f"SELECT NULLIF(TRIM(c.service), ''), COUNT(DISTINCT c.claimant_email) FROM claims c "
-                          f"WHERE {YEAR_SQL} AND {APPROVED_SQL} GROUP BY NULLIF(TRIM(c.service), '')", **p))
+    claims = dict(
+        q(
+            conn,
+            f"SELECT NULLIF(TRIM(c.service), ''), COUNT(*) FROM claims c WHERE {YEAR_SQL} "
+            f"GROUP BY NULLIF(TRIM(c.service), '')",
+            **p,
+        )
+    )
+    people = dict(
+        q(
+            conn,
+            f"SELECT NULLIF(TRIM(c.service), ''), COUNT(DISTINCT c.claimant_email) FROM claims c "
+            f"WHERE {YEAR_SQL} AND {APPROVED_SQL} GROUP BY NULLIF(TRIM(c.service), '')",
+            **p,
+        )
+    )
     assert len(claims) <= 12, "the test data has few enough services for all to be listed"
     for service, n in claims.items():
         e.put("claims_by_service", n, "service", service or "(not given)")
@@ -172,9 +218,13 @@ def _rejections_and_services(conn, e: Expect, p: dict) -> None:
 
 
 def _interviews(conn, e: Expect, p: dict) -> None:
-    found = q(conn, "SELECT r.staff_group, r.borough FROM recruitments r WHERE r.interview_date >= :lo "
-                    "AND r.interview_date < :hi AND EXISTS (SELECT 1 FROM panel_members m "
-                    "WHERE m.recruitment_id = r.id AND m.status = 'attended')", **p)
+    found = q(
+        conn,
+        "SELECT r.staff_group, r.borough FROM recruitments r WHERE r.interview_date >= :lo "
+        "AND r.interview_date < :hi AND EXISTS (SELECT 1 FROM panel_members m "
+        "WHERE m.recruitment_id = r.id AND m.status = 'attended')",
+        **p,
+    )
     e.put("interviews_with_involvement", len(found))
     for by, i, keys in (("staff_group", 0, STAFF), ("borough", 1, BOROUGHS)):
         c = Counter(row[i] for row in found)
@@ -184,28 +234,51 @@ def _interviews(conn, e: Expect, p: dict) -> None:
 
 def _answers(row) -> dict:
     age, ethnic, gender, disability, ld = row
-    return {"ethnic_group": ethnic or "not_stated", "age_band": age or "not_stated",
-            "gender": gender or "not_stated", "disability": disability or "not_stated",
-            "learning_disability": "not_stated" if ld is None else ("yes" if ld else "no")}
+    return {
+        "ethnic_group": ethnic or "not_stated",
+        "age_band": age or "not_stated",
+        "gender": gender or "not_stated",
+        "disability": disability or "not_stated",
+        "learning_disability": "not_stated" if ld is None else ("yes" if ld else "no"),
+    }
 
 
 MEASURES = {  # (in the measure, answered the question), on the generator's canonical answers
     "older_people": lambda a: (a["age_band"] in ("65-74", "75+"), a["age_band"] != "not_stated"),
     "young_people": lambda a: (a["age_band"] == "16-24", a["age_band"] != "not_stated"),
     "women": lambda a: (a["gender"] == "female", a["gender"] != "not_stated"),
-    "bme": lambda a: (a["ethnic_group"] in ("asian", "black", "mixed", "other"), a["ethnic_group"] != "not_stated"),
-    "learning_disability": lambda a: (a["learning_disability"] == "yes", a["learning_disability"] != "not_stated"),
+    "bme": lambda a: (
+        a["ethnic_group"] in ("asian", "black", "mixed", "other"),
+        a["ethnic_group"] != "not_stated",
+    ),
+    "learning_disability": lambda a: (
+        a["learning_disability"] == "yes",
+        a["learning_disability"] != "not_stated",
+    ),
 }
 
 
 def _diversity(conn, e: Expect, p: dict) -> None:
     fields = "p.age_band, p.ethnic_group, p.gender, p.disability, p.learning_disability"
-    everyone = [_answers(r) for r in q(
-        conn, f"SELECT {fields} FROM (SELECT DISTINCT c.claimant_email AS email FROM claims c WHERE {YEAR_SQL} "
-              f"AND {APPROVED_SQL}) i LEFT JOIN people p ON p.email = i.email", **p)]
-    by_borough = [(r[0], _answers(r[1:])) for r in q(
-        conn, f"SELECT i.borough, {fields} FROM (SELECT DISTINCT c.claimant_email AS email, c.borough AS borough "
-              f"FROM claims c WHERE {YEAR_SQL} AND {APPROVED_SQL}) i LEFT JOIN people p ON p.email = i.email", **p)]
+    everyone = [
+        _answers(r)
+        for r in q(
+            conn,
+            f"SELECT {fields} FROM (SELECT DISTINCT c.claimant_email AS email FROM claims c WHERE {YEAR_SQL} "
+            f"AND {APPROVED_SQL}) i LEFT JOIN people p ON p.email = i.email",
+            **p,
+        )
+    ]
+    by_borough = [
+        (r[0], _answers(r[1:]))
+        for r in q(
+            conn,
+            f"SELECT i.borough, {fields} FROM (SELECT DISTINCT c.claimant_email AS email, "
+            f"c.borough AS borough FROM claims c WHERE {YEAR_SQL} AND {APPROVED_SQL}) i "
+            f"LEFT JOIN people p ON p.email = i.email",
+            **p,
+        )
+    ]
     for field in ("ethnic_group", "age_band", "gender", "disability", "learning_disability"):
         for key, n in Counter(a[field] for a in everyone).items():
             e.put("profile_people", small(n), field, key)
@@ -221,9 +294,13 @@ def _diversity(conn, e: Expect, p: dict) -> None:
     for fig in baseline["figures"]:
         e.put(f"population_percent_{fig['measure']}", fig["percent"], "borough", fig["borough"])
     decided: dict[str, Counter] = {}
-    for ethnic, status, n in q(conn, f"SELECT p.ethnic_group, c.status, COUNT(*) FROM claims c LEFT JOIN people p "
-                                     f"ON p.email = c.claimant_email WHERE {YEAR_SQL} AND c.status IN "
-                                     f"('approved', 'paid', 'rejected') GROUP BY p.ethnic_group, c.status", **p):
+    for ethnic, status, n in q(
+        conn,
+        f"SELECT p.ethnic_group, c.status, COUNT(*) FROM claims c LEFT JOIN people p "
+        f"ON p.email = c.claimant_email WHERE {YEAR_SQL} AND c.status IN "
+        f"('approved', 'paid', 'rejected') GROUP BY p.ethnic_group, c.status",
+        **p,
+    ):
         decided.setdefault(ethnic or "not_stated", Counter())[status] += n
     for group in (*ETHNIC, "not_stated"):
         c = decided.get(group, Counter())

@@ -1,6 +1,7 @@
 """The annual report in a real browser (Debian's chromium through Playwright): every chart image
 loads, on screen and with the print stylesheet. Never runs `playwright install`: it uses
 /usr/bin/chromium and skips, saying why, when that is missing."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ def chromium():
         pytest.skip(f"no chromium at {CHROMIUM}: the browser check of report.html did not run")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--headless", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-gpu"]
+        )
         yield browser
         browser.close()
 
@@ -39,8 +41,10 @@ def test_report_html_has_no_broken_images(db, tmp_path, chromium):
     page.wait_for_load_state("load")
     for media in ("screen", "print"):
         page.emulate_media(media=media)
-        images = page.evaluate("Array.from(document.images).map(i => ({src: i.getAttribute('src'), "
-                               "complete: i.complete, width: i.naturalWidth}))")
+        images = page.evaluate(
+            "Array.from(document.images).map(i => ({src: i.getAttribute('src'), "
+            "complete: i.complete, width: i.naturalWidth}))"
+        )
         assert len(images) == 5
         broken = [i["src"] for i in images if not i["complete"] or i["width"] <= 0]
         assert broken == [], f"broken images ({media}): {broken}"

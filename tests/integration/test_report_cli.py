@@ -1,6 +1,7 @@
 """`involve report annual|forum`, `involve dev generate` and `involve audit export|verify` through
 the CLI, on SQLite and PostgreSQL: exit codes, printed paths, one-line refusals, and the audit
 chain found broken when a record is edited, deleted, reordered or cut off the end."""
+
 from __future__ import annotations
 
 import json

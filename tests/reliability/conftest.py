@@ -1,5 +1,5 @@
-"""Reliability fixtures: one Prefect server for the session, and per module a real SMTP server
-and a real `involve serve` (subprocess) using them. Every test here is marked `reliability`."""
+"""Reliability fixtures: one Prefect server for the session, and a real SMTP server and a real
+`involve serve` (subprocess) using them. Every test here is marked `reliability`."""
 from __future__ import annotations
 
 import pytest
@@ -20,14 +20,14 @@ def prefect_api(tmp_path_factory):
     api.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rsink():
     s = Sink().start()
     yield s
     s.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(rsink, prefect_api, tmp_path_factory):
     srv = Server(tmp_path_factory.mktemp("rel"), rsink.port, prefect=prefect_api).start()
     srv.add_staff()

@@ -75,8 +75,8 @@ class Proc:
     @classmethod
     def start(cls, name: str, args: list[str], *, env: dict, cwd: Path, log: Path) -> Proc:
         fh = open(log, "ab")
-        popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 start_new_session=True)
+        popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
         fh.close()
         return cls(name, popen, log)
 
@@ -174,13 +174,16 @@ class Cluster:
 
     def make(self, target: str) -> list[str]:
         """`make TARGET` with this interpreter's environment as the venv (install is already done)."""
-        return ["make", "--no-print-directory", "-C", str(ROOT), "-o", "install", target, f"VENV={sys.prefix}"]
+        return ["make", "--no-print-directory", "-C", str(ROOT), "-o", "install", target,
+                f"VENV={sys.prefix}"]
 
     def deploy(self) -> subprocess.CompletedProcess:
-        r = subprocess.run(self.make("deploy"), env=self.prefect_env, capture_output=True, text=True, timeout=180)
+        r = subprocess.run(self.make("deploy"), env=self.prefect_env, capture_output=True, text=True,
+                           timeout=180)
         (self.workdir / "deploy.log").write_text(r.stdout + r.stderr)
         if r.returncode != 0:
-            raise RuntimeError(f"make deploy failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+            raise RuntimeError(f"make deploy failed ({r.returncode}):\n{r.stdout[-3000:]}\n"
+                               f"{r.stderr[-3000:]}")
         return r
 
     def server(self) -> LiveServer:
@@ -194,14 +197,16 @@ class Cluster:
 
     def worker_env(self) -> dict:
         """What a worker machine has: the same INVOLVE_* settings as serve, and the Prefect server."""
-        env = {k: v for k, v in self.server().env.items() if k.startswith("INVOLVE_") and k != "INVOLVE_RUNNER"}
+        env = {k: v for k, v in self.server().env.items()
+               if k.startswith("INVOLVE_") and k != "INVOLVE_RUNNER"}
         env.update(self.prefect_env)
         env["INVOLVE_OUTBOX_LEASE_SECONDS"] = str(self.lease_seconds)
         return env
 
     def start_worker(self, name: str) -> Proc:
         env = dict(self.worker_env(), PGAPPNAME=f"scaleout-{name}")  # its flow runs' connections, by name
-        proc = Proc.start(name, self.make("worker"), env=env, cwd=self.workdir, log=self.workdir / f"{name}.log")
+        proc = Proc.start(name, self.make("worker"), env=env, cwd=self.workdir,
+                          log=self.workdir / f"{name}.log")
         self.procs.append(proc)
         self.workers.append(proc)
         return proc
@@ -222,6 +227,7 @@ class Cluster:
     def start(self, workers: int = 2) -> Cluster:
         """Everything, overlapping the slow start-ups: Prefect server, database + serve (migrates), staff,
         deploy, workers."""
+        began = time.monotonic()
         self.sink.start()
         prefect = self.start_prefect_server()
         self.create_database()
@@ -235,6 +241,7 @@ class Cluster:
         for i in range(workers):
             self.start_worker(f"worker-{i + 1}")
         self.wait_workers()
+        self.startup_seconds = time.monotonic() - began
         return self
 
     def stop(self) -> None:
@@ -268,8 +275,9 @@ class Cluster:
         from involve.db import get_engine
 
         with get_engine(self.database_url).connect() as c:
-            return dict(c.execute(text("SELECT reference, count(*) FROM audit_records "
-                                       "WHERE entity = 'claim' AND action = 'process' GROUP BY reference")).all())
+            return dict(c.execute(text(
+                "SELECT reference, count(*) FROM audit_records "
+                "WHERE entity = 'claim' AND action = 'process' GROUP BY reference")).all())
 
     def last_processed_at(self):
         from sqlalchemy import text
@@ -279,16 +287,21 @@ class Cluster:
         with get_engine(self.database_url).connect() as c:
             return c.execute(text("SELECT max(processed_at) FROM claims")).scalar_one()
 
-    def open_transaction(self, worker: Proc) -> str | None:
-        """The statement of a transaction that one of `worker`'s flow runs has open, if any."""
+    def holding_rows(self, worker: Proc) -> str | None:
+        """What one of `worker`'s flow runs is doing while its open transaction holds rows of `claims`
+        (FOR UPDATE: a processing batch) or writes `outbox` (a lease, a mark, queued emails), if any."""
         from sqlalchemy import text
 
         from involve.db import get_engine
 
         with get_engine(self.database_url).connect() as c:
-            return c.execute(text("SELECT query FROM pg_stat_activity WHERE application_name = :app "
-                                  "AND xact_start IS NOT NULL LIMIT 1"),
-                             {"app": f"scaleout-{worker.name}"}).scalar_one_or_none()
+            return c.execute(text(
+                "SELECT t.relname || ' ' || l.mode || ': ' || a.query FROM pg_stat_activity a "
+                "JOIN pg_locks l ON l.pid = a.pid JOIN pg_class t ON t.oid = l.relation "
+                "WHERE a.application_name = :app AND a.xact_start IS NOT NULL AND l.granted "
+                "AND ((t.relname = 'claims' AND l.mode = 'RowShareLock') "
+                "     OR (t.relname = 'outbox' AND l.mode = 'RowExclusiveLock')) LIMIT 1"),
+                {"app": f"scaleout-{worker.name}"}).scalar_one_or_none()
 
     def flow_runs(self) -> list:
         """(deployment name, flow run) for every flow run of a deployment on the Prefect server."""
@@ -328,10 +341,11 @@ def claim(i: int, run: str) -> dict:
 
 @dataclass
 class Sender:
-    """POSTs `n` signed claims from a thread; `refs` fills as they are accepted (202)."""
+    """POSTs `n` signed claims from `threads` threads; `refs` fills as they are accepted (202)."""
 
     live: LiveServer
     n: int
+    threads: int = 1
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     refs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -339,14 +353,19 @@ class Sender:
     finished: float = 0.0
 
     def start(self) -> Sender:
-        self.thread = threading.Thread(target=self._send, daemon=True)
+        self._threads = [threading.Thread(target=self._send, args=(range(k, self.n, self.threads),),
+                                          daemon=True) for k in range(self.threads)]
         self.started = time.time()
-        self.thread.start()
+        for t in self._threads:
+            t.start()
         return self
 
-    def _send(self) -> None:
+    def alive(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def _send(self, indices: range) -> None:
         with httpx.Client() as client:
-            for i in range(self.n):
+            for i in indices:
                 try:
                     r = self.live.post_claim(claim(i, self.run), msg_id=f"msg_{self.run}_{i}", client=client)
                     if r.status_code == 202:
@@ -355,10 +374,12 @@ class Sender:
                         self.errors.append(f"{i}: {r.status_code} {r.text[:200]}")
                 except httpx.HTTPError as exc:
                     self.errors.append(f"{i}: {exc!r}")
-        self.finished = time.time()
+        self.finished = max(self.finished, time.time())
 
     def join(self, timeout: float = 300) -> None:
-        self.thread.join(timeout)
+        end = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, end - time.monotonic()))
 
 
 def email_counts(sink: SmtpSink) -> tuple[dict[tuple[str, str], int], int]:
@@ -367,10 +388,11 @@ def email_counts(sink: SmtpSink) -> tuple[dict[tuple[str, str], int], int]:
     counts: dict[tuple[str, str], int] = {}
     ids: dict[str, int] = {}
     for m in sink.messages:
-        subject = str(m["Subject"])
-        ref = re.search(r"CLM-[\w-]+", subject)
-        kind = "approval" if "approval" in subject.lower() else "received" if "received" in subject.lower() else ""
+        subject = str(m["Subject"]).lower()
+        ref = re.search(r"clm-[\w-]+", subject)
+        kind = "approval" if "approval" in subject else "received" if "received" in subject else ""
         if ref and kind:
-            counts[(ref.group(0), kind)] = counts.get((ref.group(0), kind), 0) + 1
+            key = (ref.group(0).upper(), kind)
+            counts[key] = counts.get(key, 0) + 1
         ids[str(m["Message-ID"])] = ids.get(str(m["Message-ID"]), 0) + 1
     return counts, sum(n - 1 for n in ids.values())

@@ -1,5 +1,6 @@
 """Pure parts of the reports: formatting, suppression, charts, the population baseline file,
 the mapping-exercise rules and the financial-year arithmetic."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -42,14 +43,25 @@ def test_number_for_reading():
 
 
 def test_labels():
-    assert label("other", "staff_group") == "Other staff" and label("other", "activity_kind") == "Other activities"
-    assert label("barking_dagenham", "borough") == "Barking and Dagenham" and label("not_stated") == "Not stated"
+    assert (
+        label("other", "staff_group") == "Other staff"
+        and label("other", "activity_kind") == "Other activities"
+    )
+    assert (
+        label("barking_dagenham", "borough") == "Barking and Dagenham" and label("not_stated") == "Not stated"
+    )
 
 
 def test_charts_are_sized_svg_with_a_title():
-    svgs = [charts.bars("By kind", ["Meetings", "A much longer label than the others"],
-                        [("Fee", [10.0, 2500.5]), ("Expenses", [None, 0.0])], unit="£"),
-            charts.columns("By month", ["Apr", "May"], [("Claims", [0.0, 0.0])])]
+    svgs = [
+        charts.bars(
+            "By kind",
+            ["Meetings", "A much longer label than the others"],
+            [("Fee", [10.0, 2500.5]), ("Expenses", [None, 0.0])],
+            unit="£",
+        ),
+        charts.columns("By month", ["Apr", "May"], [("Claims", [0.0, 0.0])]),
+    ]
     for svg in svgs:
         root = ET.fromstring(svg)
         assert root.tag.endswith("svg") and int(root.get("width")) > 0 and int(root.get("height")) > 0
@@ -79,9 +91,18 @@ def test_mapping_rules():
     assert in_measure("bme", None, "prefer not to say", None, None) is None
     assert in_measure("women", None, None, "Female", None) is True
     assert in_measure("learning_disability", None, None, None, False) is False
-    assert [ethnic_broad(v) for v in ("asian", "Indian", "Black Caribbean", "Mixed: White and Asian",
-                                      "Any other White background", "Arab", None)] == \
-        ["asian", "asian", "black", "mixed", "white", "other", "not_stated"]
+    assert [
+        ethnic_broad(v)
+        for v in (
+            "asian",
+            "Indian",
+            "Black Caribbean",
+            "Mixed: White and Asian",
+            "Any other White background",
+            "Arab",
+            None,
+        )
+    ] == ["asian", "asian", "black", "mixed", "white", "other", "not_stated"]
 
 
 def test_periods_and_percentile_positions():

@@ -1,0 +1,168 @@
+"""Recruitment involvement through the real server, real SMTP, the CLI and the API: HR starts a
+recruitment, the invitation arrives, the person accepts by link, comments on the job description,
+attends, and their interview_panel claim goes into the claims flow; a restart repeats nothing."""
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from tests.e2e.harness import act_on_link, links, text_of
+
+HR, COORD = "hr@example.nhs.uk", "coordinator@example.nhs.uk"
+PAT, RAY = "pat.panel@example.org", "ray.recruit@example.org"
+
+
+@pytest.fixture(scope="module")
+def staffed(live):
+    for email, name, role in ((HR, "HR", "hr"), (COORD, "Co-ordinator", "coordinator")):
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        assert r.returncode == 0, r.stderr
+    trained = (date.today() - timedelta(days=100)).isoformat()
+    for email, name, borough in ((PAT, "Pat Panel", "havering"), (RAY, "Ray Recruit", "redbridge")):
+        r = live.cli("register", "add", "--email", email, "--name", name, "--borough", borough,
+                     "--recruitment-consent", "--panel-trained-on", trained)
+        assert r.returncode == 0, r.stderr
+    return live
+
+
+def wait_for(check, timeout: float = 60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    return check()
+
+
+def test_recruitment_through_links_to_claim(staffed, sink):
+    live = staffed
+    print("T", round(time.monotonic(),1), 'live = staffed', flush=True)
+    r = live.cli("recruitment", "start", "--title", "Band 5 Nurse", "--staff-group", "nurse", "--borough",
+                 "havering", "--interview-date", date.today().isoformat(), "--panel-size", "1", "--by", HR,
+                 "--service", "Acute Ward", "--job-description", "Draft: caring for people on the ward.",
+                 "--decision-rule", "The panel's view counts equally.")
+    assert r.returncode == 0, r.stderr
+    print("T", round(time.monotonic(),1), 'assert r.returncode == 0, r.stderr', flush=True)
+    ref = r.stdout.strip()
+    print("T", round(time.monotonic(),1), 'ref = r.stdout.strip()', flush=True)
+    assert ref.startswith("REC-")
+    print("T", round(time.monotonic(),1), 'assert ref.startswith("REC-")', flush=True)
+
+    [invite] = sink.wait(ref, "invitation", to=PAT)  # Pat: from the borough
+    print("T", round(time.monotonic(),1), '[invite] = sink.wait(ref, "invitation", to=PAT)  #', flush=True)
+    [accept] = links(text_of(invite), "Accept")
+    print("T", round(time.monotonic(),1), '[accept] = links(text_of(invite), "Accept")', flush=True)
+    assert links(text_of(invite), "Decline")
+    print("T", round(time.monotonic(),1), 'assert links(text_of(invite), "Decline")', flush=True)
+
+    live.stop()  # a restart while the recruitment waits on Pat: nothing is lost or repeated
+    print("T", round(time.monotonic(),1), 'live.stop()  # a restart while the recruitment wai', flush=True)
+    live.start()
+    print("T", round(time.monotonic(),1), 'live.start()', flush=True)
+    time.sleep(3)
+    print("T", round(time.monotonic(),1), 'time.sleep(3)', flush=True)
+    assert len(sink.find(ref, "invitation")) == 1
+    print("T", round(time.monotonic(),1), 'assert len(sink.find(ref, "invitation")) == 1', flush=True)
+
+    assert act_on_link(accept).status_code == 200
+    print("T", round(time.monotonic(),1), 'assert act_on_link(accept).status_code == 200', flush=True)
+    assert act_on_link(accept).status_code == 410
+    print("T", round(time.monotonic(),1), 'assert act_on_link(accept).status_code == 410', flush=True)
+    [jd] = sink.wait(ref, "job description", to=PAT)
+    print("T", round(time.monotonic(),1), '[jd] = sink.wait(ref, "job description", to=PAT)', flush=True)
+    [comment] = links(text_of(jd), "Comment")
+    print("T", round(time.monotonic(),1), '[comment] = links(text_of(jd), "Comment")', flush=True)
+    assert act_on_link(comment, {"comment_1": "Mention lived experience."}).status_code == 200
+    print("T", round(time.monotonic(),1), 'assert act_on_link(comment, {"comment_1": "Mention', flush=True)
+    [questions] = sink.wait(ref, "questions", to=PAT)
+    print("T", round(time.monotonic(),1), '[questions] = sink.wait(ref, "questions", to=PAT)', flush=True)
+    [propose] = links(text_of(questions), "Propose")
+    print("T", round(time.monotonic(),1), '[propose] = links(text_of(questions), "Propose")', flush=True)
+    assert act_on_link(propose, {"question_1": "How do you make people feel safe?"}).status_code == 200
+    print("T", round(time.monotonic(),1), 'assert act_on_link(propose, {"question_1": "How do', flush=True)
+
+    _, shown = live.cli_json("recruitment", "show", ref)
+    print("T", round(time.monotonic(),1), '_, shown = live.cli_json("recruitment", "show", re', flush=True)
+    assert shown["reference"] == ref and shown["status"] == "open"
+    print("T", round(time.monotonic(),1), 'assert shown["reference"] == ref and shown["status', flush=True)
+    assert shown["invited"] == [PAT]
+    print("T", round(time.monotonic(),1), 'assert shown["invited"] == [PAT]', flush=True)
+    [member] = shown["panel"]
+    print("T", round(time.monotonic(),1), '[member] = shown["panel"]', flush=True)
+    assert (member["email"], member["status"]) == (PAT, "accepted") and member["trained_until"]
+    print("T", round(time.monotonic(),1), 'assert (member["email"], member["status"]) == (PAT', flush=True)
+    assert [c["text"] for c in shown["comments"]] == ["Mention lived experience."]
+    print("T", round(time.monotonic(),1), 'assert [c["text"] for c in shown["comments"]] == [', flush=True)
+    r = live.cli("recruitment", "comment", ref, str(shown["comments"][0]["id"]), "--accept", "--reason",
+                 "Added", "--by", HR)
+    assert r.returncode == 0, r.stderr
+    print("T", round(time.monotonic(),1), 'assert r.returncode == 0, r.stderr', flush=True)
+    q_id = str(shown["questions"][0]["id"])
+    print("T", round(time.monotonic(),1), 'q_id = str(shown["questions"][0]["id"])', flush=True)
+    assert live.cli("recruitment", "question-used", ref, "--question", q_id, "--by", HR).returncode == 0
+    print("T", round(time.monotonic(),1), 'assert live.cli("recruitment", "question-used", re', flush=True)
+
+    r = live.cli("recruitment", "attend", ref, "--member", PAT, "--by", HR)
+    print("T", round(time.monotonic(),1), 'r = live.cli("recruitment", "attend", ref, "--memb', flush=True)
+    assert r.returncode == 0, r.stderr
+    print("T", round(time.monotonic(),1), 'assert r.returncode == 0, r.stderr', flush=True)
+    again = live.cli("recruitment", "attend", ref, "--member", PAT, "--by", HR)
+    print("T", round(time.monotonic(),1), 'again = live.cli("recruitment", "attend", ref, "--', flush=True)
+    assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
+    print("T", round(time.monotonic(),1), 'assert again.returncode == 2 and len(again.stderr.', flush=True)
+    [thanks] = sink.wait(ref, "thank you", to=PAT)
+    print("T", round(time.monotonic(),1), '[thanks] = sink.wait(ref, "thank you", to=PAT)', flush=True)
+    claim_ref = next(w.strip("(),.") for w in str(thanks["Subject"]).split() if w.startswith("CLM-"))
+    print("T", round(time.monotonic(),1), 'claim_ref = next(w.strip("(),.") for w in str(than', flush=True)
+    assert sink.wait(claim_ref, "approval", to=COORD)
+    print("T", round(time.monotonic(),1), 'assert sink.wait(claim_ref, "approval", to=COORD)', flush=True)
+    _, claim = live.cli_json("claims", "show", claim_ref)
+    print("T", round(time.monotonic(),1), '_, claim = live.cli_json("claims", "show", claim_r', flush=True)
+    assert (claim["activity_kind"], claim["status"]) == ("interview_panel", "awaiting_approval")
+    print("T", round(time.monotonic(),1), 'assert (claim["activity_kind"], claim["status"]) =', flush=True)
+
+    r = live.cli("recruitment", "score", ref, "--member", PAT, "--candidate", "A", "--question", q_id,
+                 "--score", "4", "--by", HR)
+    assert r.returncode == 0, r.stderr
+    print("T", round(time.monotonic(),1), 'assert r.returncode == 0, r.stderr', flush=True)
+    r = live.cli("recruitment", "close", ref, "--outcome", "Appointed A", "--panel-view", "Agreed", "--by", HR)
+    print("T", round(time.monotonic(),1), 'r = live.cli("recruitment", "close", ref, "--outco', flush=True)
+    assert r.returncode == 0, r.stderr
+    print("T", round(time.monotonic(),1), 'assert r.returncode == 0, r.stderr', flush=True)
+    _, shown = live.cli_json("recruitment", "show", ref)
+    print("T", round(time.monotonic(),1), '_, shown = live.cli_json("recruitment", "show", re', flush=True)
+    assert shown["status"] == "closed" and shown["panel"][0]["status"] == "attended"
+    print("T", round(time.monotonic(),1), 'assert shown["status"] == "closed" and shown["pane', flush=True)
+    assert len(sink.find(ref, "invitation")) == 1
+    print("T", round(time.monotonic(),1), 'assert len(sink.find(ref, "invitation")) == 1', flush=True)
+
+
+def test_training_and_the_api(staffed, sink):
+    live = staffed
+    r = live.cli("training", "add", "--date", (date.today() + timedelta(days=3)).isoformat(), "--start", "10:00",
+                 "--end", "12:00", "--capacity", "4", "--by", HR)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().isdigit()
+    assert live.cli("training", "add", "--date", "2020-01-01", "--start", "10:00", "--end", "12:00",
+                    "--capacity", "4", "--by", HR).returncode == 2
+
+    token = live.cli("staff", "token", "--email", HR).stdout.strip()
+    body = {"title": "Clinical Psychologist", "staff_group": "psychologist", "borough": "redbridge",
+            "interview_date": (date.today() + timedelta(days=10)).isoformat(), "panel_size": 1}
+    api = live.url + "/api/recruitments"
+    assert httpx.post(api, json=body, timeout=30).status_code == 401
+    assert httpx.post(api, json=body, headers={"Authorization": "Bearer nope"}, timeout=30).status_code == 401
+    bad = httpx.post(api, json=dict(body, staff_group="chef"), headers={"Authorization": f"Bearer {token}"},
+                     timeout=30)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "staff_group"
+    r = httpx.post(api, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    ref = r.json()["reference"]
+    assert sink.wait(ref, "invitation", to=RAY)  # Ray: from the borough, and Pat is on another panel
+    shown = httpx.get(f"{api}/{ref}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert shown["invited"] == [RAY]
+    assert wait_for(lambda: live.cli_json("recruitment", "show", ref)[1]["panel"][0]["status"] == "invited")
