@@ -119,10 +119,12 @@ def verify(session: Session) -> VerifyResult:
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != count or head_hash != prev:
+        bad = count + 1 if head_seq > count else max(1, head_seq)
+        what = "is missing" if head_seq > count else "does not match the chain head"
         return VerifyResult(False, count, prev,
-                            f"the chain head says {head_seq} records ending {head_hash[:12]}, "
-                            f"but {count} records end {prev[:12]} (records removed from the end?)",
-                            count + 1 if head_seq > count else head_seq)
+                            f"record {bad} {what}: the chain head says {head_seq} records ending "
+                            f"{head_hash[:12]}, but {count} records end {prev[:12]} (records removed from the end?)",
+                            bad)
     return VerifyResult(True, count, prev)
 
 

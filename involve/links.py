@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from involve.errors import LinkInvalid
@@ -20,18 +21,39 @@ ACTIONS = {"approve": "approve", "reject": "reject"}  # extended by recruitment 
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-action-link")
+    return _serializer_for(settings.link_secret)
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="involve-action-link")
 
 
 def issue(session: Session, *, action: str, reference: str, holder: str, data: dict | None = None,
           days: int | None = None) -> str:
     """Create a link token row and return the full URL for it."""
+    row, url = new_link(action=action, reference=reference, holder=holder, data=data, days=days)
+    session.add(LinkToken(**row))
+    return url
+
+
+def new_link(*, action: str, reference: str, holder: str, data: dict | None = None,
+             days: int | None = None) -> tuple[dict, str]:
+    """(the link_tokens row, its URL) without touching the session: batch code (claim processing)
+    makes many and inserts the rows with one `store_links` (Core executemany, not one ORM object
+    each). The link works only once that row is committed."""
     days = days or settings.link_max_age_days
     token_id = secrets.token_urlsafe(16)
-    session.add(LinkToken(id=token_id, action=action, reference=reference, holder_email=holder, data=data,
-                          expires_at=datetime.now(UTC) + timedelta(days=days)))
+    row = {"id": token_id, "action": action, "reference": reference, "holder_email": holder, "data": data,
+           "created_at": datetime.now(UTC), "expires_at": datetime.now(UTC) + timedelta(days=days),
+           "used_at": None}
     signed = _serializer().dumps({"t": token_id, "a": action})
-    return f"{settings.base_url.rstrip('/')}/act/{signed}"
+    return row, f"{settings.base_url.rstrip('/')}/act/{signed}"
+
+
+def store_links(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(LinkToken.__table__), rows)
 
 
 def url_for_id(token_id: str, action: str) -> str:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     smtp_retry_max_seconds: float = 3600.0
     # how long a SQLite writer waits for the lock before the request answers 503
     sqlite_busy_timeout_seconds: float = 30.0
+    # retention (docs/retention.md): payment records, years after the financial year ends;
+    # register people, years after their last involvement
+    retention_payment_years: int = 7
+    retention_register_years: int = 3
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
     language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
 

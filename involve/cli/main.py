@@ -153,6 +153,7 @@ def register_add(
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
     from involve.db import unit_of_work
+    from involve.domain.diversity import categories_of
     from involve.services.people import add_person
 
     with unit_of_work() as s:
@@ -165,7 +166,8 @@ def register_add(
                                     for d in v.split(",") if d.strip()],
                        conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
                        disability=disability, learning_disability=learning_disability)
-        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough}
+        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough,
+                  "mapping_categories": sorted(categories_of(p))}  # involve/domain/diversity.py
     print_json(result) if as_json else out.print(f"registered {result['email']}")
 
 
@@ -408,3 +410,10 @@ from involve.cli.recruitment import recruitment_app, training_app  # noqa: E402
 
 app.add_typer(recruitment_app, name="recruitment")
 app.add_typer(training_app, name="training")
+
+# ---- data keys and retention (involve/cli/keys.py, involve/cli/retention.py) ---------------------
+from involve.cli.keys import keys_app  # noqa: E402
+from involve.cli.retention import retention_app  # noqa: E402
+
+app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")

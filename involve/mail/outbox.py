@@ -19,7 +19,7 @@ def email_row(*, template: str, to: str, reference: str, context: dict[str, Any]
 
 def enqueue(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(OutboxEmail), rows)
+        session.execute(insert(OutboxEmail.__table__), rows)  # Core executemany: batches queue hundreds
 
 
 def enqueue_one(session: Session, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from involve import audit
 from involve.reports import charts, diversity, queries, recruitment, sections
 from involve.reports.figures import Figures
+from involve.reports.involved import involved
 from involve.reports.population import MAPPED_BOROUGHS, load_baseline
 from involve.reports.render import label, month_label, write_outputs
 
@@ -64,15 +65,14 @@ def annual_report(
     f.add("report", "period_end", period.end.isoformat())
     with queries.snapshot(url) as conn:
         step(STEPS[0])
-        sections.add_claims(f, queries.claim_cells(conn, period), period)
+        cells = queries.claim_cells(conn, period)
+        sections.add_claims(f, cells, period)
         step(STEPS[1])
-        sections.add_people(
-            f,
-            queries.people_involved(conn, period)[None],
-            queries.people_involved(conn, period, "borough"),
-            queries.people_involved(conn, period, "activity_kind"),
-            queries.people_involved(conn, previous)[None],
-        )
+        who = involved(conn, period)
+        by_borough = {k: n for (dim, k), n in _keyed(who.people) if dim == "borough"}
+        by_kind = {k: n for (dim, k), n in _keyed(who.people) if dim == "activity_kind"}
+        previous_total = queries.people_involved(conn, previous)[None]
+        sections.add_people(f, who.people[None], by_borough, by_kind, previous_total)
         step(STEPS[2])
         n, (median, p90) = queries.turnaround(conn, period)
         sections.add_turnaround(f, n, median, p90)
@@ -82,13 +82,10 @@ def annual_report(
         step(STEPS[4])
         sections.add_interviews(f, recruitment.interview_cells(conn, period))
         step(STEPS[5])
-        everyone = diversity.profile_cells(conn, period, by_borough=False)
-        diversity.add_profile(f, everyone)
-        mapping = diversity.add_mapping(
-            f, everyone, diversity.profile_cells(conn, period, by_borough=True), baseline
-        )
+        diversity.add_profile(f, who.everyone)
+        mapping = diversity.add_mapping(f, who.everyone, who.by_borough, baseline)
         step(STEPS[6])
-        diversity.add_race_equality(f, diversity.decisions_by_ethnic_group(conn, period))
+        diversity.add_race_equality(f, [(c.ethnic_group, c.status, c.claims) for c in cells])
         step(STEPS[7])
         seq, head = audit.chain_head(Session(bind=conn))
     f.add("audit", "audit_chain_head_seq", seq)
@@ -108,6 +105,10 @@ def annual_report(
         out_dir, "annual.html.j2", f, annual_charts(f, period, mapping, baseline), context, pdf
     )
     return ReportFiles(paths["html"], paths["csv"], paths.get("pdf"), context.get("pdf_note", ""), f)
+
+
+def _keyed(counts) -> list:
+    return [(key, n) for key, n in counts.items() if key is not None]
 
 
 def _values(f: Figures, metric: str, by: str, keys: list[str]) -> list[float]:

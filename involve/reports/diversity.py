@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import Connection, func, select
-
 from involve.reports.figures import Figures, small, small_percent
 from involve.reports.population import (
     ETHNIC_GROUPS,
@@ -23,42 +21,9 @@ from involve.reports.population import (
     plain,
     yes_no,
 )
-from involve.reports.queries import APPROVED, FINAL, Period, in_period
-from models import Claim, Person
+from involve.reports.queries import FINAL
 
 PROFILE_FIELDS = ("ethnic_group", "age_band", "gender", "disability", "learning_disability")
-
-
-def profile_cells(conn: Connection, period: Period, by_borough: bool) -> list[tuple]:
-    """[(borough or None, age_band, ethnic_group, gender, disability, learning_disability, people)]."""
-    cols = [Claim.claimant_email.label("email")] + ([Claim.borough.label("borough")] if by_borough else [])
-    involved = select(*cols).where(in_period(period), Claim.status.in_(APPROVED)).distinct().subquery()
-    area = [involved.c.borough] if by_borough else []
-    answers = (
-        Person.age_band,
-        Person.ethnic_group,
-        Person.gender,
-        Person.disability,
-        Person.learning_disability,
-    )
-    stmt = (
-        select(*area, *answers, func.count())
-        .select_from(involved)
-        .outerjoin(Person, Person.email == involved.c.email)
-        .group_by(*area, *answers)
-    )
-    return [tuple(r) if by_borough else (None, *r) for r in conn.execute(stmt)]
-
-
-def decisions_by_ethnic_group(conn: Connection, period: Period) -> list[tuple[str | None, str, int]]:
-    stmt = (
-        select(Person.ethnic_group, Claim.status, func.count())
-        .select_from(Claim)
-        .outerjoin(Person, Person.email == Claim.claimant_email)
-        .where(in_period(period), Claim.status.in_(FINAL))
-        .group_by(Person.ethnic_group, Claim.status)
-    )
-    return [(e, s, int(n)) for e, s, n in conn.execute(stmt)]
 
 
 def _ordered(counts: Counter, canonical: tuple[str, ...] = ()) -> list[str]:
@@ -109,10 +74,14 @@ def add_mapping(f: Figures, total_cells: list[tuple], borough_cells: list[tuple]
 
 
 def add_race_equality(f: Figures, rows: list[tuple[str | None, str, int]]) -> None:
+    """Claims decided (approved, paid or rejected) by the claimant's ethnic group; `rows` are
+    (ethnic group answer, status, claims), other statuses are left out."""
     decided: Counter = Counter()
     approved: Counter = Counter()
     rejected: Counter = Counter()
     for ethnic, status, n in rows:
+        if status not in FINAL:
+            continue
         group = ethnic_broad(ethnic)
         decided[group] += n
         (rejected if status == "rejected" else approved)[group] += n

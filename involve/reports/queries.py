@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Connection, Text, case, cast, extract, func, select
+from sqlalchemy import BigInteger, Connection, Text, case, cast, extract, func, or_, select
 
 from involve.db import get_engine
-from models import Claim, Payment
+from models import Claim, Payment, Person
 
 APPROVED = ("approved", "paid")
 FINAL = ("approved", "paid", "rejected")
@@ -51,8 +51,14 @@ def snapshot(url: str | None = None) -> Iterator[Connection]:
         engine = engine.execution_options(sqlite_begin="DEFERRED")
     else:
         engine = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # sorts and the materialised CTE in memory (they are small: aggregates, one column);
+            # set on the driver connection, outside any transaction. No mmap: mapped pages of a
+            # large database would count in the report's resident memory.
+            conn.connection.driver_connection.execute("PRAGMA temp_store=MEMORY")
+        with conn.begin():
+            yield conn
 
 
 def in_period(period: Period):
@@ -71,13 +77,15 @@ def month_of(conn: Connection, column):
 
 @dataclass(frozen=True)
 class Cell:
-    """Claims of one kind, borough, month, status and lateness, with the money of their payments."""
+    """Claims of one kind, borough, month, status, lateness and claimant's ethnic group, with the
+    money of their payments."""
 
     kind: str
     borough: str
     month: str
     status: str
     late: bool
+    ethnic_group: str | None
     claims: int
     paid_pence: int
     expenses_paid_pence: int
@@ -94,17 +102,20 @@ def claim_cells(conn: Connection, period: Period) -> list[Cell]:
             month,
             Claim.status,
             late,
+            Person.ethnic_group,
             func.count(),
             pence(Payment.amount),
             pence(case((Payment.id.is_not(None), Claim.expenses_amount))),
         )
         .select_from(Claim)
         .outerjoin(Payment, Payment.claim_id == Claim.id)
+        .outerjoin(Person, Person.email == Claim.claimant_email)
         .where(in_period(period))
-        .group_by(Claim.activity_kind, Claim.borough, month, Claim.status, late)
+        .group_by(Claim.activity_kind, Claim.borough, month, Claim.status, late, Person.ethnic_group)
     )
     return [
-        Cell(k, b, m, s, bool(lt), int(n), int(p), int(e)) for k, b, m, s, lt, n, p, e in conn.execute(stmt)
+        Cell(k, b, m, s, bool(lt), eg, int(n), int(p), int(e))
+        for k, b, m, s, lt, eg, n, p, e in conn.execute(stmt)
     ]
 
 
@@ -138,20 +149,29 @@ def turnaround(
     conn: Connection, period: Period, points: tuple[str, ...] = ("0.5", "0.9")
 ) -> tuple[int, list]:
     """(paid claims, [days at each percentile]) from submitted to paid; linear interpolation
-    between the two nearest ranks, like PostgreSQL's percentile_cont. The database sorts; only
-    two values per percentile come back."""
-    seconds = _seconds(conn)
-    where = (in_period(period), Claim.status == "paid", Claim.paid_at.is_not(None))
-    n = int(conn.execute(select(func.count()).select_from(Claim).where(*where)).scalar_one())
+    between the two nearest ranks, like PostgreSQL's percentile_cont. One sort in the database
+    (a window query); only the two values around each percentile come back."""
+    seconds = _seconds(conn).label("s")
+    ranked = (
+        select(seconds, func.row_number().over(order_by=seconds).label("rn"), func.count().over().label("n"))
+        .where(in_period(period), Claim.status == "paid", Claim.paid_at.is_not(None))
+        .subquery()
+    )
+    wanted = []
+    for p in points:
+        num, den = Decimal(p).as_integer_ratio()
+        below = (ranked.c.n - 1) * num // den  # the 0-based rank under the percentile, in integers
+        wanted += [ranked.c.rn - 1 == below, ranked.c.rn - 1 == below + 1]
+    rows = conn.execute(select(ranked.c.rn, ranked.c.n, ranked.c.s).where(or_(*wanted))).all()
+    n = int(rows[0].n) if rows else 0
+    at = {int(r.rn) - 1: Decimal(int(r.s)) for r in rows}
     values: list[Decimal | None] = []
     for p in points:
         if n == 0:
             values.append(None)
             continue
         lo, frac = percentile_position(Decimal(p), n)
-        stmt = select(seconds).where(*where).order_by(seconds).limit(2).offset(lo)
-        pair = [Decimal(int(v)) for v in conn.execute(stmt).scalars()]
-        value = pair[0] + frac * ((pair[1] - pair[0]) if len(pair) > 1 else 0)
+        value = at[lo] + frac * (at.get(lo + 1, at[lo]) - at[lo])
         values.append(value / 86400)
     return n, values
 

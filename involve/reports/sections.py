@@ -122,12 +122,12 @@ def add_people(f: Figures, total: int, by_borough: dict, by_kind: dict, previous
         f.add("people", "people_involved", by_kind.get(k, 0), "activity_kind", k)
     if previous is not None:
         f.add("people", "people_involved_previous_year", previous)
-        f.add("people", "people_involved_change", f"{total - previous:+d}")
+        f.add("people", "people_involved_change", f"{total - previous:+d}" if total != previous else "0")
         change = percent(total - previous, previous)
         f.add(
             "people",
             "people_involved_change_percent",
-            change if change == "n/a" or change.startswith("-") else f"+{change}",
+            change if change in ("n/a", "0.0") or change.startswith("-") else f"+{change}",
         )
 
 

@@ -8,7 +8,7 @@ import pytest
 from tests.browser.tour import CHROMIUM, launch, new_page, seed_staff
 from tests.e2e.harness import LiveServer, SmtpSink
 
-NO_CHROMIUM = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests"
+NO_CHROMIUM = f"{CHROMIUM} is missing: apt-get install chromium to run the browser tests"
 
 
 def pytest_collection_modifyitems(config, items):

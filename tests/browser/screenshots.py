@@ -33,6 +33,7 @@ def main() -> int:
             page = new_page(browser, live.url)
 
             def seen(name, pg):
+                pg.wait_for_load_state("load")
                 path = args.out / f"{name}.png"
                 pg.screenshot(path=str(path), full_page=True)
                 counts: dict[str, int] = {}

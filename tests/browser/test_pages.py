@@ -8,8 +8,16 @@ import io
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.tour import (FINANCE, approval_link, claim_by_keyboard, new_page, press_on, sign_in, tab_to,
-                                visit_all)
+from tests.browser.tour import (
+    FINANCE,
+    approval_link,
+    claim_by_keyboard,
+    new_page,
+    press_on,
+    sign_in,
+    tab_to,
+    visit_all,
+)
 
 BLOCKING = ("serious", "critical")
 
@@ -104,6 +112,7 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live, sink):
     results: dict[str, dict] = {}
 
     def seen(name, page):
+        page.wait_for_load_state("load")
         report = Axe().run(page)
         violations = report.response["violations"]
         counts: dict[str, int] = {}

@@ -13,8 +13,8 @@ from pathlib import Path
 from tests.e2e.harness import LiveServer, SmtpSink, links, text_of
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 LEAD, COORD, FINANCE, HR = ("lead@example.nhs.uk", "coordinator@example.nhs.uk", "finance@example.nhs.uk",
                             "hr@example.nhs.uk")
 STAFF = ((LEAD, "Activity Lead", "lead"), (COORD, "Co-ordinator", "coordinator"),
@@ -177,6 +177,13 @@ def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
     page.goto(f"{base}/staff/claims/{ref}")
     seen("staff-claim-finance", page)
     sign_out(page)
+    day = (date.today() + timedelta(days=40)).isoformat()
+    r, rec = live.cli_json("recruitment", "start", "--title", "Band 6 Community Nurse", "--staff-group",
+                           "nurse", "--borough", "havering", "--interview-date", day, "--panel-size", "2",
+                           "--by", HR)
     sign_in(page, base, sink, HR)
     seen("staff-recruitment", page)
+    if r.returncode == 0 and rec:
+        page.goto(f"{base}/staff/recruitment/{rec['reference']}")
+        seen("staff-recruitment-page", page)
     return {"approved": ref, "waiting": second}

@@ -153,11 +153,11 @@ def _people(conn, e: Expect, p: dict, year: int) -> None:
         0
     ]
     e.put("people_involved_previous_year", prev)
-    e.put("people_involved_change", f"{total - prev:+d}")
+    e.put("people_involved_change", f"{total - prev:+d}" if total != prev else "0")
     change = pct(total - prev, prev)
     e.put(
         "people_involved_change_percent",
-        change if change == "n/a" or change.startswith("-") else f"+{change}",
+        change if change in ("n/a", "0.0") or change.startswith("-") else f"+{change}",
     )
 
 

@@ -91,7 +91,7 @@ def test_magic_link_sign_in_and_approve_as_that_person(client):
     assert "involve_staff" not in client.cookies
     r = client.post(link, data={"csrf_token": csrf(page)}, follow_redirects=False)
     cookie = r.headers["set-cookie"]
-    assert "involve_staff=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert "involve_staff=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
     assert client.get("/staff/claims").status_code == 200
     assert client.post("/staff/sign-in/not-a-token", data={"csrf_token": csrf(page)}).status_code == 410
 
@@ -102,3 +102,15 @@ def test_unknown_email_gets_the_same_answer_and_no_email(client):
     assert "Check your email" in r.text
     with reader() as s:
         assert s.execute(select(OutboxEmail).where(OutboxEmail.template == "staff_signin")).first() is None
+
+
+def test_pages_work_unstyled_without_the_frontend_assets(db, monkeypatch, tmp_path, caplog):
+    from involve.settings import reset_settings
+
+    monkeypatch.setenv("INVOLVE_FRONTEND_DIR", str(tmp_path / "missing"))
+    reset_settings()
+    with caplog.at_level("WARNING", logger="involve.web"), TestClient(create_app()) as c:
+        page = c.get("/claim/about-you")
+    assert page.status_code == 200 and 'name="email"' in page.text
+    assert "/static/nhsuk-frontend" not in page.text
+    assert any("pages work but are unstyled" in r.getMessage() for r in caplog.records)

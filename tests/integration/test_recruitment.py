@@ -138,7 +138,7 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     assert (done["invited"], done["jd_requests"], done["question_requests"]) == (1, 1, 1)
     assert panel(ref)[EVE] == "invited"  # the replacement: BME, not yet on the panel
     assert [m.to_addr for m in mails("recruitment_jd_request")] == [ANN]
-    assert mails("training_booked") == []  # Ann's training is valid on the day
+    assert mails("recruitment_training_booked") == []  # Ann's training is valid on the day
 
     # a week later Eve has not answered: her invitation expires and Fay (the last one left) is asked
     at(-13, monkeypatch)
@@ -292,3 +292,35 @@ def test_roles_and_states(db, monkeypatch):
     with pytest.raises(WrongState):
         recruitment.close(ref, outcome="Again", panel_view=None, by=HR)
     assert token is not None and due_count() == 0
+
+
+def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
+    from involve.web import recruitment_api
+    from involve.web.staff_auth import issue_token
+
+    setup_register()
+    app = FastAPI()
+    app.include_router(recruitment_api.router)
+    client = TestClient(app)
+    body = {"title": "Social Worker", "staff_group": "social_worker", "borough": "redbridge",
+            "interview_date": (TODAY + timedelta(days=14)).isoformat(), "panel_size": 3}
+    assert client.post("/api/recruitments", json=body).status_code == 401
+    forged = issue_token(HR) + "x"
+    assert client.post("/api/recruitments", json=body, headers={"Authorization": f"Bearer {forged}"}
+                       ).status_code == 401
+    lead = {"Authorization": f"Bearer {issue_token(LEAD)}"}
+    assert client.post("/api/recruitments", json=body, headers=lead).status_code == 403
+    hr = {"Authorization": f"Bearer {issue_token(HR, days=1)}"}
+    bad = client.post("/api/recruitments", json=dict(body, panel_size=9), headers=hr)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "panel_size"
+    assert client.post("/api/recruitments", content=b"x", headers=dict(hr, **{"content-type": "text/plain"})
+                       ).status_code == 415
+    r = client.post("/api/recruitments", json=body, headers=hr)
+    assert r.status_code == 201 and r.json()["status"] == "open"
+    ref = r.json()["reference"]
+    shown = client.get(f"/api/recruitments/{ref}", headers=hr).json()
+    assert (shown["reference"], shown["panel_size"], shown["created_by"]) == (ref, 3, HR)
+    assert client.get("/api/recruitments/REC-1999-0001", headers=hr).status_code == 404
+    assert client.get(f"/api/recruitments/{ref}", headers=lead).status_code == 403
+    with pytest.raises(NotAllowed):
+        issue_token("nobody@example.nhs.uk")

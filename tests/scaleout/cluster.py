@@ -86,6 +86,12 @@ class Proc:
         except OSError:
             return ""
 
+    def signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def kill(self) -> list[int]:
         """SIGKILL the process, its group and every descendant (each may lead a group of its own);
         returns the pids of the descendants that were alive."""
@@ -237,9 +243,9 @@ class Cluster:
         if r.returncode != 0:
             raise RuntimeError("staff add failed: " + r.stderr)
         self.wait_prefect_server(prefect)
-        self.deploy()
-        for i in range(workers):
+        for i in range(workers):  # a worker creates the pool if it is missing; make deploy tolerates that
             self.start_worker(f"worker-{i + 1}")
+        self.deploy()
         self.wait_workers()
         self.startup_seconds = time.monotonic() - began
         return self
@@ -287,21 +293,27 @@ class Cluster:
         with get_engine(self.database_url).connect() as c:
             return c.execute(text("SELECT max(processed_at) FROM claims")).scalar_one()
 
-    def holding_rows(self, worker: Proc) -> str | None:
-        """What one of `worker`'s flow runs is doing while its open transaction holds rows of `claims`
-        (FOR UPDATE: a processing batch) or writes `outbox` (a lease, a mark, queued emails), if any."""
+    def writing(self, worker: Proc) -> str | None:
+        """What one of `worker`'s flow runs is doing, if it is inside a transaction that has written:
+        a processing batch (claims locked FOR UPDATE, links, audit) or an outbox lease or mark."""
         from sqlalchemy import text
 
         from involve.db import get_engine
 
         with get_engine(self.database_url).connect() as c:
             return c.execute(text(
-                "SELECT t.relname || ' ' || l.mode || ': ' || a.query FROM pg_stat_activity a "
+                "SELECT t.relname || ': ' || a.query FROM pg_stat_activity a "
                 "JOIN pg_locks l ON l.pid = a.pid JOIN pg_class t ON t.oid = l.relation "
                 "WHERE a.application_name = :app AND a.xact_start IS NOT NULL AND l.granted "
-                "AND ((t.relname = 'claims' AND l.mode = 'RowShareLock') "
-                "     OR (t.relname = 'outbox' AND l.mode = 'RowExclusiveLock')) LIMIT 1"),
+                "AND l.mode = 'RowExclusiveLock' "
+                "AND t.relname IN ('claims', 'link_tokens', 'audit_records', 'outbox') LIMIT 1"),
                 {"app": f"scaleout-{worker.name}"}).scalar_one_or_none()
+
+    def deployment_names(self) -> set[str]:
+        """"flow-name/deployment-name" of every deployment on the Prefect server."""
+        import asyncio
+
+        return asyncio.run(_deployment_names(self.api_url))
 
     def flow_runs(self) -> list:
         """(deployment name, flow run) for every flow run of a deployment on the Prefect server."""
@@ -321,6 +333,16 @@ async def _flow_runs(api_url: str) -> list:
             runs = await client.read_flow_runs(
                 flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(is_null_=False)))
     return [(deployments.get(r.deployment_id, str(r.deployment_id)), r) for r in runs]
+
+
+async def _deployment_names(api_url: str) -> set[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        async with get_client() as client:
+            flows = {f.id: f.name for f in await client.read_flows()}
+            return {f"{flows.get(d.flow_id)}/{d.name}" for d in await client.read_deployments()}
 
 
 def _with_database(url: str, name: str) -> str:

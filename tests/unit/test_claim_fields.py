@@ -56,7 +56,8 @@ def test_plain_messages_for_empty_and_wrong_answers():
 def test_future_date_and_times():
     day = date.today() + timedelta(days=3)
     v = answers(**{"date-day": str(day.day), "date-month": str(day.month), "date-year": str(day.year)})
-    assert cf.check(v, submission_id="x", steps=("activity",)) == {"date": "The date must be today or in the past"}
+    assert cf.check(v, submission_id="x", steps=("activity",)) == {
+        "date": "The date must be today or in the past"}
     v = answers(start="13:00", end="12:00")
     assert cf.check(v, submission_id="x", steps=("activity",)) == {
         "end": "The finish time must be after the start time"}

@@ -21,5 +21,5 @@ def test_a_po_file_is_a_translation(tmp_path, monkeypatch):
 
 def test_the_pot_template_lists_page_strings():
     pot = (i18n.LOCALE_DIR / "messages.pot").read_text(encoding="utf-8")
-    for text in ("Check your answers", "There is a problem", "Staff sign in", "Select how you want to be paid"):
+    for text in ("Check your answers", "There is a problem", "Staff sign in", "How do you want to be paid?"):
         assert f'msgid "{text}"' in pot

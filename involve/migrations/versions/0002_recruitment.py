@@ -1,4 +1,5 @@
-"""recruitment
+"""recruitment involvement: recruitments, panel members, training sessions and bookings, job-description
+comments, the question bank (and its uses) and panel scores (models/recruitment.py)
 
 Revision ID: 0002
 Revises: 0001
