@@ -130,7 +130,7 @@ class DeploymentHandoff:
     DELIVER_OUTBOX = "deliver-outbox/deliver-outbox"
     DEPLOYMENTS = (PROCESS_CLAIMS, DELIVER_OUTBOX)
 
-    def __init__(self, *, poll: float = 1.0, min_interval: float = 0.5, pending_grace: float = 30.0) -> None:
+    def __init__(self, *, poll: float = 1.0, min_interval: float = 0.5, pending_grace: float = 20.0) -> None:
         self.poll, self.min_interval, self.pending_grace = poll, min_interval, pending_grace
         self._pending = threading.Event()
         self._stopping = threading.Event()

@@ -22,7 +22,13 @@ def create_app(runner=None) -> FastAPI:
     app = FastAPI(title="involve", version="0.1.0", lifespan=lifespan,
                   description="Payment claims and recruitment involvement for service users.")
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], responses={
+        200: {"description": "The database answers",
+              "content": {"application/json": {"schema": {"type": "object", "properties": {
+                  "status": {"type": "string", "enum": ["ok"]}}}}}},
+        503: {"description": "The database does not answer (or SQLite stays write-locked)",
+              "content": {"application/json": {"schema": {"type": "object", "properties": {
+                  "status": {"type": "string", "enum": ["unavailable"]}}}}}}})
     async def health() -> JSONResponse:
         ok = await run_in_threadpool(ping)
         headers = None if ok else {"Retry-After": "30"}
@@ -30,6 +36,7 @@ def create_app(runner=None) -> FastAPI:
                             headers=headers)
 
     app.include_router(webhooks.router)
+    _describe_webhooks(app)
     app.include_router(actions.router)
     app.include_router(claim_form.router)
     app.include_router(staff.router)
@@ -44,3 +51,16 @@ def create_app(runner=None) -> FastAPI:
 
 # Feature modules (pages, recruitment, staff API) add router factories here.
 EXTRA_ROUTERS: list = []
+
+
+def _describe_webhooks(app: FastAPI) -> None:
+    """Add the canonical claim's schema (the webhook's request body) to the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(webhooks.openapi_components())
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -34,6 +34,72 @@ class BodyTooLarge(Exception):
     pass
 
 
+# ---- the OpenAPI description of the webhook answers (what schemathesis checks the server against)
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+}
+ANSWER_SCHEMA = {"type": "object", "required": ["reference", "status"],
+                 "properties": {"reference": {"type": "string"}, "status": {"type": "string", "enum": ["submitted"]}}}
+
+
+def _problem(description: str, **extra) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}, **extra}
+
+
+def responses(*extra: int) -> dict:
+    out = {
+        202: {"description": "New claim, stored durably (committed)",
+              "content": {"application/json": {"schema": ANSWER_SCHEMA}}},
+        200: {"description": "The same delivery again with the same body: the first answer, no second claim",
+              "content": {"application/json": {"schema": ANSWER_SCHEMA}}},
+        401: _problem("Missing or bad signature, or timestamp outside 5 minutes; nothing stored"),
+        413: {"description": "Body over 64 KiB",
+              "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}},
+        415: _problem("Body not JSON, or not sent as application/json"),
+        422: _problem("The claim breaks the claim rules (errors names each field), or a delivery id seen "
+                      "before with another body"),
+        503: _problem("The database is unavailable (or, for a provider adapter, it has no signing secret); "
+                      "nothing stored: send again later",
+                      headers={"Retry-After": {"schema": {"type": "string"}, "description": "seconds"}}),
+    }
+    return {k: v for k, v in out.items() if k != 413 or 413 in extra}
+
+
+def _header(name: str, description: str) -> dict:
+    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+            "description": description}
+
+
+CLAIM_REQUEST = {
+    "parameters": [_header("webhook-id", "Standard Webhooks delivery id"),
+                   _header("webhook-timestamp", "Unix seconds; within 5 minutes of now"),
+                   _header("webhook-signature", "v1,<base64 HMAC-SHA256>; several, space-separated, on rotation")],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ClaimIn"}}}},
+}
+
+
+def provider_request(header: str) -> dict:
+    return {"parameters": [_header(header, "the provider's signature of the raw body")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def openapi_components() -> dict:
+    """ClaimIn and the models it uses, for #/components/schemas."""
+    from involve.domain.claim_schema import ClaimIn
+
+    schema = ClaimIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"ClaimIn": schema, **defs}
+
+
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
@@ -117,7 +183,7 @@ def _not_json() -> JSONResponse:
     return problem(415, "Unsupported media type", "Send the claim as JSON with Content-Type: application/json.")
 
 
-@router.post("/claims", status_code=202, responses={200: {}, 401: {}, 413: {}, 415: {}, 422: {}, 503: {}})
+@router.post("/claims", status_code=202, responses=responses(413), openapi_extra=CLAIM_REQUEST)
 async def claims_webhook(request: Request) -> JSONResponse:
     """A claim in the canonical JSON, signed per Standard Webhooks."""
     try:
@@ -170,14 +236,16 @@ def _mapping():
     return providers.load_mapping(settings.provider_mapping_file)
 
 
-@router.post("/claims/typeform", status_code=202, responses={200: {}, 401: {}, 415: {}, 422: {}, 503: {}})
+@router.post("/claims/typeform", status_code=202, responses=responses(413),
+              openapi_extra=provider_request("Typeform-Signature"))
 async def typeform_webhook(request: Request) -> JSONResponse:
     """A Typeform response webhook (Typeform-Signature), mapped to the canonical claim."""
     return await _provider(request, "typeform", settings.typeform_secret, "Typeform-Signature",
                            providers.verify_typeform, providers.typeform_to_claim)
 
 
-@router.post("/claims/tally", status_code=202, responses={200: {}, 401: {}, 415: {}, 422: {}, 503: {}})
+@router.post("/claims/tally", status_code=202, responses=responses(413),
+              openapi_extra=provider_request("Tally-Signature"))
 async def tally_webhook(request: Request) -> JSONResponse:
     """A Tally form webhook (Tally-Signature), mapped to the canonical claim."""
     return await _provider(request, "tally", settings.tally_secret, "Tally-Signature",

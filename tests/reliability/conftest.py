@@ -29,7 +29,9 @@ def rsink():
 
 @pytest.fixture(scope="session")
 def server(rsink, prefect_api, tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("rel"), rsink.port, prefect=prefect_api).start()
+    provider = {"INVOLVE_TYPEFORM_SECRET": "typeform-reliability-secret",
+                "INVOLVE_TALLY_SECRET": "tally-reliability-secret"}  # configured adapters answer 401, not 503
+    srv = Server(tmp_path_factory.mktemp("rel"), rsink.port, prefect=prefect_api, extra_env=provider).start()
     srv.add_staff()
     yield srv
     srv.stop()

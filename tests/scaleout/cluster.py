@@ -234,19 +234,29 @@ class Cluster:
         """Everything, overlapping the slow start-ups: Prefect server, database + serve (migrates), staff,
         deploy, workers."""
         began = time.monotonic()
+        self.timings: dict[str, float] = {}
+
+        def lap(name: str) -> None:
+            self.timings[name] = round(time.monotonic() - began, 1)
+
         self.sink.start()
         prefect = self.start_prefect_server()
         self.create_database()
         live = self.server()
         live.start()
+        lap("serve")
         r = live.cli("staff", "add", "--email", COORD, "--name", "Co-ordinator", "--role", "coordinator")
         if r.returncode != 0:
             raise RuntimeError("staff add failed: " + r.stderr)
+        lap("staff")
         self.wait_prefect_server(prefect)
+        lap("prefect server")
         for i in range(workers):  # a worker creates the pool if it is missing; make deploy tolerates that
             self.start_worker(f"worker-{i + 1}")
         self.deploy()
+        lap("deploy")
         self.wait_workers()
+        lap("workers")
         self.startup_seconds = time.monotonic() - began
         return self
 

@@ -139,6 +139,7 @@ def test_two_workers_one_killed(cluster):
     assert after_kill, "no deployment run completed after the worker was killed"
     assert len(runs) < N, f"{len(runs)} flow runs for {N} claims: hand-off is not debounced"
     print(f"flow runs: {dict(Counter((name, run.state.name) for name, run in runs if run.state))}")
+    print(f"start-up (s since start): {cluster.timings}")
     print(timeline(runs, sender.started))
 
     r = live.cli("audit", "verify")
