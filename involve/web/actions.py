@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -81,7 +82,17 @@ def _failure(exc: Exception):
     return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
 
 
-@router.get("/act/{signed}")
+def _page(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+PAGE_RESPONSES = {200: _page("The page (GET: what will happen and a button; POST: done)"),
+                  409: _page("The action cannot be taken now (wrong state, not allowed)"),
+                  410: _page("The link is not valid, expired or already used"),
+                  503: _page("The database is unavailable; try again later")}
+
+
+@router.get("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def show_action(signed: str):
     try:
         token, template, ctx = await run_in_threadpool(_load, signed)
@@ -90,7 +101,7 @@ async def show_action(signed: str):
     return render_page(template, **ctx)
 
 
-@router.post("/act/{signed}")
+@router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
     form = await request.form()
     try:
