@@ -34,6 +34,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# long reliability scenarios (tests/reliability/soak.py): prints scenario, requests, lost, duplicated, leaked
+soak: install
+	$(BIN)/python -m tests.reliability.soak $(SOAK_ARGS)
+
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots --out screenshots
 
@@ -42,6 +46,11 @@ messages: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake".
+bench: install
+	@command -v wrk >/dev/null || { echo "bench: install wrk first (apt-get install wrk)" >&2; exit 2; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Scale-out (docs/scale-out.md): PREFECT_API_URL points at the Prefect server, INVOLVE_* at PostgreSQL etc.
 POOL ?= involve

@@ -82,6 +82,8 @@ def side_deliver() -> dict:
 
 def side_raw_smtp(url: str) -> dict:
     """Pre-render every outbox row (untimed), then send them all over one aiosmtplib connection."""
+    import email.policy
+
     import aiosmtplib
     from sqlalchemy import select
 
@@ -94,15 +96,17 @@ def side_raw_smtp(url: str) -> dict:
     with reader() as s:
         rows = list(s.execute(select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
                               .order_by(OutboxEmail.id)).scalars())
-    messages = [build_message(template=r.template, context=r.context, to=r.to_addr, sender=settings.mail_from,
-                              outbox_id=r.id) for r in rows]
+    crlf = email.policy.compat32.clone(linesep="\r\n")
+    messages = [(r.to_addr, build_message(template=r.template, context=r.context, to=r.to_addr,
+                                          sender=settings.mail_from, outbox_id=r.id).as_bytes(policy=crlf))
+                for r in rows]  # rendered and flattened to wire bytes before the clock starts
 
     async def send() -> int:
         target = SmtpTarget.from_url(url)
         client = aiosmtplib.SMTP(hostname=target.host, port=target.port, timeout=30)
         await client.connect()
-        for m in messages:
-            await client.send_message(m, sender=settings.mail_from)
+        for to, raw in messages:
+            await client.sendmail(settings.mail_from, [to], raw)
         await client.quit()
         return len(messages)
 

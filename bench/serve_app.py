@@ -7,6 +7,7 @@ whole `involve serve` (runner included) starts the real command instead.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -29,7 +30,9 @@ def main() -> None:
         check_settings()
         upgrade()
         app = create_app(None)
-    uvicorn.run(app, host="127.0.0.1", port=port, **uvicorn_options())
+    options = uvicorn_options()
+    options.update(json.loads(os.environ.get("BENCH_UVICORN", "{}")))  # experiments: loop, http
+    uvicorn.run(app, host="127.0.0.1", port=port, **options)
 
 
 if __name__ == "__main__":

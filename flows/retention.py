@@ -1,5 +1,6 @@
 """Flow: the retention job (docs/retention.md), e.g. scheduled monthly as a deployment. The result
 is counts only, never personal data."""
+
 from __future__ import annotations
 
 from anyio import to_thread

@@ -5,6 +5,7 @@ INVOLVE_FAULTPOINTS names it, so a test can crash `involve serve` or the CLI at 
 Without INVOLVE_FAULTPOINTS (the normal case) `point` does nothing. The variable is read from
 the environment directly, never from `.env`, so it cannot be switched on by accident.
 """
+
 from __future__ import annotations
 
 import os

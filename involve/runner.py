@@ -167,15 +167,20 @@ class DeploymentHandoff:
     def _run(self) -> None:
         from prefect.client.orchestration import get_client
 
-        with get_client(sync_client=True) as client:
-            while not self._stopping.is_set():
-                self._pending.wait(timeout=self.poll)
-                if self._stopping.is_set():
-                    break
-                self._pending.clear()
-                self.cycle(client)
-                self.cycles += 1
-                self._stopping.wait(self.min_interval)  # a burst of wakes becomes one cycle
+        while not self._stopping.is_set():
+            try:
+                with get_client(sync_client=True) as client:
+                    while not self._stopping.is_set():
+                        self._pending.wait(timeout=self.poll)
+                        if self._stopping.is_set():
+                            break
+                        self._pending.clear()
+                        self.cycle(client)
+                        self.cycles += 1
+                        self._stopping.wait(self.min_interval)  # a burst of wakes becomes one cycle
+            except Exception as exc:  # noqa: BLE001 - the hand-off thread must outlive a broken client
+                self._log_error("(client)", exc)
+                self._stopping.wait(5)
 
     def cycle(self, client) -> None:
         """One pass: for each deployment with work and no run waiting, create a run."""

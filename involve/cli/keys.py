@@ -1,4 +1,5 @@
 """`involve keys rotate`: re-encrypt stored bank details under the first INVOLVE_DATA_KEY."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,9 +10,10 @@ keys_app = typer.Typer(no_args_is_help=True, help="Encryption keys for data at r
 
 
 @keys_app.command("rotate")
-def keys_rotate(by: Annotated[str, typer.Option("--by", help="Email of the staff member acting (finance).")],
-                as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False
-                ) -> None:
+def keys_rotate(
+    by: Annotated[str, typer.Option("--by", help="Email of the staff member acting (finance).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
     """Re-encrypt every stored bank detail under the first key of INVOLVE_DATA_KEY ("new,old").
     Afterwards the old key can be removed."""
     from involve.cli.main import command, out, print_json
@@ -24,7 +26,9 @@ def keys_rotate(by: Annotated[str, typer.Option("--by", help="Email of the staff
         if as_json:
             print_json(data)
         else:
-            out.print(f"re-encrypted {r.values} values under key {r.key_fingerprint} "
-                      f"({', '.join(r.columns)}); the old key can now be removed from INVOLVE_DATA_KEY")
+            out.print(
+                f"re-encrypted {r.values} values under key {r.key_fingerprint} "
+                f"({', '.join(r.columns)}); the old key can now be removed from INVOLVE_DATA_KEY"
+            )
 
     go()

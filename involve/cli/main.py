@@ -291,6 +291,49 @@ def claims_pay(reference: str, by: ByOpt, payment_ref: Annotated[str | None, typ
     print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
 
 
+ExpenseOpt = Annotated[list[str] | None, typer.Option(
+    "--expense", help="A cost the person told you about, KIND=AMOUNT (public_transport, taxi, parking, carer, "
+                      "childcare, subsistence, support, other); repeat for more.")]
+
+
+@claims_app.command("confirm")
+@command
+def claims_confirm(reference: str, by: ByOpt,
+                   no_fee: Annotated[bool, typer.Option("--no-fee", help="The person declines the fee.")] = False,
+                   expense: ExpenseOpt = None,
+                   payment_method: Annotated[str | None, typer.Option(
+                       "--payment-method", help="payroll or voucher (bank details only through their link).")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """Confirm a claim awaiting the person's confirmation, for them, when they confirm by phone
+    (role coordinator; the audit reason says "confirmed by phone"). It is then submitted."""
+    from involve.services.activity_claims import confirm
+
+    expenses = []
+    for item in expense or []:
+        kind, _, amount = item.partition("=")
+        if not amount:
+            refuse(f"--expense: {item!r} is not KIND=AMOUNT, like public_transport=4.50")
+        expenses.append({"kind": kind.strip(), "amount": amount.strip().lstrip("£")})
+    if payment_method not in (None, "payroll", "voucher"):
+        refuse("--payment-method: choose payroll or voucher; bank details are given through the person's link")
+    answers = {"fee": {"claimed": not no_fee}, "expenses": expenses, "declaration": True}
+    if payment_method:
+        answers["payment"] = {"method": payment_method}
+    c = confirm(reference, answers, by=by)
+    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+
+
+@claims_app.command("withdraw")
+@command
+def claims_withdraw(reference: str, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """Withdraw a claim awaiting the person's confirmation, when they say by phone that they do not
+    want to claim (role coordinator)."""
+    from involve.services.activity_claims import withdraw
+
+    c = withdraw(reference, by=by)
+    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+
+
 @payments_app.command("run")
 @command
 def payments_run(by: ByOpt, out_dir: Annotated[Path, typer.Option("--out")] = Path("var/payment-runs"),

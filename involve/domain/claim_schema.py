@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -193,8 +194,8 @@ class ClaimIn(Strict):
 
     @field_validator("declaration")
     @classmethod
-    def _declared(cls, v: bool) -> bool:
-        if v is not True:
+    def _declared(cls, v: bool, info: ValidationInfo) -> bool:
+        if v is not True and not (info.context or {}).get("prepared"):
             raise ValueError("you must confirm the declaration is true")
         return v
 
@@ -229,11 +230,14 @@ def _field_path(err: dict) -> tuple[str, str]:
     return ".".join(loc) or "body", msg
 
 
-def parse_claim(data: object) -> ClaimIn:
+def parse_claim(data: object, *, prepared: bool = False) -> ClaimIn:
+    """The claim, or InvalidClaim naming each field. `prepared`: a claim the system fills in for a
+    person (`awaiting_confirmation`), so nobody has declared anything yet; `declaration` may be false.
+    The person's own declaration is required when they confirm it (a normal `parse_claim`)."""
     if not isinstance(data, dict):
         raise InvalidClaim([{"field": "body", "message": "must be a JSON object"}])
     try:
-        return ClaimIn.model_validate(data)
+        return ClaimIn.model_validate(data, context={"prepared": prepared})
     except ValidationError as exc:
         errors = []
         for err in exc.errors():

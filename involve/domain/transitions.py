@@ -1,8 +1,11 @@
 """Every legal status change of a claim, in one table.
 
-    submitted ──process──▶ awaiting_approval ──approve──▶ approved ──pay──▶ paid
-        │                      │  └─first_approve─▶ awaiting_second_approval ─approve─▶ approved
-        └──────reject──────────┴──────────reject──────────────┘──▶ rejected
+    prepare ─▶ awaiting_confirmation ──withdraw──▶ withdrawn     (a claim the system made for a
+                   │ confirm                                        person: they confirm or withdraw it)
+    submit ────────▼
+               submitted ──process──▶ awaiting_approval ──approve──▶ approved ──pay──▶ paid
+                   │                      │  └─first_approve─▶ awaiting_second_approval ─approve─▶ approved
+                   └──────reject──────────┴──────────reject──────────────┘──▶ rejected
 
 `next_status` is the only place that decides whether an action is legal from a status.
 """
@@ -10,9 +13,13 @@ from __future__ import annotations
 
 from involve.errors import AlreadyPaid, WrongState
 
-STATUSES = ("submitted", "awaiting_approval", "awaiting_second_approval", "approved", "rejected", "paid")
+STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval", "approved",
+            "rejected", "paid", "withdrawn")
 
 TRANSITIONS: dict[tuple[str, str | None], str] = {
+    ("prepare", None): "awaiting_confirmation",
+    ("confirm", "awaiting_confirmation"): "submitted",
+    ("withdraw", "awaiting_confirmation"): "withdrawn",
     ("submit", None): "submitted",
     ("process", "submitted"): "awaiting_approval",
     ("approve", "awaiting_approval"): "approved",
@@ -25,7 +32,8 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
 }
 
 _VERB = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
-         "process": "processed", "submit": "submitted"}
+         "process": "processed", "submit": "submitted", "prepare": "prepared", "confirm": "confirmed",
+         "withdraw": "withdrawn"}
 
 
 def next_status(action: str, current: str | None, *, reference: str = "the claim") -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import mailbox
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -77,6 +78,18 @@ class MaildirSink:
             pass
 
 
+async def _send(client: aiosmtplib.SMTP, msg: Message, sender: str) -> None:
+    """The outbox's own messages (render.build_message: compat32, one To, 7-bit, no Bcc) are
+    flattened once and sent as bytes; `send_message` would copy each and parse its headers again.
+    Anything else goes through `send_message` unchanged."""
+    to = msg.get_all("To") or []
+    if isinstance(msg, EmailMessage) or len(to) != 1 or msg.get("Cc") or msg.get("Bcc") or \
+            not (sender.isascii() and to[0].isascii()):
+        await client.send_message(msg, sender=sender)
+        return
+    await client.sendmail(sender, [addr for _, addr in getaddresses(to)], msg.as_bytes())
+
+
 async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str,
                    on_sent=None) -> tuple[list[int], dict[int, str]]:
     """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else.
@@ -92,7 +105,7 @@ async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]],
     try:
         for outbox_id, msg in messages:
             try:
-                await client.send_message(msg, sender=sender)
+                await _send(client, msg, sender)
                 sent.append(outbox_id)
                 if on_sent is not None:
                     await on_sent(outbox_id)

@@ -20,7 +20,8 @@ from involve.db import get_engine
 from models import Claim, Payment, Person
 
 APPROVED = ("approved", "paid")
-FINAL = ("approved", "paid", "rejected")
+FINAL = ("approved", "paid", "rejected")  # decided; `withdrawn` (the person did not claim) is neither
+CLOSED = (*FINAL, "withdrawn")  # not open: everything else (awaiting_confirmation ... second approval) is
 
 
 @dataclass(frozen=True)

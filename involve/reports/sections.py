@@ -13,7 +13,7 @@ from datetime import date
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
 from involve.reports.figures import Figures, money, one_place, percent
-from involve.reports.queries import APPROVED, Cell, Period
+from involve.reports.queries import APPROVED, CLOSED, Cell, Period
 from involve.reports.recruitment import STAFF_GROUPS
 
 OPEN = "open"
@@ -90,7 +90,7 @@ def add_claim_counts(f: Figures, cells: list[Cell], by_month: list[str]) -> None
         f,
         "claims",
         "claims_open",
-        _tally(cells, lambda c: c.status not in (*APPROVED, "rejected"), lambda c: c.claims),
+        _tally(cells, lambda c: c.status not in CLOSED, lambda c: c.claims),
     )
     _add_breakdowns(
         f, "claims", "late_claims", _tally(cells, lambda c: c.late, lambda c: c.claims), dims=by_kind_borough

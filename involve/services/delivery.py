@@ -121,7 +121,8 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
             accepted.clear()
             await asyncio.to_thread(_retrying, mark, ids, {})
 
-    sent, send_failed = await send_all(SmtpTarget.from_url(url), messages, settings.mail_from, on_sent=on_sent)
+    sent, send_failed = await send_all(SmtpTarget.from_url(url), messages, settings.mail_from,
+                                       on_sent=on_sent)
     failed.update(send_failed)
     await asyncio.to_thread(_retrying, mark, accepted, failed)
     return len(sent), len(failed)

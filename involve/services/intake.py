@@ -23,6 +23,7 @@ from involve import audit, crypto, faults
 from involve.db import unit_of_work
 from involve.domain.claim_schema import ClaimIn, parse_claim
 from involve.domain.policy import Policy, load_policy
+from involve.domain.transitions import next_status
 from involve.errors import DuplicateDelivery, InvalidClaim, PolicyError
 from models import Claim, Delivery, ExpenseLine
 
@@ -75,24 +76,30 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
 _CLAIMS, _LINES, _DELIVERIES = Claim.__table__, ExpenseLine.__table__, Delivery.__table__
 
 
+def expense_rows(claim_id: int, claim: ClaimIn) -> list[dict]:
+    """The `expense_lines` rows of a validated claim (amounts are worked out by processing)."""
+    return [{"claim_id": claim_id, "line_no": i, "kind": e.kind, "claimed_amount": e.amount, "miles": e.miles,
+             "passengers": e.passengers, "vehicle": e.vehicle, "description": e.description,
+             "receipt": e.receipt, "amount": None}
+            for i, e in enumerate(claim.expenses, start=1)]
+
+
 def store_claim(session: Session, claim: ClaimIn, *, source: str, actor: str = audit.SYSTEM,
-                reference: str | None = None, row: dict | None = None) -> str:
+                reference: str | None = None, row: dict | None = None, action: str = "submit") -> str:
     """Insert a validated claim as `submitted` with its audit record; returns the reference.
-    `row` is `claim_row(...)` made beforehand (outside the transaction: it encrypts)."""
+    `row` is `claim_row(...)` made beforehand (outside the transaction: it encrypts). `action`
+    "prepare" stores a claim the system made for a person as `awaiting_confirmation` instead."""
     now = datetime.now(UTC)
     if row is None:
         row = claim_row(claim, reference=reference or new_reference(), source=source, now=now)
     row["submitted_at"] = now
+    row["status"] = next_status(action, None)
     reference = row["reference"]
     # Core statements on the tables (same SQL and column types as the ORM bulk path, far less Python)
     claim_id = session.execute(insert(_CLAIMS).returning(_CLAIMS.c.id), row).scalar_one()
     if claim.expenses:
-        session.execute(insert(_LINES), [
-            {"claim_id": claim_id, "line_no": i, "kind": e.kind, "claimed_amount": e.amount, "miles": e.miles,
-             "passengers": e.passengers, "vehicle": e.vehicle, "description": e.description,
-             "receipt": e.receipt, "amount": None}
-            for i, e in enumerate(claim.expenses, start=1)])
-    audit.record(session, [audit.Change("claim", reference, "submit", actor, None, "submitted",
+        session.execute(insert(_LINES), expense_rows(claim_id, claim))
+    audit.record(session, [audit.Change("claim", reference, action, actor, None, row["status"],
                                         data={"source": source})])
     return reference
 

@@ -5,6 +5,7 @@ running `involve keys rotate --by E`, then removing the old key. Every `*_encryp
 every table is covered; the rotation is one transaction and one audit record (with the new key's
 fingerprint, never the key).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,11 +51,23 @@ def rotate_all(*, by: str) -> RotateResult:
                 try:
                     updates.append({"k": key, "v": crypto.rotate(token)})
                 except InvalidToken:
-                    raise SettingsError(f"INVOLVE_DATA_KEY: no key decrypts {table.name} {key}; keep the old key "
-                                        "after the new one (\"new,old\") while rotating") from None
+                    raise SettingsError(
+                        f"INVOLVE_DATA_KEY: no key decrypts {table.name} {key}; keep the old key "
+                        'after the new one ("new,old") while rotating'
+                    ) from None
             for u in updates:
                 session.execute(update(table).where(pk == u["k"]).values({col.name: u["v"]}))
             count += len(updates)
-        audit.record(session, [audit.Change("data_key", f"KEY-{fp}", "rotate", actor,
-                                            data={"values": count, "columns": names, "key": fp})])
+        audit.record(
+            session,
+            [
+                audit.Change(
+                    "data_key",
+                    f"KEY-{fp}",
+                    "rotate",
+                    actor,
+                    data={"values": count, "columns": names, "key": fp},
+                )
+            ],
+        )
         return RotateResult(count, names, fp)

@@ -40,11 +40,12 @@ def _take_submitted(session: Session, limit: int) -> list[Claim]:
 
 
 def _others(session: Session, emails: set[str], dates: set[date]) -> list[Claim]:
-    """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees)."""
+    """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees);
+    a withdrawn claim, like a rejected one, is not live."""
     lo = min(week_of(d)[0] for d in dates)
     hi = max(week_of(d)[1] for d in dates)
     stmt = select(Claim).where(Claim.claimant_email.in_(emails), Claim.activity_date.between(lo, hi),
-                               Claim.status != "rejected")
+                               Claim.status.not_in(("rejected", "withdrawn")))
     return list(session.execute(stmt).scalars())
 
 

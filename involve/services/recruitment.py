@@ -8,7 +8,6 @@ reminders) is the recruitment flow's job: `involve.services.recruitment_panel`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,6 @@ from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
 from involve.services.people import normalise_email, require_staff, staff_by_email
-from involve.settings import settings
 from models import PanelMember, Person, Recruitment
 
 RECRUITER_ROLES = ("hr", "coordinator")
@@ -133,7 +131,8 @@ def member_for(session: Session, rec: Recruitment, email: str) -> tuple[PanelMem
 def attend(reference: str, *, member: str, by: str,
            now: datetime | None = None) -> tuple[PanelMember, str]:
     """Record that a panel member attended the interviews; create their interview_panel claim
-    (pre-filled, status submitted, so it follows the claims flow) and thank them with its link."""
+    (pre-filled, awaiting their confirmation) and thank them with its Confirm: link. Once they
+    confirm it (adding their costs) it is submitted and follows the claims flow."""
     now = now or clock.now()
     with unit_of_work() as session:
         rec = lock_recruitment(session, reference)
@@ -151,19 +150,17 @@ def attend(reference: str, *, member: str, by: str,
         if not training_valid_on(person.panel_trained_on, rec.interview_date, months):
             raise NotAllowed(f"{person.email} has no panel training valid on {day}; "
                              "nobody sits on a panel without it")
-        claim_ref = create_activity_claim(
+        prepared = create_activity_claim(
             session, person=person, kind="interview_panel", title=f"Interview panel: {rec.title}",
             day=rec.interview_date, start=rec.interview_start, end=rec.interview_end, borough=rec.borough,
             service=rec.service, lead_email=rec.created_by, reference=rec.reference, source="recruitment",
             actor=by)
+        claim_ref = prepared.reference
         m.status, m.attended_at, m.claim_reference = "attended", now, claim_ref
         audit.record(session, [audit.Change("recruitment", rec.reference, "attend", by, data={
             "person": per(person.id), "from": "accepted", "to": "attended", "claim": claim_ref})])
-        prefill = {"kind": "interview_panel", "title": f"Interview panel: {rec.title}"[:300], "date": day,
-                   "start": rec.interview_start, "end": rec.interview_end, "borough": rec.borough,
-                   "service": rec.service or "", "reference": rec.reference}
         ctx = dict(rec_context(rec), name=person.name, claim_reference=claim_ref,
-                   claim_url=f"{settings.base_url.rstrip('/')}/claim?{urlencode(prefill)}")
+                   confirm_url=prepared.confirm_url, withdraw_url=prepared.withdraw_url)
         enqueue(session, [email_row(template="recruitment_thanks", to=person.email, reference=rec.reference,
                                     context=ctx, dedupe_key=f"{rec.reference}:thanks:{per(person.id)}")])
         return m, claim_ref

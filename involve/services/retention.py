@@ -13,6 +13,7 @@ stable pseudonym per person (`person-<register id>@anonymised.invalid` for regis
 `claimant-<n>@anonymised.invalid` otherwise), so "distinct people" stays the same. Each
 anonymised claim and register entry writes one audit record, in the same transaction.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -66,8 +67,9 @@ def person_cutoff(as_of: date, years: int | None = None) -> date:
 def _pseudonyms(session: Session, emails: set[str]) -> dict[str, str]:
     people = dict(session.execute(select(Person.email, Person.id).where(Person.email.in_(emails))).all())
     out, n = {}, 0
-    taken = session.execute(select(func.count()).select_from(Claim)
-                            .where(Claim.claimant_email.like(f"claimant-%@{ANON_DOMAIN}"))).scalar_one()
+    taken = session.execute(
+        select(func.count()).select_from(Claim).where(Claim.claimant_email.like(f"claimant-%@{ANON_DOMAIN}"))
+    ).scalar_one()
     for email in sorted(emails):
         if email in people:
             out[email] = f"person-{people[email]}@{ANON_DOMAIN}"
@@ -86,52 +88,93 @@ def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = Fal
         actor = audit.SYSTEM
         if by is not None:
             actor = require_staff(session, by, "coordinator", "finance", doing="run the retention job").email
-        claims = list(session.execute(select(Claim).where(Claim.activity_date < c_cut, Claim.anonymised_at.is_(None))
-                                      .order_by(Claim.id)).scalars())
+        claims = list(
+            session.execute(
+                select(Claim)
+                .where(Claim.activity_date < c_cut, Claim.anonymised_at.is_(None))
+                .order_by(Claim.id)
+            ).scalars()
+        )
         last_claim = func.max(Claim.activity_date)
-        recent = {e for e, d in session.execute(select(Claim.claimant_email, last_claim)
-                                                .group_by(Claim.claimant_email)).all() if d and d >= p_cut}
-        people = [p for p in session.execute(select(Person).where(Person.anonymised_at.is_(None))
-                                             .order_by(Person.id)).scalars()
-                  if p.created_at.date() < p_cut and p.email not in recent]
+        recent = {
+            e
+            for e, d in session.execute(
+                select(Claim.claimant_email, last_claim).group_by(Claim.claimant_email)
+            ).all()
+            if d and d >= p_cut
+        }
+        people = [
+            p
+            for p in session.execute(
+                select(Person).where(Person.anonymised_at.is_(None)).order_by(Person.id)
+            ).scalars()
+            if p.created_at.date() < p_cut and p.email not in recent
+        ]
         result = RetentionResult(as_of, len(claims), len(people), c_cut, p_cut, [c.reference for c in claims])
         if dry_run or (not claims and not people):
             return result
         changes = []
         if claims:
             names = _pseudonyms(session, {c.claimant_email for c in claims})
-            reasons = Counter((financial_year_start(c.activity_date), (c.rejection_reason or "").strip())
-                              for c in claims if c.rejection_reason)
+            reasons = Counter(
+                (financial_year_start(c.activity_date), (c.rejection_reason or "").strip())
+                for c in claims
+                if c.rejection_reason
+            )
             ids = [c.id for c in claims]
             for c in claims:
                 reason = (c.rejection_reason or "").strip()
-                keep_reason = reasons[(financial_year_start(c.activity_date), reason)] >= REPORTED_REASON_AT_LEAST
+                keep_reason = (
+                    reasons[(financial_year_start(c.activity_date), reason)] >= REPORTED_REASON_AT_LEAST
+                )
                 c.claimant_name, c.claimant_email = ANON_NAME, names[c.claimant_email]
                 c.bank_details_encrypted = c.bank_details_masked = None
                 c.approval_note = REMOVED if c.approval_note else None
                 c.rejection_reason = c.rejection_reason if keep_reason or not reason else REMOVED
                 c.submission_id = None
                 c.anonymised_at = now
-                changes.append(audit.Change("claim", c.reference, "anonymise", actor, c.status, c.status,
-                                            reason=f"retention: financial year ended more than "
-                                                   f"{settings.retention_payment_years} years ago"))
-            session.execute(update(ExpenseLine).where(ExpenseLine.claim_id.in_(ids))
-                            .values(description=None, receipt=None))
+                changes.append(
+                    audit.Change(
+                        "claim",
+                        c.reference,
+                        "anonymise",
+                        actor,
+                        c.status,
+                        c.status,
+                        reason=f"retention: financial year ended more than "
+                        f"{settings.retention_payment_years} years ago",
+                    )
+                )
+            session.execute(
+                update(ExpenseLine)
+                .where(ExpenseLine.claim_id.in_(ids))
+                .values(description=None, receipt=None)
+            )
             session.execute(update(Payment).where(Payment.claim_id.in_(ids)).values(details=None))
             refs = [c.reference for c in claims]
-            session.execute(delete(OutboxEmail).where(OutboxEmail.reference.in_(refs), OutboxEmail.sent_at.isnot(None)))
+            session.execute(
+                delete(OutboxEmail).where(OutboxEmail.reference.in_(refs), OutboxEmail.sent_at.isnot(None))
+            )
         for p in people:
             pseudonym = f"person-{p.id}@{ANON_DOMAIN}"
             # their claims still within retention keep name and bank details (payment records) but
             # follow the register entry to the pseudonym, so reports still join them to it
-            session.execute(update(Claim).where(Claim.claimant_email == p.email).values(claimant_email=pseudonym))
+            session.execute(
+                update(Claim).where(Claim.claimant_email == p.email).values(claimant_email=pseudonym)
+            )
             p.name, p.email = ANON_NAME, pseudonym
             p.active, p.recruitment_consent, p.weekly_earnings_limit = False, False, None
             p.unavailable, p.conflicts, p.panel_trained_on = [], [], None
             p.anonymised_at = now
-            changes.append(audit.Change("register", f"PER-{p.id}", "anonymise", actor,
-                                        reason=f"retention: no involvement for {settings.retention_register_years}"
-                                               f" years"))
+            changes.append(
+                audit.Change(
+                    "register",
+                    f"PER-{p.id}",
+                    "anonymise",
+                    actor,
+                    reason=f"retention: no involvement for {settings.retention_register_years} years",
+                )
+            )
         session.flush()
         audit.record(session, changes)
         return result

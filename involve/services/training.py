@@ -3,7 +3,8 @@
 Nobody sits on a panel without training valid on the interview date. The recruitment flow books
 an accepted member without it on the next session with space before the interview, or tells HR
 and the co-ordinators at once when there is none. Attending sets the person's `panel_trained_on`
-and creates a `training_received` claim for them (audit entity "training", reference TRN-<id>).
+and creates a `training_received` claim for them to confirm (audit entity "training", reference
+TRN-<id>; the claim waits in `awaiting_confirmation`, see involve/services/activity_claims.py).
 """
 from __future__ import annotations
 
@@ -124,7 +125,8 @@ def ensure_booked(session: Session, rec: Recruitment, m: PanelMember, person: Pe
 def attend(session_id: int, *, member: str, by: str,
            now: datetime | None = None) -> tuple[TrainingBooking, str]:
     """Record that a person attended a session: trained from that day, and a training_received
-    claim (submitted) for them to confirm. Someone not booked is added to the session."""
+    claim (awaiting_confirmation) for them to confirm through the Confirm: link in their thanks
+    email. Someone not booked is added to the session."""
     now = now or clock.now()
     with unit_of_work() as session:
         by = require_staff(session, by, *RECRUITER_ROLES, doing="record training attendance").email
@@ -146,10 +148,11 @@ def attend(session_id: int, *, member: str, by: str,
             session.add(booking)
         elif booking.status == "attended":
             raise WrongState(f"{email} is already recorded as attending {trn(ts.id)}")
-        claim_ref = create_activity_claim(
+        prepared = create_activity_claim(
             session, person=person, kind="training_received", title=ts.title, day=ts.date, start=ts.start,
             end=ts.end, borough=person.borough, service=None, lead_email=ts.created_by, reference=trn(ts.id),
             source="training", actor=by)
+        claim_ref = prepared.reference
         booking.status, booking.attended_at, booking.claim_reference = "attended", now, claim_ref
         if person.panel_trained_on is None or person.panel_trained_on < ts.date:
             person.panel_trained_on = ts.date
@@ -160,7 +163,9 @@ def attend(session_id: int, *, member: str, by: str,
         enqueue(session, [email_row(template="training_thanks", to=person.email, reference=claim_ref,
                                     context={"reference": claim_ref, "name": person.name,
                                              "session": trn(ts.id), "training_title": ts.title,
-                                             "training_date": long_date(ts.date)},
+                                             "training_date": long_date(ts.date),
+                                             "confirm_url": prepared.confirm_url,
+                                             "withdraw_url": prepared.withdraw_url},
                                     dedupe_key=f"{trn(ts.id)}:thanks:{per(person.id)}")])
         return booking, claim_ref
 

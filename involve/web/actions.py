@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +27,15 @@ from models import Claim, LinkToken
 class ActionHandler:
     show: Callable  # (session, token) -> (template, context)
     act: Callable  # (token, signed, form) -> message
+
+
+class FormInvalid(InvolveError):
+    """Raised by an `act` whose form answers break the rules: the page is shown again (400) with
+    `context` (the answers, the errors and the error summary) added; nothing was changed."""
+
+    def __init__(self, context: dict):
+        super().__init__(_("There is a problem"))
+        self.context = context
 
 
 HANDLERS: dict[str, ActionHandler] = {}
@@ -107,6 +116,8 @@ async def do_action(signed: str, request: Request):
     try:
         token, _page, _ctx = await run_in_threadpool(_load, signed)
         message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+    except FormInvalid as exc:
+        return render_page(_page, 400, **dict(_ctx, **exc.context))
     except (InvolveError, SQLAlchemyError) as exc:
         return _failure(exc)
     wake = getattr(request.app.state, "wake", None)
@@ -115,5 +126,6 @@ async def do_action(signed: str, request: Request):
     return render_page("message.html", title=_("Done"), message=message)
 
 
-# Recruitment's handlers (accept, decline, comment, propose) register themselves on import.
-from involve.web import recruitment_links  # noqa: E402,F401
+# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
+# of a claim the system prepared for them register themselves on import.
+from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401

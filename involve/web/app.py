@@ -60,7 +60,8 @@ def _describe_webhooks(app: FastAPI) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = build()
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(webhooks.openapi_components())
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(webhooks.openapi_components())
         return app.openapi_schema
 
     app.openapi = openapi

@@ -7,11 +7,13 @@ from __future__ import annotations
 from involve.web.claim_fields import BOROUGHS, KINDS
 from involve.web.i18n import N_
 
-STATUSES = {"submitted": N_("Received"), "awaiting_approval": N_("Waiting for approval"),
+STATUSES = {"awaiting_confirmation": N_("Waiting for the person to confirm"), "submitted": N_("Received"),
+            "awaiting_approval": N_("Waiting for approval"),
             "awaiting_second_approval": N_("Waiting for second approval"), "approved": N_("Approved"),
             "paid": N_("Paid"), "rejected": N_("Not approved"), "needs_information": N_("Needs information"),
             "withdrawn": N_("Withdrawn"), "payment_failed": N_("Payment failed")}
-STATUS_COLOURS = {"submitted": "grey", "awaiting_approval": "yellow", "awaiting_second_approval": "orange",
+STATUS_COLOURS = {"awaiting_confirmation": "purple", "withdrawn": "white", "submitted": "grey",
+                  "awaiting_approval": "yellow", "awaiting_second_approval": "orange",
                   "approved": "blue", "paid": "green", "rejected": "red", "payment_failed": "red"}
 FLAGS = {"late": N_("Late: sent after the claim deadline"),
          "receipt_missing": N_("Receipt missing for a cost over the receipt limit"),

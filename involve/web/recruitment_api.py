@@ -28,6 +28,14 @@ router = APIRouter(prefix="/api/recruitments", tags=["recruitment"])
 MAX_BODY = 256 * 1024
 
 
+def _problems(*codes: int) -> dict:
+    """OpenAPI: the problem+json answers an operation gives (checked by tests/reliability/test_openapi.py)."""
+    from involve.web.webhooks import PROBLEM_SCHEMA
+
+    return {c: {"description": "A problem (RFC 9457)",
+                "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}} for c in codes}
+
+
 def _bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -55,7 +63,8 @@ def _start(body: bytes, by: str) -> dict:
     return {"reference": rec.reference, "status": rec.status}
 
 
-@router.post("", status_code=201, summary="Start a recruitment (HR or co-ordinator)")
+@router.post("", status_code=201, summary="Start a recruitment (HR or co-ordinator)",
+             responses=_problems(400, 401, 403, 404, 409, 413, 415, 422, 503))
 async def start_recruitment(request: Request) -> JSONResponse:
     if not request.headers.get("content-type", "").startswith("application/json"):
         return problem(415, "Unsupported media type", "Send the recruitment as application/json.")
@@ -83,7 +92,8 @@ def _read(reference: str, by: str) -> dict:
     return describe(reference)
 
 
-@router.get("/{reference}", summary="A recruitment: panel, questions and feedback (HR or co-ordinator)")
+@router.get("/{reference}", summary="A recruitment: panel, questions and feedback (HR or co-ordinator)",
+            responses=_problems(400, 401, 403, 404, 409, 422, 503))
 async def show_recruitment(reference: str, request: Request) -> JSONResponse:
     try:
         by = _bearer(request)

@@ -46,11 +46,13 @@ PROBLEM_SCHEMA = {
     },
 }
 ANSWER_SCHEMA = {"type": "object", "required": ["reference", "status"],
-                 "properties": {"reference": {"type": "string"}, "status": {"type": "string", "enum": ["submitted"]}}}
+                 "properties": {"reference": {"type": "string"},
+                                "status": {"type": "string", "enum": ["submitted"]}}}
 
 
 def _problem(description: str, **extra) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}, **extra}
+    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+            **extra}
 
 
 def responses(*extra: int) -> dict:
@@ -80,7 +82,8 @@ def _header(name: str, description: str) -> dict:
 CLAIM_REQUEST = {
     "parameters": [_header("webhook-id", "Standard Webhooks delivery id"),
                    _header("webhook-timestamp", "Unix seconds; within 5 minutes of now"),
-                   _header("webhook-signature", "v1,<base64 HMAC-SHA256>; several, space-separated, on rotation")],
+                   _header("webhook-signature",
+                           "v1,<base64 HMAC-SHA256>; several, space-separated, on rotation")],
     "requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/ClaimIn"}}}},
 }
@@ -88,7 +91,8 @@ CLAIM_REQUEST = {
 
 def provider_request(header: str) -> dict:
     return {"parameters": [_header(header, "the provider's signature of the raw body")],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
 def openapi_components() -> dict:

@@ -95,7 +95,7 @@ def expected(conn, year: int) -> dict[tuple[str, str], str]:
     e.counts(conn, "claims_approved", APPROVED_SQL, kb, **p)
     e.counts(conn, "claims_rejected", "c.status = 'rejected'", kb, **p)
     e.counts(conn, "claims_paid", "c.status = 'paid'", kb, **p)
-    e.counts(conn, "claims_open", "c.status NOT IN ('approved', 'paid', 'rejected')", {}, **p)
+    e.counts(conn, "claims_open", "c.status NOT IN ('approved', 'paid', 'rejected', 'withdrawn')", {}, **p)
     late: Counter = Counter()
     for flags, kind, borough in q(
         conn, f"SELECT CAST(c.flags AS TEXT), c.activity_kind, c.borough FROM claims c WHERE {YEAR_SQL}", **p

@@ -5,7 +5,9 @@ recruitment starts 20 days before today's interview, and each step happens "late
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
@@ -18,7 +20,14 @@ from involve.domain.recruitment import london_today
 from involve.domain.recruitment_schema import parse_recruitment
 from involve.errors import InvolveError, NotAllowed, WrongState
 from involve.mail.render import render
-from involve.services import processing, recruitment, recruitment_hr, recruitment_replies, training
+from involve.services import (
+    activity_claims,
+    processing,
+    recruitment,
+    recruitment_hr,
+    recruitment_replies,
+    training,
+)
 from involve.services.people import add_person, add_staff
 from involve.services.recruitment_panel import advance_due, due_count
 from involve.services.recruitment_view import describe
@@ -88,6 +97,12 @@ def signed(url: str) -> str:
 def link(template: str, to: str, key: str) -> str:
     [mail] = mails(template, to)
     return mail.context[key]
+
+
+def statuses(*references: str) -> list[str]:
+    with reader() as s:
+        found = dict(s.execute(select(Claim.reference, Claim.status).where(Claim.reference.in_(references))).all())
+    return [found.get(r) for r in references]
 
 
 def panel(ref: str) -> dict[str, str]:
@@ -196,7 +211,8 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     for m in mails("recruitment_reminder"):
         assert ref in render(m.template, m.context)[0]
 
-    # the interview day (today): attendance creates interview_panel claims that follow the claims flow
+    # the interview day (today): attendance creates interview_panel claims, pre-filled, that wait for
+    # each person to confirm them (nothing declared for them); nothing is processed until they do
     at(0, monkeypatch)
     with pytest.raises(NotAllowed):
         recruitment.attend(ref, member=ANN, by=LEAD)
@@ -206,17 +222,80 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
         recruitment.attend(ref, member=ANN, by=HR)
     with pytest.raises(WrongState):
         recruitment.attend(ref, member=EVE, by=HR)
-    assert sorted(processing.process_batch()) == sorted([training_claim, ann_claim, fay_claim])
-    with reader() as s:
-        claims = {c.reference: c for c in s.execute(select(Claim)).scalars()}
-    ann_row = claims[ann_claim]
-    assert (ann_row.activity_kind, ann_row.status) == ("interview_panel", "awaiting_approval")
-    assert claims[ann_claim].activity_reference == ref and claims[ann_claim].source == "recruitment"
-    assert claims[ann_claim].fee_amount is not None and claims[ann_claim].fee_amount > 0
-    assert claims[training_claim].activity_kind == "training_received"
+    assert processing.process_batch() == []
+    assert statuses(training_claim, ann_claim, fay_claim) == ["awaiting_confirmation"] * 3
     thanks = mails("recruitment_thanks", ANN)[0]
     subject, text, _html = render(thanks.template, thanks.context)
-    assert ref in subject and ann_claim in text and "Claim: http://testserver/claim?" in text
+    confirm_url, withdraw_url = thanks.context["confirm_url"], thanks.context["withdraw_url"]
+    assert ref in subject and ann_claim in subject and "/claim?" not in text
+    assert f"Confirm: {confirm_url}" in text.splitlines() and f"Withdraw: {withdraw_url}" in text.splitlines()
+
+    # Ann's Confirm: page shows the activity and the form; the declaration is not ticked for her
+    page = web.get(f"/act/{signed(confirm_url)}")
+    assert page.status_code == 200 and "Interview panel: Band 6 Community Psychiatric Nurse" in page.text
+    assert ann_claim in page.text and ref in page.text and "An interview panel" in page.text
+    assert not re.search(r'<input[^>]*name="declaration"[^>]*checked', page.text)
+    # sending it as it comes (fee, no costs, pay arranged later) without the declaration: an error
+    # summary, and nothing changed
+    plain = {"fee": "yes", "method": "later", "decision": "confirm"}
+    bad = web.post(f"/act/{signed(confirm_url)}", data=plain)
+    assert bad.status_code == 400 and "There is a problem" in bad.text and 'href="#declaration"' in bad.text
+    bad = web.post(f"/act/{signed(confirm_url)}", data=dict(
+        plain, declaration="yes", taxi="600", method="bank_transfer", account_name="Ann", account_number="123"))
+    assert bad.status_code == 400 and "£500 at most" in bad.text and "account number with 8 numbers" in bad.text
+    assert 'value="600"' in bad.text  # her answers are kept
+    assert statuses(ann_claim) == ["awaiting_confirmation"]
+    # then properly: costs, a bank transfer and the declaration
+    answers = dict(plain, public_transport="4.50", car_miles="10", car_passengers="1", method="bank_transfer",
+                   account_name="Ann Example", sort_code="12 34 56", account_number="12345678", declaration="yes")
+    done = web.post(f"/act/{signed(confirm_url)}", data=answers)
+    assert done.status_code == 200 and ann_claim in done.text
+    assert web.post(f"/act/{signed(confirm_url)}", data=answers).status_code == 410  # the link works once
+    with pytest.raises(WrongState):  # and the claim has moved on: a co-ordinator cannot confirm it again
+        activity_claims.confirm(ann_claim, {"fee": {"claimed": True}, "declaration": True}, by=COORD)
+
+    # Fay confirms her training claim without the fee (costs only, a voucher) and withdraws the panel one
+    [fay_training] = mails("training_thanks", FAY)
+    t_subject, t_text, _ = render(fay_training.template, fay_training.context)
+    assert training_claim in t_subject and f"TRN-{session.id}" in t_subject
+    t_url = fay_training.context["confirm_url"]
+    assert f"Confirm: {t_url}" in t_text.splitlines()
+    assert web.post(f"/act/{signed(t_url)}", data={"fee": "no", "method": "voucher", "declaration": "yes"}
+                    ).status_code == 400  # no fee and no costs: nothing to pay
+    assert web.post(f"/act/{signed(t_url)}", data={"fee": "no", "public_transport": "£3.20", "method": "voucher",
+                                                   "declaration": "yes"}).status_code == 200
+    fay_withdraw = signed(link("recruitment_thanks", FAY, "withdraw_url"))
+    assert "Withdraw your claim" in web.get(f"/act/{fay_withdraw}").text
+    assert web.post(f"/act/{fay_withdraw}", data={"decision": "withdraw"}).status_code == 200
+    assert web.get(f"/act/{signed(link('recruitment_thanks', FAY, 'confirm_url'))}").status_code == 409
+    assert statuses(training_claim, ann_claim, fay_claim) == ["submitted", "submitted", "withdrawn"]
+
+    # confirmed claims follow the claims flow: one claim each, amounts, no duplicate flag
+    assert sorted(processing.process_batch()) == sorted([training_claim, ann_claim])
+    with reader() as s:
+        claims = {c.reference: c for c in s.execute(select(Claim)).scalars()}
+        ann_lines = [(x.kind, x.claimed_amount, x.miles, x.passengers) for x in claims[ann_claim].expenses]
+    assert len(claims) == 3
+    ann_row = claims[ann_claim]
+    assert (ann_row.activity_kind, ann_row.status) == ("interview_panel", "awaiting_approval")
+    assert ann_row.activity_reference == ref and ann_row.source == "recruitment"
+    assert ann_row.fee_claimed and ann_row.fee_amount > 0 and ann_row.expenses_amount == Decimal("9.50")
+    assert ann_lines == [("public_transport", Decimal("4.50"), None, 0), ("mileage", None, Decimal("10.00"), 1)]
+    assert (ann_row.payment_method, ann_row.bank_details_masked) == ("bank_transfer", "******78")
+    assert "duplicate_suspected" not in ann_row.flags
+    t_row = claims[training_claim]
+    assert (t_row.activity_kind, t_row.status, t_row.fee_amount, t_row.expenses_amount) == (
+        "training_received", "awaiting_approval", Decimal("0.00"), Decimal("3.20"))
+    with reader() as s:
+        trail = {(r.reference, r.action): r for r in s.execute(select(AuditRecord).where(
+            AuditRecord.entity == "claim")).scalars()}
+    assert (trail[(ann_claim, "prepare")].actor, trail[(ann_claim, "prepare")].to_status) == (
+        HR, "awaiting_confirmation")
+    confirmed = trail[(ann_claim, "confirm")]
+    assert (confirmed.actor, confirmed.from_status, confirmed.to_status) == (ANN, "awaiting_confirmation",
+                                                                             "submitted")
+    assert confirmed.data["person"].startswith("PER-") and "12345678" not in str(confirmed.data)
+    assert (trail[(fay_claim, "withdraw")].actor, trail[(fay_claim, "withdraw")].to_status) == (FAY, "withdrawn")
 
     # feedback and close
     recruitment_hr.record_score(ref, member=ANN, candidate="A", question_id=q_ids[0], score=4, comment="Warm",

@@ -1,5 +1,6 @@
 """Reliability fixtures: one Prefect server for the session, and a real SMTP server and a real
 `involve serve` (subprocess) using them. Every test here is marked `reliability`."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,10 @@ def rsink():
 
 @pytest.fixture(scope="session")
 def server(rsink, prefect_api, tmp_path_factory):
-    provider = {"INVOLVE_TYPEFORM_SECRET": "typeform-reliability-secret",
-                "INVOLVE_TALLY_SECRET": "tally-reliability-secret"}  # configured adapters answer 401, not 503
+    provider = {
+        "INVOLVE_TYPEFORM_SECRET": "typeform-reliability-secret",
+        "INVOLVE_TALLY_SECRET": "tally-reliability-secret",
+    }  # configured adapters answer 401, not 503
     srv = Server(tmp_path_factory.mktemp("rel"), rsink.port, prefect=prefect_api, extra_env=provider).start()
     srv.add_staff()
     yield srv

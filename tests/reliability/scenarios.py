@@ -4,6 +4,7 @@ Each function runs one scenario at a given size, asserts its outcome (AssertionE
 went wrong) and returns a `Result` row. The fast tests call them small; `make soak` calls them
 with the full numbers and prints the table.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,7 @@ def _tag(name: str) -> str:
 
 # ---- 1. signatures -----------------------------------------------------------------------------
 
+
 def signature_matrix(srv: Server) -> Result:
     """Every signature case answers as the contract says, and only the valid ones store a claim."""
     tag = _tag("sig")
@@ -51,8 +53,18 @@ def signature_matrix(srv: Server) -> Result:
     other = "whsec_" + "QUJD" * 11
     cases: list[tuple[str, int, bytes, dict]] = []
 
-    def case(name: str, expect: int, i: int, *, body: bytes | None = None, secret: str | None = None,
-             ts: int | None = None, sig: str | None = None, drop: str | None = None, ctype: str | None = None):
+    def case(
+        name: str,
+        expect: int,
+        i: int,
+        *,
+        body: bytes | None = None,
+        secret: str | None = None,
+        ts: int | None = None,
+        sig: str | None = None,
+        drop: str | None = None,
+        ctype: str | None = None,
+    ):
         raw = bodies[i]
         msg_id = f"msg_{tag}_{i}"
         h = signed_headers(secret or srv.secret, msg_id, raw, now if ts is None else ts)
@@ -77,8 +89,12 @@ def signature_matrix(srv: Server) -> Result:
     case("missing webhook-signature", 401, 7, drop="webhook-signature")
     case("several signatures, one valid (v1,bad v1,good)", 202, 8, sig=f"v1,bad {good(8)}")
     case("several signatures, valid one first", 202, 9, sig=f"{good(9)} v1,{'A' * 44}")
-    case("re-serialised JSON (same data, other bytes)", 401, 10,
-         body=json.dumps(json.loads(bodies[10]), indent=2, sort_keys=True).encode())
+    case(
+        "re-serialised JSON (same data, other bytes)",
+        401,
+        10,
+        body=json.dumps(json.loads(bodies[10]), indent=2, sort_keys=True).encode(),
+    )
     case("signature without version", 401, 11, sig="garbage")
     case("signature not base64", 401, 12, sig="v1,!!!not-base64!!!")
     case("valid signature under another version", 401, 13, sig=good(13).replace("v1,", "v2,"))
@@ -93,7 +109,9 @@ def signature_matrix(srv: Server) -> Result:
             r = client.post(srv.url + "/webhooks/claims", content=raw, headers=headers)
             if r.status_code != expect:
                 failures.append(f"{name}: expected {expect}, got {r.status_code} {r.text[:200]}")
-            elif expect == 401 and not r.headers.get("content-type", "").startswith("application/problem+json"):
+            elif expect == 401 and not r.headers.get("content-type", "").startswith(
+                "application/problem+json"
+            ):
                 failures.append(f"{name}: 401 is not problem+json")
     stored = {sub for _, sub, _ in srv.claims(tag)}
     should = {f"{tag}-{i}" for i in (0, 8, 9)}
@@ -105,8 +123,10 @@ def signature_matrix(srv: Server) -> Result:
 
 # ---- 2. the same delivery again and again ---------------------------------------------------------
 
-def same_delivery(srv: Server, *, times: int = 50, gap: float = 0.05, long_gaps: dict[int, float] | None = None
-                  ) -> Result:
+
+def same_delivery(
+    srv: Server, *, times: int = 50, gap: float = 0.05, long_gaps: dict[int, float] | None = None
+) -> Result:
     """One delivery sent `times` times (re-signed each time, as senders retry), `gap` seconds apart
     (`long_gaps` {index: seconds} adds longer pauses) -> one claim, first 202 then 200 with the same body."""
     tag = _tag("same")
@@ -120,18 +140,35 @@ def same_delivery(srv: Server, *, times: int = 50, gap: float = 0.05, long_gaps:
             time.sleep((long_gaps or {}).get(i, gap))
     first_status, first_body = answers[0]
     assert first_status == 202, answers[0]
-    wrong = [(i, a) for i, a in enumerate(answers[1:], 1) if a[0] != 200 or json.loads(a[1]) != json.loads(first_body)]
+    wrong = [
+        (i, a)
+        for i, a in enumerate(answers[1:], 1)
+        if a[0] != 200 or json.loads(a[1]) != json.loads(first_body)
+    ]
     assert not wrong, f"{len(wrong)} repeats did not answer 200 with the first body: {wrong[:3]}"
     stored = srv.claims(tag)
     assert len(stored) == 1, f"{len(stored)} claims stored for one delivery"
-    return Result(f"same delivery x{times}", times, 1 - len(stored) if not stored else 0, len(stored) - 1, 0,
-                  note=f"spread over {sum((long_gaps or {}).values()) + gap * times:.0f}s")
+    return Result(
+        f"same delivery x{times}",
+        times,
+        1 - len(stored) if not stored else 0,
+        len(stored) - 1,
+        0,
+        note=f"spread over {sum((long_gaps or {}).values()) + gap * times:.0f}s",
+    )
 
 
 # ---- 3. many deliveries and duplicates, concurrently --------------------------------------------
 
-def load(srv: Server, *, distinct: int = 1000, duplicates: int = 200, concurrency: int = 32,
-         wait_processed: float = 600) -> Result:
+
+def load(
+    srv: Server,
+    *,
+    distinct: int = 1000,
+    duplicates: int = 200,
+    concurrency: int = 32,
+    wait_processed: float = 600,
+) -> Result:
     tag = _tag("load")
     items = items_for(tag, distinct, canary=srv.canary)
     rnd = random.Random(7)
@@ -145,13 +182,23 @@ def load(srv: Server, *, distinct: int = 1000, duplicates: int = 200, concurrenc
     assert statuses[202] == distinct and statuses[200] == duplicates, statuses
     assert not acc.lost and not acc.duplicated and not acc.unexpected, str(acc)
     assert acc.stored == distinct, str(acc)
-    wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, wait_processed,
-               what="every claim to be processed")
-    return Result(f"{distinct} deliveries + {duplicates} duplicates, {concurrency} at a time", len(sent),
-                  len(acc.lost), len(acc.duplicated), 0, note=f"answers {dict(statuses)}")
+    wait_until(
+        lambda: set(srv.statuses(tag)) == {"awaiting_approval"},
+        wait_processed,
+        what="every claim to be processed",
+    )
+    return Result(
+        f"{distinct} deliveries + {duplicates} duplicates, {concurrency} at a time",
+        len(sent),
+        len(acc.lost),
+        len(acc.duplicated),
+        0,
+        note=f"answers {dict(statuses)}",
+    )
 
 
 # ---- 4. the same delivery twice at once; same id, other body -------------------------------------
+
 
 def concurrent_same(srv: Server, *, pairs: int = 10) -> Result:
     tag = _tag("pair")
@@ -161,7 +208,10 @@ def concurrent_same(srv: Server, *, pairs: int = 10) -> Result:
     for a in ledger.attempts:
         by_sub.setdefault(a.submission_id, []).append(a)
     for sub, attempts in by_sub.items():
-        assert sorted(a.status for a in attempts) == [200, 202], (sub, [(a.status, a.error) for a in attempts])
+        assert sorted(a.status for a in attempts) == [200, 202], (
+            sub,
+            [(a.status, a.error) for a in attempts],
+        )
         assert len({a.reference for a in attempts}) == 1, sub
     acc = account(ledger, srv, tag)
     assert acc.stored == pairs and not acc.duplicated, str(acc)
@@ -177,8 +227,10 @@ def concurrent_same(srv: Server, *, pairs: int = 10) -> Result:
 
 # ---- 5. SIGKILL under load and at each step -----------------------------------------------------
 
-def crash_under_load(srv: Server, *, claims: int = 300, rounds: int = 1, concurrency: int = 16,
-                     wait_processed: float = 300) -> tuple[Result, Ledger]:
+
+def crash_under_load(
+    srv: Server, *, claims: int = 300, rounds: int = 1, concurrency: int = 16, wait_processed: float = 300
+) -> tuple[Result, Ledger]:
     """Post while SIGKILLing the server mid-stream, `rounds` times; restart; senders retry what was
     not acknowledged. Then: every acknowledged claim exists once, none is stuck."""
     tag = _tag("crash")
@@ -187,13 +239,17 @@ def crash_under_load(srv: Server, *, claims: int = 300, rounds: int = 1, concurr
     per_round = max(1, claims // rounds)
     kills = 0
     for r in range(rounds):
-        chunk = items[r * per_round:(r + 1) * per_round] if r < rounds - 1 else items[r * per_round:]
+        chunk = items[r * per_round : (r + 1) * per_round] if r < rounds - 1 else items[r * per_round :]
         before = ledger.count(lambda a: a.status in (200, 202))
         t = threading.Thread(target=post_all, args=(srv, chunk, concurrency, ledger))
         t.start()
         target = before + max(1, len(chunk) // 3)
         end = time.monotonic() + 120
-        while ledger.count(lambda a: a.status in (200, 202)) < target and t.is_alive() and time.monotonic() < end:
+        while (
+            ledger.count(lambda a: a.status in (200, 202)) < target
+            and t.is_alive()
+            and time.monotonic() < end
+        ):
             time.sleep(0.01)
         srv.kill()
         kills += 1
@@ -206,11 +262,20 @@ def crash_under_load(srv: Server, *, claims: int = 300, rounds: int = 1, concurr
     assert not acc.duplicated, f"duplicated: {acc.duplicated[:10]} ({acc})"
     assert not acc.unexpected, f"unexpected: {acc.unexpected[:10]}"
     assert acc.stored == claims, str(acc)
-    wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, wait_processed,
-               what="every claim to reach awaiting_approval after the restart")
+    wait_until(
+        lambda: set(srv.statuses(tag)) == {"awaiting_approval"},
+        wait_processed,
+        what="every claim to reach awaiting_approval after the restart",
+    )
     failed = ledger.count(lambda a: a.status not in (200, 202))
-    return Result(f"SIGKILL under load ({kills}x)", len(ledger.attempts), len(acc.lost), len(acc.duplicated), 0,
-                  note=f"{acc}; {failed} requests cut off by the kill were retried"), ledger
+    return Result(
+        f"SIGKILL under load ({kills}x)",
+        len(ledger.attempts),
+        len(acc.lost),
+        len(acc.duplicated),
+        0,
+        note=f"{acc}; {failed} requests cut off by the kill were retried",
+    ), ledger
 
 
 def _approval_link(sink: Sink, ref: str, word: str = "Approve") -> str:
@@ -219,13 +284,17 @@ def _approval_link(sink: Sink, ref: str, word: str = "Approve") -> str:
 
 
 def _outbox_idle(srv: Server) -> None:
-    wait_until(lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0, 90,
-               what="the outbox to empty")
+    wait_until(
+        lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0,
+        90,
+        what="the outbox to empty",
+    )
 
 
 def _audit_count(srv: Server, ref: str, action: str) -> int:
-    return srv.query("SELECT count(*) FROM audit_records WHERE reference = :r AND action = :a",
-                     {"r": ref, "a": action})[0][0]
+    return srv.query(
+        "SELECT count(*) FROM audit_records WHERE reference = :r AND action = :a", {"r": ref, "a": action}
+    )[0][0]
 
 
 def crash_steps(srv: Server, sink: Sink, *, full: bool = True) -> Result:
@@ -307,8 +376,11 @@ def crash_steps(srv: Server, sink: Sink, *, full: bool = True) -> Result:
     srv.wait_dead()
     life(None)
     expect("used link", act(link), 410)
-    ref_b = wait_until(lambda: [r for r, _, st in srv.claims(f"{tag}-1") if st == "awaiting_approval"], 90,
-                       what="B processed")[0]
+    ref_b = wait_until(
+        lambda: [r for r, _, st in srv.claims(f"{tag}-1") if st == "awaiting_approval"],
+        90,
+        what="B processed",
+    )[0]
     expect("approve B", act(_approval_link(sink, ref_b)), 200)
     # payment, recorded by the CLI: killed before and after its commit, then tried again
     for point, ref, again_code in (("pay.before_commit", ref_a, 0), ("pay.after_commit", ref_b, 2)):
@@ -324,8 +396,11 @@ def crash_steps(srv: Server, sink: Sink, *, full: bool = True) -> Result:
         for action in ("submit", "process", "approve", "pay"):
             expect(f"{ref} {action} records", _audit_count(srv, ref, action), 1)
         expect(f"{ref} paid emails", len({str(m["Message-ID"]) for m in sink.find(ref, "paid")}), 1)
-    payments = srv.query("SELECT c.reference, count(*) FROM payments p JOIN claims c ON c.id = p.claim_id "
-                         "WHERE c.reference IN (:a, :b) GROUP BY c.reference", {"a": ref_a, "b": ref_b})
+    payments = srv.query(
+        "SELECT c.reference, count(*) FROM payments p JOIN claims c ON c.id = p.claim_id "
+        "WHERE c.reference IN (:a, :b) GROUP BY c.reference",
+        {"a": ref_a, "b": ref_b},
+    )
     expect("payments", sorted(n for _, n in payments), [1, 1])
     subs = Counter(s for _, s, _ in srv.claims(tag))
     dup_claims = sum(n - 1 for n in subs.values())
@@ -335,10 +410,15 @@ def crash_steps(srv: Server, sink: Sink, *, full: bool = True) -> Result:
     if problems:
         problems.append(srv.log_tail(60))
     assert not problems, "\n".join(problems)
-    return Result(f"SIGKILL at each step ({9 if full else 6} crash points)", requests, 0,
-                  dup_claims + dup_payments, 0,
-                  note=f"{dup_mails} email(s) sent twice, same Message-ID (killed between SMTP accept and "
-                       f"marking it sent)")
+    return Result(
+        f"SIGKILL at each step ({9 if full else 6} crash points)",
+        requests,
+        0,
+        dup_claims + dup_payments,
+        0,
+        note=f"{dup_mails} email(s) sent twice, same Message-ID (killed between SMTP accept and "
+        f"marking it sent)",
+    )
 
 
 def _cli(srv: Server, point: str, *args: str):
@@ -346,31 +426,57 @@ def _cli(srv: Server, point: str, *args: str):
 
     from tests.e2e.harness import INVOLVE
 
-    return subprocess.run([str(INVOLVE), *args], cwd=srv.workdir, env=dict(srv.env, INVOLVE_FAULTPOINTS=point),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(INVOLVE), *args],
+        cwd=srv.workdir,
+        env=dict(srv.env, INVOLVE_FAULTPOINTS=point),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # ---- 6. SMTP down for a while ---------------------------------------------------------------------
 
-def smtp_outage(prefect: PrefectApi, workdir: Path, *, claims: int = 8, outage: float = 6.0,
-                base: float = 1.0, cap: float = 4.0) -> Result:
+
+def smtp_outage(
+    prefect: PrefectApi,
+    workdir: Path,
+    *,
+    claims: int = 8,
+    outage: float = 6.0,
+    base: float = 1.0,
+    cap: float = 4.0,
+) -> Result:
     sink = Sink().start()
     sink.stop()  # the port is known, nothing listens: connection refused
-    srv = Server(workdir, sink.port, prefect=prefect,
-                 extra_env={"INVOLVE_SMTP_RETRY_BASE_SECONDS": str(base),
-                            "INVOLVE_SMTP_RETRY_MAX_SECONDS": str(cap)}).start()
+    srv = Server(
+        workdir,
+        sink.port,
+        prefect=prefect,
+        extra_env={"INVOLVE_SMTP_RETRY_BASE_SECONDS": str(base), "INVOLVE_SMTP_RETRY_MAX_SECONDS": str(cap)},
+    ).start()
     try:
         srv.add_staff()
         tag = _tag("smtp")
         ledger = post_all(srv, items_for(tag, claims, canary=srv.canary), concurrency=8)
         assert ledger.count(lambda a: a.status == 202) == claims
         wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, 120, what="processing")
-        wait_until(lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 1")[0][0]
-                   >= 2 * claims, 120, what="the first failed sending attempts")
+        wait_until(
+            lambda: (
+                srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 1")[0][0]
+                >= 2 * claims
+            ),
+            120,
+            what="the first failed sending attempts",
+        )
         time.sleep(outage)  # SMTP stays down; the outbox keeps retrying with backoff
         sink.start()
-        wait_until(lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0,
-                   cap * 3 + 60, what="every email to be sent once SMTP is back")
+        wait_until(
+            lambda: srv.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0,
+            cap * 3 + 60,
+            what="every email to be sent once SMTP is back",
+        )
         refs = [r for r, _, _ in srv.claims(tag)]
         missing = [f"{ref} {w}" for ref in refs for w in ("received", "approval") if not sink.find(ref, w)]
         ids = sink.message_ids()
@@ -379,8 +485,14 @@ def smtp_outage(prefect: PrefectApi, workdir: Path, *, claims: int = 8, outage: 
         leaks = srv.leaks(sink)
         assert not missing, f"emails never delivered: {missing}"
         assert not leaks, leaks
-        return Result(f"SMTP down {outage:.0f}s, then back", claims, len(missing), dups, len(leaks),
-                      note=f"{len(ids)} emails delivered, {dups} twice; up to {retries} attempts each")
+        return Result(
+            f"SMTP down {outage:.0f}s, then back",
+            claims,
+            len(missing),
+            dups,
+            len(leaks),
+            note=f"{len(ids)} emails delivered, {dups} twice; up to {retries} attempts each",
+        )
     finally:
         srv.stop()
         sink.stop()
@@ -388,12 +500,14 @@ def smtp_outage(prefect: PrefectApi, workdir: Path, *, claims: int = 8, outage: 
 
 # ---- 7. database unavailable -------------------------------------------------------------------
 
+
 def _is_503(r: httpx.Response) -> bool:
     return r.status_code == 503
 
 
-def pg_outage(prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, posts: int = 6,
-              outage: float = 4.0) -> Result:
+def pg_outage(
+    prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, posts: int = 6, outage: float = 4.0
+) -> Result:
     """PostgreSQL refuses connections: every claim answers 503 (never 2xx), /health 503; once it is
     back, the same deliveries are stored and the runner (which lived through it) processes them."""
     from sqlalchemy import create_engine, text
@@ -413,7 +527,9 @@ def pg_outage(prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, p
         assert first.attempts[0].status == 202
         with admin.connect() as c:
             c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            c.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
         down = post_all(srv, items[1:], 3)
         health = httpx.get(srv.url + "/health", timeout=30)
         time.sleep(outage)  # the runner keeps cycling against a database that is not there
@@ -422,15 +538,26 @@ def pg_outage(prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, p
             c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
         assert answers == {503: posts}, f"while the database was down: {answers}"
         assert health.status_code == 503, health.text
-        wait_until(lambda: httpx.get(srv.url + "/health", timeout=30).status_code == 200, 60, what="health 200")
+        wait_until(
+            lambda: httpx.get(srv.url + "/health", timeout=30).status_code == 200, 60, what="health 200"
+        )
         retry = post_all(srv, items[1:], 3, ledger=down)
         assert Counter(a.status for a in retry.attempts if a.status != 503) == {202: posts}
-        wait_until(lambda: set(srv.statuses(tag)) == {"awaiting_approval"}, 120,
-                   what="the runner to process the claims after the outage")
+        wait_until(
+            lambda: set(srv.statuses(tag)) == {"awaiting_approval"},
+            120,
+            what="the runner to process the claims after the outage",
+        )
         acc = account(down, srv, tag)
         assert srv.proc.poll() is None, "the server died during the outage"
-        return Result("PostgreSQL refusing connections", posts * 2 + 1, len(acc.lost), len(acc.duplicated), 0,
-                      note=f"{posts} answers 503 while down, health 503; the runner carried on")
+        return Result(
+            "PostgreSQL refusing connections",
+            posts * 2 + 1,
+            len(acc.lost),
+            len(acc.duplicated),
+            0,
+            note=f"{posts} answers 503 while down, health 503; the runner carried on",
+        )
     finally:
         srv.stop()
         with admin.connect() as c:
@@ -438,16 +565,18 @@ def pg_outage(prefect: PrefectApi, workdir: Path, pg_base: str, sink: Sink, *, p
         admin.dispose()
 
 
-def sqlite_locked(prefect: PrefectApi, workdir: Path, sink: Sink, *, busy: float = 2.0, hold: float = 4.0
-                  ) -> Result:
+def sqlite_locked(
+    prefect: PrefectApi, workdir: Path, sink: Sink, *, busy: float = 2.0, hold: float = 4.0
+) -> Result:
     """Another process holds SQLite's write lock longer than the busy timeout: the claim answers 503
     problem+json with Retry-After (after about the busy timeout, not hanging), /health 503; nothing
     is stored; once released, the same delivery is stored."""
-    srv = Server(workdir, sink.port, prefect=prefect,
-                 extra_env={"INVOLVE_SQLITE_BUSY_TIMEOUT_SECONDS": str(busy)}).start()
+    srv = Server(
+        workdir, sink.port, prefect=prefect, extra_env={"INVOLVE_SQLITE_BUSY_TIMEOUT_SECONDS": str(busy)}
+    ).start()
     try:
         tag = _tag("locked")
-        (msg_id, sub, body), = items_for(tag, 1)
+        ((msg_id, sub, body),) = items_for(tag, 1)
         locker = sqlite3.connect(srv.workdir / "involve.db", isolation_level=None, timeout=30)
         locker.execute("BEGIN IMMEDIATE")
         try:
@@ -460,14 +589,22 @@ def sqlite_locked(prefect: PrefectApi, workdir: Path, sink: Sink, *, busy: float
             locker.execute("ROLLBACK")
             locker.close()
         assert r.status_code == 503, r.text
-        assert r.headers["content-type"].startswith("application/problem+json") and r.headers.get("retry-after")
+        assert r.headers["content-type"].startswith("application/problem+json") and r.headers.get(
+            "retry-after"
+        )
         assert took < busy + 10, f"the 503 took {took:.1f}s"
         assert health.status_code == 503, health.text
         assert not srv.claims(tag)
         r2 = srv.post(body, msg_id)
         assert r2.status_code == 202, r2.text
         assert httpx.get(srv.url + "/health", timeout=30).status_code == 200
-        return Result("SQLite write-locked past busy timeout", 3, 0, len(srv.claims(tag)) - 1, 0,
-                      note=f"503 problem+json after {took:.1f}s, Retry-After {r.headers.get('retry-after')}")
+        return Result(
+            "SQLite write-locked past busy timeout",
+            3,
+            0,
+            len(srv.claims(tag)) - 1,
+            0,
+            note=f"503 problem+json after {took:.1f}s, Retry-After {r.headers.get('retry-after')}",
+        )
     finally:
         srv.stop()

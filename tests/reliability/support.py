@@ -9,6 +9,7 @@
 - `Ledger` / `account`: Jepsen-style accounting of what the client was told against what the
   database holds: lost (acknowledged, not stored), unexpected (stored, never sent) and duplicated.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,12 @@ from tests.e2e.harness import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "involve" / "examples" / "claim.json").read_text())
-LEAD, COORD, COORD2, FINANCE = ("lead.rel@example.nhs.uk", "coord.rel@example.nhs.uk",
-                                "coord2.rel@example.nhs.uk", "finance@example.nhs.uk")
+LEAD, COORD, COORD2, FINANCE = (
+    "lead.rel@example.nhs.uk",
+    "coord.rel@example.nhs.uk",
+    "coord2.rel@example.nhs.uk",
+    "finance@example.nhs.uk",
+)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.25, what: str = "condition"):
@@ -55,6 +60,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.25, what: str = "c
 
 # ---- Prefect ------------------------------------------------------------------------------------
 
+
 class PrefectApi:
     """`prefect server start` on loopback with its own PREFECT_HOME."""
 
@@ -69,14 +75,22 @@ class PrefectApi:
 
     def start(self, timeout: float = 120.0) -> PrefectApi:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INVOLVE_"))}
-        env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                   PREFECT_UI_ENABLED="false", PREFECT_SERVER_API_HOST="127.0.0.1")
+        env.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_UI_ENABLED="false",
+            PREFECT_SERVER_API_HOST="127.0.0.1",
+        )
         prefect = Path(sys.executable).with_name("prefect")
         self.home.mkdir(parents=True, exist_ok=True)
         self.log = open(self.home / "server.log", "ab")
-        self.proc = subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
@@ -119,6 +133,7 @@ class PrefectApi:
 
 
 # ---- SMTP -----------------------------------------------------------------------------------------
+
 
 class Sink:
     """aiosmtpd on a fixed loopback port that can be stopped (connections refused) and started again."""
@@ -171,8 +186,9 @@ class Sink:
         out = []
         for rcpts, content in raw:
             msg = email.message_from_bytes(content, policy=email.policy.default)
-            if all(w.lower() in str(msg["Subject"]).lower() for w in words) and \
-                    (to is None or any(to.lower() == r.lower() for r in rcpts)):
+            if all(w.lower() in str(msg["Subject"]).lower() for w in words) and (
+                to is None or any(to.lower() == r.lower() for r in rcpts)
+            ):
                 out.append(msg)
         return out
 
@@ -199,6 +215,7 @@ class Sink:
 
 # ---- the canary --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Canary:
     account_number: str
@@ -208,17 +225,22 @@ class Canary:
 
     @classmethod
     def make(cls) -> Canary:
-        n = secrets.randbelow(10 ** 6)
-        return cls(account_number=f"79{n:06d}", sort_code=f"8{secrets.randbelow(10)}-9{secrets.randbelow(10)}-"
-                   f"{secrets.randbelow(100):02d}", account_name=f"Canary {secrets.token_hex(4)}",
-                   health_word=f"clozapine{secrets.token_hex(3)}")
+        n = secrets.randbelow(10**6)
+        return cls(
+            account_number=f"79{n:06d}",
+            sort_code=f"8{secrets.randbelow(10)}-9{secrets.randbelow(10)}-{secrets.randbelow(100):02d}",
+            account_name=f"Canary {secrets.token_hex(4)}",
+            health_word=f"clozapine{secrets.token_hex(3)}",
+        )
 
     def patterns(self) -> dict[str, re.Pattern]:
-        return {"account_number": re.compile(rf"(?<!\d){self.account_number}(?!\d)"),
-                "sort_code": re.compile(rf"(?<![\d-]){re.escape(self.sort_code)}(?![\d-])"),
-                "sort_code_digits": re.compile(rf"(?<!\d){self.sort_code.replace('-', '')}(?!\d)"),
-                "account_name": re.compile(re.escape(self.account_name), re.I),
-                "health_word": re.compile(re.escape(self.health_word), re.I)}
+        return {
+            "account_number": re.compile(rf"(?<!\d){self.account_number}(?!\d)"),
+            "sort_code": re.compile(rf"(?<![\d-]){re.escape(self.sort_code)}(?![\d-])"),
+            "sort_code_digits": re.compile(rf"(?<!\d){self.sort_code.replace('-', '')}(?!\d)"),
+            "account_name": re.compile(re.escape(self.account_name), re.I),
+            "health_word": re.compile(re.escape(self.health_word), re.I),
+        }
 
     def leaks(self, text: str) -> list[str]:
         return [name for name, p in self.patterns().items() if p.search(text)]
@@ -226,20 +248,31 @@ class Canary:
 
 # ---- claims --------------------------------------------------------------------------------------
 
-def claim(n: int, *, tag: str, canary: Canary | None = None, days_ago: int = 3, lead: str = LEAD,
-          big: bool = False) -> dict:
+
+def claim(
+    n: int, *, tag: str, canary: Canary | None = None, days_ago: int = 3, lead: str = LEAD, big: bool = False
+) -> dict:
     """A valid canonical claim, distinct by `n` (own claimant, own submission id `tag-n`)."""
     c = copy.deepcopy(EXAMPLE)
     c["submission_id"] = f"{tag}-{n}"
     c["claimant"] = {"name": f"Person {tag} {n}", "email": f"p{n}.{tag}@example.org".lower()}
     start_min = 8 * 60 + (n % 40) * 5
-    c["activity"].update(date=(date.today() - timedelta(days=days_ago)).isoformat(),
-                         start=f"{start_min // 60:02d}:{start_min % 60:02d}",
-                         end=f"{(start_min + 120) // 60:02d}:{(start_min + 120) % 60:02d}", lead_email=lead,
-                         kind="meeting", reference=None, title=f"Reliability meeting {n}")
+    c["activity"].update(
+        date=(date.today() - timedelta(days=days_ago)).isoformat(),
+        start=f"{start_min // 60:02d}:{start_min % 60:02d}",
+        end=f"{(start_min + 120) // 60:02d}:{(start_min + 120) % 60:02d}",
+        lead_email=lead,
+        kind="meeting",
+        reference=None,
+        title=f"Reliability meeting {n}",
+    )
     if canary:
-        c["payment"] = {"method": "bank_transfer", "account_name": canary.account_name,
-                        "sort_code": canary.sort_code, "account_number": canary.account_number}
+        c["payment"] = {
+            "method": "bank_transfer",
+            "account_name": canary.account_name,
+            "sort_code": canary.sort_code,
+            "account_number": canary.account_number,
+        }
         c["expenses"][0]["description"] = f"Taxi home: my {canary.health_word} dose left me unwell"
     if big:
         c["expenses"].append({"kind": "support", "amount": "400.00", "receipt": "bsl-invoice.pdf"})
@@ -254,15 +287,27 @@ def sign(secret: str, msg_id: str, ts: int, body: bytes) -> str:
 
 def signed_headers(secret: str, msg_id: str, body: bytes, ts: int | None = None) -> dict:
     ts = int(time.time()) if ts is None else ts
-    return {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(ts),
-            "webhook-signature": sign(secret, msg_id, ts, body)}
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign(secret, msg_id, ts, body),
+    }
 
 
 # ---- the server ------------------------------------------------------------------------------------
 
+
 class Server(LiveServer):
-    def __init__(self, workdir: Path, smtp_port: int, *, prefect: PrefectApi | None = None,
-                 database_url: str | None = None, extra_env: dict | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        smtp_port: int,
+        *,
+        prefect: PrefectApi | None = None,
+        database_url: str | None = None,
+        extra_env: dict | None = None,
+    ) -> None:
         env = {"INVOLVE_OUTBOX_LEASE_SECONDS": "5"}
         if prefect:
             env["PREFECT_API_URL"] = prefect.url
@@ -288,8 +333,14 @@ class Server(LiveServer):
         return self.proc.returncode
 
     def python(self, code: str, env: dict | None = None) -> subprocess.CompletedProcess:
-        r = subprocess.run([sys.executable, "-c", code], cwd=self.workdir, env=dict(self.env, **(env or {})),
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=self.workdir,
+            env=dict(self.env, **(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         return r
 
@@ -301,7 +352,8 @@ class Server(LiveServer):
             f"    add_staff(s, email={LEAD!r}, name='Lead', roles=['lead'])\n"
             f"    add_staff(s, email={COORD!r}, name='Co-ordinator', roles=['coordinator'])\n"
             f"    add_staff(s, email={COORD2!r}, name='Co-ordinator 2', roles=['coordinator', 'ppi_lead'])\n"
-            f"    add_staff(s, email={FINANCE!r}, name='Finance', roles=['finance'])\n")
+            f"    add_staff(s, email={FINANCE!r}, name='Finance', roles=['finance'])\n"
+        )
 
     def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         from sqlalchemy import create_engine, text
@@ -322,15 +374,24 @@ class Server(LiveServer):
     def statuses(self, prefix: str) -> Counter:
         return Counter(s for _, _, s in self.claims(prefix))
 
-    def post(self, body: dict | bytes, msg_id: str, *, ts: int | None = None, secret: str | None = None,
-             headers: dict | None = None, client: httpx.Client | None = None) -> httpx.Response:
+    def post(
+        self,
+        body: dict | bytes,
+        msg_id: str,
+        *,
+        ts: int | None = None,
+        secret: str | None = None,
+        headers: dict | None = None,
+        client: httpx.Client | None = None,
+    ) -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         h = signed_headers(secret or self.secret, msg_id, raw, ts)
         h.update(headers or {})
         return (client or httpx).post(self.url + "/webhooks/claims", content=raw, headers=h, timeout=60)
 
-    def leaks(self, sink: Sink | None = None, prefect: PrefectApi | None = None,
-              extra: str = "") -> dict[str, list[str]]:
+    def leaks(
+        self, sink: Sink | None = None, prefect: PrefectApi | None = None, extra: str = ""
+    ) -> dict[str, list[str]]:
         """Where the canary shows up unmasked: serve.log, every email, the Prefect API, `extra`."""
         found = {}
         places = {"serve.log": (self.workdir / "serve.log").read_text(errors="replace"), "extra": extra}
@@ -346,6 +407,7 @@ class Server(LiveServer):
 
 
 # ---- load and accounting --------------------------------------------------------------------------
+
 
 @dataclass
 class Attempt:
@@ -380,36 +442,58 @@ class Ledger:
         return sum(1 for a in self.attempts if pred(a))
 
 
-async def _post_all(url: str, secret: str, items: list[tuple[str, str, bytes]], concurrency: int,
-                    ledger: Ledger, stop: threading.Event | None = None) -> None:
+async def _post_all(
+    url: str,
+    secret: str,
+    items: list[tuple[str, str, bytes]],
+    concurrency: int,
+    ledger: Ledger,
+    stop: threading.Event | None = None,
+) -> None:
     sem = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
         async def one(delivery_id: str, submission_id: str, body: bytes) -> None:
             async with sem:
                 if stop is not None and stop.is_set():
                     return
                 try:
-                    r = await client.post("/webhooks/claims", content=body,
-                                          headers=signed_headers(secret, delivery_id, body))
+                    r = await client.post(
+                        "/webhooks/claims", content=body, headers=signed_headers(secret, delivery_id, body)
+                    )
                     ref = r.json().get("reference") if r.status_code in (200, 202) else None
-                    ledger.add(Attempt(delivery_id, submission_id, r.status_code, ref,
-                                       None if r.status_code < 300 else r.text[:300]))
+                    ledger.add(
+                        Attempt(
+                            delivery_id,
+                            submission_id,
+                            r.status_code,
+                            ref,
+                            None if r.status_code < 300 else r.text[:300],
+                        )
+                    )
                 except (httpx.HTTPError, ValueError) as exc:
                     ledger.add(Attempt(delivery_id, submission_id, None, None, type(exc).__name__))
 
         await asyncio.gather(*(one(*it) for it in items))
 
 
-def post_all(server: Server, items: list[tuple[str, str, bytes]], concurrency: int = 32,
-             ledger: Ledger | None = None, stop: threading.Event | None = None) -> Ledger:
+def post_all(
+    server: Server,
+    items: list[tuple[str, str, bytes]],
+    concurrency: int = 32,
+    ledger: Ledger | None = None,
+    stop: threading.Event | None = None,
+) -> Ledger:
     """POST (delivery id, submission id, body) items, `concurrency` at a time, into a ledger."""
     ledger = ledger or Ledger()
     asyncio.run(_post_all(server.url, server.secret, items, concurrency, ledger, stop))
     return ledger
 
 
-def items_for(tag: str, n: int, *, canary: Canary | None = None, start: int = 0) -> list[tuple[str, str, bytes]]:
+def items_for(
+    tag: str, n: int, *, canary: Canary | None = None, start: int = 0
+) -> list[tuple[str, str, bytes]]:
     out = []
     for i in range(start, start + n):
         body = json.dumps(claim(i, tag=tag, canary=canary)).encode()
@@ -427,8 +511,10 @@ class Accounting:
     duplicated: list[str]
 
     def __str__(self) -> str:
-        return (f"sent {self.sent}, acknowledged {self.acked}, stored {self.stored}, lost {len(self.lost)}, "
-                f"unexpected {len(self.unexpected)}, duplicated {len(self.duplicated)}")
+        return (
+            f"sent {self.sent}, acknowledged {self.acked}, stored {self.stored}, lost {len(self.lost)}, "
+            f"unexpected {len(self.unexpected)}, duplicated {len(self.duplicated)}"
+        )
 
 
 def account(ledger: Ledger, server: Server, prefix: str) -> Accounting:
@@ -458,12 +544,17 @@ class Result:
 
 def table(results: list[Result]) -> str:
     head = ("scenario", "requests", "lost", "duplicated", "leaked", "result")
-    rows = [head] + [(r.scenario, str(r.requests), str(r.lost), str(r.duplicated), str(r.leaked),
-                      "ok" if r.ok else "FAIL") for r in results]
+    rows = [head] + [
+        (r.scenario, str(r.requests), str(r.lost), str(r.duplicated), str(r.leaked), "ok" if r.ok else "FAIL")
+        for r in results
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths,
-                                                                                          strict=True)))
-             for r in rows]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     notes = [f"  {r.scenario}: {r.note}" for r in results if r.note]
     return "\n".join(lines + (["", "notes:"] + notes if notes else []))

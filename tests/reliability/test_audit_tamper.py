@@ -1,5 +1,6 @@
 """Scenario 10: an edited, deleted, reordered or cut-off audit record is found and named by
 `involve audit verify` (exit 1), on a copy of the live server's database."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -22,8 +23,14 @@ def _copy(server, tmp_path, name: str):
 
 def _verify(server, target) -> subprocess.CompletedProcess:
     env = dict(server.env, INVOLVE_DATABASE_URL=f"sqlite:///{target}")
-    return subprocess.run([str(INVOLVE), "audit", "verify"], cwd=server.workdir, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(INVOLVE), "audit", "verify"],
+        cwd=server.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _swap(db, a: int, b: int) -> None:
@@ -33,15 +40,26 @@ def _swap(db, a: int, b: int) -> None:
 
 
 TAMPER = {
-    "edited reason": (lambda db, k: db.execute("UPDATE audit_records SET reason = 'edited' WHERE seq = ?", (k,)), 0),
-    "edited actor": (lambda db, k: db.execute("UPDATE audit_records SET actor = 'x@example.org' WHERE seq = ?",
-                                               (k,)), 0),
-    "edited data": (lambda db, k: db.execute("UPDATE audit_records SET data = '{\"total\": \"1.00\"}' WHERE seq = ?",
-                                              (k,)), 0),
+    "edited reason": (
+        lambda db, k: db.execute("UPDATE audit_records SET reason = 'edited' WHERE seq = ?", (k,)),
+        0,
+    ),
+    "edited actor": (
+        lambda db, k: db.execute("UPDATE audit_records SET actor = 'x@example.org' WHERE seq = ?", (k,)),
+        0,
+    ),
+    "edited data": (
+        lambda db, k: db.execute('UPDATE audit_records SET data = \'{"total": "1.00"}\' WHERE seq = ?', (k,)),
+        0,
+    ),
     "deleted": (lambda db, k: db.execute("DELETE FROM audit_records WHERE seq = ?", (k,)), 0),
     "reordered": (lambda db, k: _swap(db, k, k + 1), 0),
-    "last record deleted": (lambda db, k: db.execute("DELETE FROM audit_records WHERE seq = "
-                                                      "(SELECT max(seq) FROM audit_records)"), None),
+    "last record deleted": (
+        lambda db, k: db.execute(
+            "DELETE FROM audit_records WHERE seq = (SELECT max(seq) FROM audit_records)"
+        ),
+        None,
+    ),
 }
 
 

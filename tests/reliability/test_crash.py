@@ -1,4 +1,5 @@
 """Scenario 5: SIGKILL under load and at each step; Jepsen-style accounting afterwards."""
+
 from __future__ import annotations
 
 from tests.reliability import scenarios
@@ -21,7 +22,9 @@ def test_sigterm_stops_cleanly_without_losing_accepted_work(server):
     ledger = scenarios.Ledger()
     t = threading.Thread(target=scenarios.post_all, args=(server, items, 8, ledger))
     t.start()
-    scenarios.wait_until(lambda: ledger.count(lambda a: a.status == 202) >= 10, 60, what="some claims accepted")
+    scenarios.wait_until(
+        lambda: ledger.count(lambda a: a.status == 202) >= 10, 60, what="some claims accepted"
+    )
     code = server.stop()
     t.join(120)
     assert code == 0, f"involve serve exited {code} on SIGTERM:\n{server.log_tail()}"

@@ -1,5 +1,6 @@
 """Scenario 12 (key rotation) and 13 (retention), through the services and the CLI, on SQLite and
 PostgreSQL."""
+
 from __future__ import annotations
 
 import base64
@@ -13,8 +14,12 @@ from typer.testing import CliRunner
 from involve import settings as settings_module
 from tests.reliability.support import Canary, claim
 
-COORD, LEAD, FIN, FIN2 = ("coord@example.nhs.uk", "lead.rel@example.nhs.uk", "fin@example.nhs.uk",
-                          "fin2@example.nhs.uk")
+COORD, LEAD, FIN, FIN2 = (
+    "coord@example.nhs.uk",
+    "lead.rel@example.nhs.uk",
+    "fin@example.nhs.uk",
+    "fin2@example.nhs.uk",
+)
 
 
 def _staff():
@@ -62,8 +67,9 @@ def test_key_rotation(db, monkeypatch):
     monkeypatch.setenv("INVOLVE_DATA_KEY", new)  # the old key is gone
     settings_module.reset_settings()
     with reader() as s:
-        rows = list(s.execute(select(Claim.reference, Claim.bank_details_encrypted)
-                              .where(Claim.reference.in_(refs))))
+        rows = list(
+            s.execute(select(Claim.reference, Claim.bank_details_encrypted).where(Claim.reference.in_(refs)))
+        )
         rotated = s.execute(select(AuditRecord).where(AuditRecord.action == "rotate")).scalars().all()
     assert [crypto.decrypt_json(t)["account_number"] for _, t in rows] == [k.account_number] * 3
     assert len(rotated) == 1 and rotated[0].actor == FIN and old not in json.dumps(rotated[0].data)
@@ -98,7 +104,9 @@ def test_retention_anonymises_and_report_figures_stay(db, tmp_path):
 
     _staff()
     with unit_of_work() as s:
-        add_person(s, email="sam@example.org", name="Sam Register", borough="havering", ethnic_group="black_african")
+        add_person(
+            s, email="sam@example.org", name="Sam Register", borough="havering", ethnic_group="black_african"
+        )
     k = Canary.make()
     old_day = date(2026, 3, 10)  # financial year 2025
     refs_old, refs_new = [], []
@@ -114,6 +122,8 @@ def test_retention_anonymises_and_report_figures_stay(db, tmp_path):
         claims.pay(ref, by=FIN)
     claims.reject(refs_old[4], by=LEAD, reason="Sam was not at this meeting")
     before = {y: _report(db, y, tmp_path / f"before{y}") for y in (2025, 2026)}
+    submitted = {y: [r[3] for r in before[y] if r[1] == "claims_submitted" and not r[2]] for y in before}
+    assert submitted == {2025: ["5"], 2026: ["3"]}, submitted  # the reports count these claims
 
     r = _cli("retention", "run", "--by", COORD, "--as-of", "2033-06-01", "--dry-run", "--json")
     assert r.exit_code == 0, r.output

@@ -1,5 +1,6 @@
 """Scenarios 6 and 7: SMTP down for a while, then back; the database unavailable (PostgreSQL
 refusing connections, SQLite write-locked by another process past the busy timeout)."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@ reject, pay), on SQLite and PostgreSQL. After every step the database must satis
 no payment without approval, nobody approves their own claim, the approver does not record the
 payment, the second approver is someone else, a claim is paid at most once. A model of who may do
 what also checks that the services refuse exactly what they should."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,12 @@ class ClaimMachine(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, dict] = {}
 
-    @rule(target=refs, claimant=st.sampled_from(CLAIMANTS), big=st.booleans(),
-          lead=st.sampled_from(["lead@example.nhs.uk", None]))
+    @rule(
+        target=refs,
+        claimant=st.sampled_from(CLAIMANTS),
+        big=st.booleans(),
+        lead=st.sampled_from(["lead@example.nhs.uk", None]),
+    )
     def submit(self, claimant, big, lead):
         from involve.services.intake import accept_claim
 
@@ -48,8 +53,15 @@ class ClaimMachine(RuleBasedStateMachine):
         body = json.dumps(c).encode()
         r = accept_claim(payload=c, delivery_id=uuid.uuid4().hex, digest=uuid.uuid4().hex)
         assert r.created and body
-        self.model[r.reference] = {"status": "submitted", "claimant": claimant, "big": big, "lead": lead,
-                                   "approved_by": None, "second": None, "paid_by": None}
+        self.model[r.reference] = {
+            "status": "submitted",
+            "claimant": claimant,
+            "big": big,
+            "lead": lead,
+            "approved_by": None,
+            "second": None,
+            "paid_by": None,
+        }
         return r.reference
 
     @rule()
@@ -70,7 +82,11 @@ class ClaimMachine(RuleBasedStateMachine):
             named = m["lead"] if m["lead"] and m["lead"] != m["claimant"] else None
             if "coordinator" in r or ("lead" in r and named == by):
                 return "awaiting_second_approval" if m["big"] else "approved"
-        if m["status"] == "awaiting_second_approval" and r & {"coordinator", "ppi_lead"} and by != m["approved_by"]:
+        if (
+            m["status"] == "awaiting_second_approval"
+            and r & {"coordinator", "ppi_lead"}
+            and by != m["approved_by"]
+        ):
             return "approved"
         return None
 
@@ -111,8 +127,11 @@ class ClaimMachine(RuleBasedStateMachine):
         from involve.services.claims import pay
 
         m = self.model[ref]
-        allowed = (m["status"] == "approved" and "finance" in roles(by)
-                   and by not in (m["approved_by"], m["second"], m["claimant"]))
+        allowed = (
+            m["status"] == "approved"
+            and "finance" in roles(by)
+            and by not in (m["approved_by"], m["second"], m["claimant"])
+        )
         try:
             pay(ref, by=by, payment_ref="HYP")
         except InvolveError:
@@ -131,13 +150,22 @@ class ClaimMachine(RuleBasedStateMachine):
         from models import AuditRecord, Claim, Payment
 
         with reader() as s:
-            claims = {c.reference: c for c in s.execute(select(Claim).where(Claim.reference.in_(self.model)))
-                      .scalars()}
-            payments = {cid: (n, who) for cid, n, who in s.execute(
-                select(Payment.claim_id, func.count(), func.max(Payment.recorded_by)).group_by(Payment.claim_id))}
+            claims = {
+                c.reference: c
+                for c in s.execute(select(Claim).where(Claim.reference.in_(self.model))).scalars()
+            }
+            payments = {
+                cid: (n, who)
+                for cid, n, who in s.execute(
+                    select(Payment.claim_id, func.count(), func.max(Payment.recorded_by)).group_by(
+                        Payment.claim_id
+                    )
+                )
+            }
             history = {}
-            for r in s.execute(select(AuditRecord).where(AuditRecord.reference.in_(self.model))
-                               .order_by(AuditRecord.seq)).scalars():
+            for r in s.execute(
+                select(AuditRecord).where(AuditRecord.reference.in_(self.model)).order_by(AuditRecord.seq)
+            ).scalars():
                 history.setdefault(r.reference, []).append(r.action)
         for ref, m in self.model.items():
             c = claims[ref]
@@ -155,7 +183,8 @@ class ClaimMachine(RuleBasedStateMachine):
                 assert payer not in (c.approved_by, c.second_approved_by, c.claimant_email), f"{ref}: payer"
                 h = history[ref]
                 assert h.count("pay") == 1 and h.index("pay") > max(
-                    i for i, a in enumerate(h) if a in ("approve", "first_approve")), h
+                    i for i, a in enumerate(h) if a in ("approve", "first_approve")
+                ), h
 
 
 @pytest.mark.parametrize("examples", [12])
@@ -166,6 +195,12 @@ def test_claim_state_machine(db, examples):
     with unit_of_work() as s:
         for email, rs in STAFF.items():
             add_staff(s, email=email, name=email.split("@")[0], roles=rs)
-    run_state_machine_as_test(ClaimMachine, settings=settings(
-        max_examples=examples, stateful_step_count=25, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    run_state_machine_as_test(
+        ClaimMachine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

@@ -1,4 +1,5 @@
 """Scenarios 1-4 against one real server: signatures, repeated and concurrent deliveries, load."""
+
 from __future__ import annotations
 
 from tests.reliability import scenarios

@@ -63,3 +63,13 @@ def test_several_errors_are_all_reported():
 
 def test_expenses_only_needs_an_expense():
     assert "expenses" in errors_for(lambda c: (c["fee"].update(claimed=False), c.update(expenses=[])))
+
+
+def test_a_prepared_claim_needs_no_declaration_until_the_person_confirms():
+    claim = dict(copy.deepcopy(EXAMPLE), declaration=False)
+    assert parse_claim(claim, prepared=True).declaration is False
+    with pytest.raises(InvalidClaim) as exc:
+        parse_claim(claim)
+    assert [e["field"] for e in exc.value.errors] == ["declaration"]
+    with pytest.raises(InvalidClaim):  # every other rule still holds
+        parse_claim(dict(claim, fee={"claimed": "yes"}), prepared=True)

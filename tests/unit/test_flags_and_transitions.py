@@ -10,7 +10,7 @@ import pytest
 
 from involve.domain.flags import FlagFacts, flags_for, times_overlap
 from involve.domain.policy import load_policy
-from involve.domain.transitions import TRANSITIONS, can, next_status
+from involve.domain.transitions import STATUSES, TRANSITIONS, can, next_status
 from involve.errors import AlreadyPaid, WrongState
 
 PERIOD = load_policy(Path(__file__).resolve().parents[2] / "involve" / "default-policy.toml").period_for(
@@ -72,3 +72,18 @@ def test_the_happy_path_and_every_refusal():
 def test_rejected_and_paid_are_final():
     assert not any(s in ("rejected", "paid") for (_, s) in TRANSITIONS)
     assert all(TRANSITIONS[(a, s)] != "paid" for (a, s) in TRANSITIONS if s != "approved")
+
+
+def test_a_claim_the_system_prepared_waits_for_the_person():
+    assert next_status("prepare", None) == "awaiting_confirmation"
+    assert next_status("confirm", "awaiting_confirmation") == "submitted"
+    assert next_status("withdraw", "awaiting_confirmation") == "withdrawn"
+    assert not can("process", "awaiting_confirmation")  # processing takes only what the person sent
+    for action in ("approve", "first_approve", "reject", "pay"):
+        assert not can(action, "awaiting_confirmation")
+    assert not any(s == "withdrawn" for (_, s) in TRANSITIONS)  # withdrawn is final
+    with pytest.raises(WrongState, match="CLM-1 is submitted; it cannot be confirmed now"):
+        next_status("confirm", "submitted", reference="CLM-1")
+    with pytest.raises(WrongState, match="cannot be withdrawn"):
+        next_status("withdraw", "awaiting_approval", reference="CLM-1")
+    assert set(STATUSES) == {s for (_, s) in TRANSITIONS if s} | set(TRANSITIONS.values())
