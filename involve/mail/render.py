@@ -4,11 +4,10 @@ One `render` function, as the FastAPI template does. Subjects always carry the r
 """
 from __future__ import annotations
 
-from email.charset import QP, Charset
+import binascii
+import secrets
+from dataclasses import dataclass
 from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
 from typing import Any
@@ -57,32 +56,52 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable, 7-bit safe bodies (as EmailMessage.set_content picks for text)
-
-
-def _header(value: str, address: bool = False):
-    if value.isascii():
+def _header(value: str, address: bool = False) -> str:
+    """A header value as 7-bit text: RFC 2047 words for non-ASCII (or long) values, folded."""
+    if value.isascii() and (address or len(value) <= 70):
         return value
     if address:
         return formataddr(parseaddr(value), charset="utf-8")
-    return Header(value, "utf-8")
+    return Header(value, "us-ascii" if value.isascii() else "utf-8", maxlinelen=76).encode()
+
+
+def _qp(text: str) -> str:
+    return binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
+
+
+@dataclass(frozen=True)
+class BuiltEmail:
+    """An email ready for SMTP: its envelope, its headers and its wire bytes (7-bit; line ends
+    are made CRLF by the SMTP client). `msg["Subject"]` reads a header as the text it encodes."""
+
+    sender: str
+    to: str
+    headers: dict[str, str]
+    raw: bytes
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def as_bytes(self) -> bytes:
+        return self.raw
 
 
 def build_message(*, template: str, context: dict[str, Any], to: str, sender: str, outbox_id: int,
-                  domain: str = "involve.local") -> Message:
-    """multipart/alternative (plain text, then HTML), UTF-8 quoted-printable. Built with the compat32
-    MIME classes: the same message as EmailMessage.set_content/add_alternative make, at well under
-    half the cost (the outbox builds one per email)."""
+                  domain: str = "involve.local") -> BuiltEmail:
+    """multipart/alternative: the plain text, then the HTML, each UTF-8 quoted-printable.
+
+    Written straight to bytes (the outbox builds one per email): about a tenth of the cost of
+    EmailMessage.set_content/add_alternative plus flattening, for the same MIME structure."""
     subject, text, html = render(template, context)
-    msg = MIMEMultipart("alternative")
-    msg["From"] = _header(sender, address=True)
-    msg["To"] = _header(to, address=True)
-    msg["Subject"] = _header(subject)
-    msg["Date"] = formatdate(localtime=False)
-    # one Message-ID per outbox row: a resend after a crash is recognisable as the same email
-    msg["Message-ID"] = f"<outbox-{outbox_id}@{domain}>"
-    msg["X-Involve-Reference"] = _header(context.get("reference", ""))
-    msg.attach(MIMEText(text, "plain", _UTF8_QP))
-    msg.attach(MIMEText(html, "html", _UTF8_QP))
-    return msg
+    headers = {"From": sender, "To": to, "Subject": subject, "Date": formatdate(localtime=False),
+               # one Message-ID per outbox row: a resend after a crash is recognisable as the same email
+               "Message-ID": f"<outbox-{outbox_id}@{domain}>",
+               "X-Involve-Reference": str(context.get("reference", ""))}
+    boundary = f"=============={secrets.token_hex(12)}=="
+    lines = [f"{name}: {_header(value, address=name in ('From', 'To'))}" for name, value in headers.items()]
+    lines += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"', ""]
+    for subtype, body in (("plain", text), ("html", html)):
+        lines += [f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
+                  "Content-Transfer-Encoding: quoted-printable", "", _qp(body)]
+    lines += [f"--{boundary}--", ""]
+    return BuiltEmail(sender=sender, to=to, headers=headers, raw="\n".join(lines).encode("ascii"))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import mailbox
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+
+from involve.mail.render import BuiltEmail
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,13 @@ class MaildirSink:
             pass
 
 
-async def _send(client: aiosmtplib.SMTP, msg: Message, sender: str) -> None:
-    """The outbox's own messages (render.build_message: compat32, one To, 7-bit, no Bcc) are
-    flattened once and sent as bytes; `send_message` would copy each and parse its headers again.
-    Anything else goes through `send_message` unchanged."""
+async def _send(client: aiosmtplib.SMTP, msg, sender: str) -> None:
+    """The outbox's own emails (render.BuiltEmail: one To, 7-bit, already wire bytes) go out as
+    bytes, as do plain compat32 messages with one To; `send_message` would copy each and parse and
+    flatten it again. Anything else goes through `send_message` unchanged."""
+    if isinstance(msg, BuiltEmail) and msg.to.isascii() and sender.isascii():
+        await client.sendmail(sender, [addr for _, addr in getaddresses([msg.to])], msg.raw)
+        return
     to = msg.get_all("To") or []
     if isinstance(msg, EmailMessage) or len(to) != 1 or msg.get("Cc") or msg.get("Bcc") or \
             not (sender.isascii() and to[0].isascii()):

@@ -39,14 +39,16 @@ def _take_submitted(session: Session, limit: int) -> list[Claim]:
     return list(session.execute(stmt).scalars())
 
 
-def _others(session: Session, emails: set[str], dates: set[date]) -> list[Claim]:
+def _others(session: Session, emails: set[str], dates: set[date]) -> list:
     """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees);
     a withdrawn claim, like a rejected one, is not live."""
     lo = min(week_of(d)[0] for d in dates)
     hi = max(week_of(d)[1] for d in dates)
-    stmt = select(Claim).where(Claim.claimant_email.in_(emails), Claim.activity_date.between(lo, hi),
-                               Claim.status.not_in(("rejected", "withdrawn")))
-    return list(session.execute(stmt).scalars())
+    t = Claim.__table__.c  # only the columns the checks read, as plain rows (no ORM objects)
+    stmt = select(t.id, t.claimant_email, t.activity_date, t.activity_start, t.activity_end, t.expenses_only,
+                  t.fee_amount, t.status).where(t.claimant_email.in_(emails), t.activity_date.between(lo, hi),
+                                                t.status.not_in(("rejected", "withdrawn")))
+    return list(session.execute(stmt))
 
 
 _UPDATE_CLAIM = update(Claim.__table__).where(Claim.__table__.c.id == bindparam("_id"))

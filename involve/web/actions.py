@@ -96,6 +96,8 @@ def _page(description: str) -> dict:
 
 
 PAGE_RESPONSES = {200: _page("The page (GET: what will happen and a button; POST: done)"),
+                  400: _page("POST: the form's answers break the rules; the page again with an error summary, "
+                             "nothing changed"),
                   409: _page("The action cannot be taken now (wrong state, not allowed)"),
                   410: _page("The link is not valid, expired or already used"),
                   503: _page("The database is unavailable; try again later")}

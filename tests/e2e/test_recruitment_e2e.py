@@ -1,6 +1,7 @@
 """Recruitment involvement through the real server, real SMTP, the CLI and the API: HR starts a
 recruitment, the invitation arrives, the person accepts by link, comments on the job description,
-attends, and their interview_panel claim goes into the claims flow; a restart repeats nothing."""
+attends, confirms the interview_panel claim made for them (adding a cost) through its Confirm: link, and it
+goes into the claims flow; a restart repeats nothing."""
 from __future__ import annotations
 
 import time
@@ -83,10 +84,24 @@ def test_recruitment_through_links_to_claim(staffed, sink):
     again = live.cli("recruitment", "attend", ref, "--member", PAT, "--by", HR)
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
     [thanks] = sink.wait(ref, "thank you", to=PAT)
-    claim_ref = next(w.strip("(),.") for w in str(thanks["Subject"]).split() if w.startswith("CLM-"))
-    assert sink.wait(claim_ref, "approval", to=COORD)
+    claim_ref = next(w.strip("(),.:") for w in str(thanks["Subject"]).split() if w.startswith("CLM-"))
     _, claim = live.cli_json("claims", "show", claim_ref)
-    assert (claim["activity_kind"], claim["status"]) == ("interview_panel", "awaiting_approval")
+    assert (claim["activity_kind"], claim["status"]) == ("interview_panel", "awaiting_confirmation")
+    [confirm] = links(text_of(thanks), "Confirm")
+    assert links(text_of(thanks), "Withdraw") and "/claim?" not in text_of(thanks)
+    # the page's form as it comes (fee, no costs, pay arranged later) lacks Pat's declaration:
+    # the page again with an error summary, and the link still works
+    refused = act_on_link(confirm)
+    assert refused.status_code == 400 and "There is a problem" in refused.text
+    done = act_on_link(confirm, {"declaration": "yes", "public_transport": "5.60", "method": "voucher"})
+    assert done.status_code == 200 and claim_ref in done.text
+    assert act_on_link(confirm).status_code == 410  # once
+    assert sink.wait(claim_ref, "approval", to=COORD)  # one claim, confirmed, in the claims flow
+    _, claim = live.cli_json("claims", "show", claim_ref)
+    assert (claim["activity_kind"], claim["status"], claim["expenses_amount"]) == (
+        "interview_panel", "awaiting_approval", "5.60")
+    assert [h["actor"] for h in claim["history"] if h["action"] == "confirm"] == [PAT]
+    assert "duplicate_suspected" not in claim["flags"]
 
     r = live.cli("recruitment", "score", ref, "--member", PAT, "--candidate", "A", "--question", q_id,
                  "--score", "4", "--by", HR)

@@ -379,6 +379,53 @@ def test_roles_and_states(db, monkeypatch):
     assert token is not None and due_count() == 0
 
 
+def test_a_coordinator_confirms_or_withdraws_by_phone(db, monkeypatch):
+    """`involve claims confirm|withdraw REF --by E`: for someone who answers by phone."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from involve.cli.main import app
+
+    def cli(*args: str):
+        return CliRunner().invoke(app, list(args))
+
+    setup_register()
+    at(-3, monkeypatch)
+    session = training.add_session(day=TODAY - timedelta(days=1), start="10:00", end="12:00", capacity=3, by=HR)
+    at(0, monkeypatch)
+    _, ann_claim = training.attend(session.id, member=ANN, by=HR)
+    _, bob_claim = training.attend(session.id, member=BOB, by=HR)
+    r = cli("claims", "list", "--status", "awaiting_confirmation", "--json")
+    assert r.exit_code == 0 and {c["reference"] for c in json.loads(r.stdout)} == {ann_claim, bob_claim}
+
+    r = cli("claims", "confirm", ann_claim, "--by", LEAD)
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1  # co-ordinators only
+    r = cli("claims", "confirm", ann_claim, "--by", COORD, "--expense", "taxi=900")
+    assert r.exit_code == 2 and "500" in r.stderr  # the claim's rules hold; nothing changed
+    r = cli("claims", "confirm", ann_claim, "--by", COORD, "--expense", "public_transport=2.40",
+            "--payment-method", "voucher", "--json")
+    assert r.exit_code == 0, r.output
+    assert (json.loads(r.stdout)["status"], json.loads(r.stdout)["payment_method"]) == ("submitted", "voucher")
+    again = cli("claims", "confirm", ann_claim, "--by", COORD)
+    assert again.exit_code == 2 and "submitted" in again.stderr
+    assert cli("claims", "withdraw", bob_claim, "--by", COORD).exit_code == 0
+    assert cli("claims", "withdraw", bob_claim, "--by", COORD).exit_code == 2
+
+    assert processing.process_batch() == [ann_claim]  # the withdrawn claim is never processed
+    r = cli("claims", "show", ann_claim, "--json")
+    shown = json.loads(r.stdout)
+    assert (shown["status"], shown["expenses_amount"]) == ("awaiting_approval", "2.40")
+    confirm = next(h for h in shown["history"] if h["action"] == "confirm")
+    assert (confirm["actor"], confirm["reason"], confirm["to_status"]) == (COORD, "confirmed by phone",
+                                                                          "submitted")
+    # Bob's own links no longer work on a withdrawn claim
+    [bob_mail] = mails("training_thanks", BOB)
+    web = TestClient(FastAPI())
+    web.app.include_router(actions.router)
+    assert web.get(f"/act/{signed(bob_mail.context['confirm_url'])}").status_code == 409
+
+
 def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
     from involve.web import recruitment_api
     from involve.web.staff_auth import issue_token

@@ -414,17 +414,49 @@ class Sender:
             t.join(max(0.0, end - time.monotonic()))
 
 
-def email_counts(sink: SmtpSink) -> tuple[dict[tuple[str, str], int], int]:
-    """(reference, kind) -> messages received, kind being "received" or "approval"; and how many
-    messages arrived more than once (same Message-ID: a resend after a crash)."""
-    counts: dict[tuple[str, str], int] = {}
-    ids: dict[str, int] = {}
-    for m in sink.messages:
-        subject = str(m["Subject"]).lower()
-        ref = re.search(r"clm-[\w-]+", subject)
-        kind = "approval" if "approval" in subject else "received" if "received" in subject else ""
-        if ref and kind:
-            key = (ref.group(0).upper(), kind)
-            counts[key] = counts.get(key, 0) + 1
-        ids[str(m["Message-ID"])] = ids.get(str(m["Message-ID"]), 0) + 1
-    return counts, sum(n - 1 for n in ids.values())
+class MailLog:
+    """What the sink received, read incrementally (headers only: parsing every message on every
+    poll would starve the sink, which runs in this process)."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink, self.seen = sink, 0
+        self.counts: dict[tuple[str, str], int] = {}  # (reference, "received" | "approval") -> messages
+        self.message_ids: dict[str, int] = {}
+        self.recipients: dict[str, set[str]] = {"received": set(), "approval": set()}
+        self.multi_recipient = 0
+
+    def update(self) -> MailLog:
+        from email.parser import BytesHeaderParser
+        from email.policy import default
+
+        with self.sink.lock:
+            new = self.sink.raw[self.seen:]
+        self.seen += len(new)
+        parser = BytesHeaderParser(policy=default)
+        for rcpts, content in new:
+            headers = parser.parsebytes(content)
+            subject = str(headers["Subject"]).lower()
+            ref = re.search(r"clm-[\w-]+", subject)
+            kind = "approval" if "approval" in subject else "received" if "received" in subject else ""
+            if ref and kind:
+                key = (ref.group(0).upper(), kind)
+                self.counts[key] = self.counts.get(key, 0) + 1
+                self.recipients[kind].update(rcpts)
+            mid = str(headers["Message-ID"])
+            self.message_ids[mid] = self.message_ids.get(mid, 0) + 1
+            self.multi_recipient += len(rcpts) != 1
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.seen
+
+    @property
+    def duplicates(self) -> int:
+        """Messages that arrived more than once (counted per reference and kind)."""
+        return sum(n - 1 for n in self.counts.values())
+
+    @property
+    def same_message_id_twice(self) -> int:
+        """Messages resent with the same Message-ID (an outbox row sent again after a crash)."""
+        return sum(n - 1 for n in self.message_ids.values())

@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 
 from involve.runner import EXTRA_HANDOFF_WORK, DeploymentHandoff
-from tests.scaleout.cluster import COORD, Cluster, Sender, email_counts
+from tests.scaleout.cluster import COORD, Cluster, MailLog, Sender
 
 PG = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
 N = int(os.environ.get("INVOLVE_SCALEOUT_CLAIMS", "300"))
@@ -104,29 +104,22 @@ def test_two_workers_one_killed(cluster):
 
     # every claimant and approver email arrives; resends after the kill are counted, not hidden
     expected = {(ref, kind) for ref in sender.refs for kind in ("received", "approval")}
-
-    def all_mail():  # parsing is slow and the sink runs in this process: count first, parse seldom
-        if len(sink.raw) < len(expected):
-            return False
-        counts, _ = email_counts(sink)
-        return expected <= set(counts) or time.sleep(2)
-
-    arrived = wait_for(all_mail, timeout=cluster.lease_seconds + 120)
-    counts, same_message_twice = email_counts(sink)
-    missing = sorted(expected - set(counts))
+    mail = MailLog(sink)
+    arrived = wait_for(lambda: expected <= set(mail.update().counts), timeout=cluster.lease_seconds + 120)
+    mailed = time.monotonic()
+    missing = sorted(expected - set(mail.counts))
     assert arrived and not missing, f"{len(missing)} emails missing, e.g. {missing[:5]}"
-    assert all(len(m["X-Rcpt"].split(",")) == 1 for m in sink.messages)
-    approvals = [m for m in sink.messages if "approval" in str(m["Subject"]).lower()]
-    assert {m["X-Rcpt"] for m in approvals} == {COORD}
-    duplicates = sum(n - 1 for n in counts.values())
-    report = (f"scale-out: {N} claims, 2 workers, one {how}; {len(sink.messages)} emails for "
-              f"{len(expected)} expected; {duplicates} duplicates ({same_message_twice} resent with the "
-              f"same Message-ID after the kill); start-up {cluster.startup_seconds:.0f} s, all processed "
-              f"{processed - began:.0f} s and all mail {time.monotonic() - began:.0f} s after the first POST")
+    assert mail.multi_recipient == 0
+    assert mail.recipients["approval"] == {COORD}
+    assert mail.recipients["received"] == {f"claimant{i}.{sender.run}@example.org" for i in range(N)}
+    report = (f"scale-out: {N} claims, 2 workers, one {how}; {mail.total} emails for {len(expected)} "
+              f"expected; {mail.duplicates} duplicates ({mail.same_message_id_twice} resent with the same "
+              f"Message-ID after the kill); start-up {cluster.startup_seconds:.0f} s, all processed "
+              f"{processed - began:.0f} s and all mail {mailed - began:.0f} s after the first POST")
     print(report)
-    if duplicates:
+    if mail.duplicates:
         warnings.warn(report, stacklevel=1)
-    assert duplicates == same_message_twice  # a duplicate is only ever a resend of the same outbox row
+    assert mail.duplicates == mail.same_message_id_twice  # a duplicate is only a resend of one outbox row
 
     # the work ran as deployment flow runs on the Prefect server, on the survivor after the kill; the
     # deployments serve hands off to are the ones `make deploy` created from prefect.yaml
@@ -137,7 +130,8 @@ def test_two_workers_one_killed(cluster):
     after_kill = [run for _, run in runs if run.state and run.state.is_completed() and run.start_time
                   and run.start_time.timestamp() > killed_at]
     assert after_kill, "no deployment run completed after the worker was killed"
-    assert len(runs) < N, f"{len(runs)} flow runs for {N} claims: hand-off is not debounced"
+    handed_off = [run for _, run in runs if "handoff" in (run.tags or [])]
+    assert 1 <= len(handed_off) <= max(10, N // 10), f"{len(handed_off)} hand-offs for {N} claims"
     print(f"flow runs: {dict(Counter((name, run.state.name) for name, run in runs if run.state))}")
     print(f"start-up (s since start): {cluster.timings}")
     print(timeline(runs, sender.started))
