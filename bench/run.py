@@ -66,6 +66,10 @@ def main() -> None:
 
             step("intake", lambda: intake.run(work / "intake", seconds=5 if args.quick else 10,
                                               rounds=1 if args.quick else 2))
+            if rows and "yardstick_median" in rows[-1].detail:
+                base = rows[-1]
+                step("intake, runner on", lambda: intake.run_with_runner(work / "intake-serve", base,
+                                                                         seconds=5 if args.quick else 10))
         if "processing" in only:
             from bench import pipeline
 

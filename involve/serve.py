@@ -3,6 +3,7 @@ runner and uvicorn. SIGTERM/SIGINT stop uvicorn, then the runner finishes its cu
 accepted claims are already committed, so nothing is lost."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -38,6 +39,14 @@ def uvicorn_options() -> dict:
     return {"log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 20}
 
 
+def settle_heap() -> None:
+    """Collect once and freeze what start-up built (modules, settings, the app, the runner's imports
+    so far): the collector's full passes then skip those objects instead of pausing every request
+    for tens of milliseconds (intake p99)."""
+    gc.collect()
+    gc.freeze()
+
+
 def _stopped_by_signal(signum, _frame) -> None:
     logging.getLogger("involve.serve").info("stopped by %s", signal.Signals(signum).name)
 
@@ -70,8 +79,10 @@ def run(*, host: str, port: int) -> None:
     # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped_by_signal)
+    app = create_app(runner)
+    settle_heap()
     try:
-        uvicorn.run(create_app(runner), host=host, port=port, **uvicorn_options())
+        uvicorn.run(app, host=host, port=port, **uvicorn_options())
     finally:
         runner.stop()
         if sink:

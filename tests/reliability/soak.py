@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - one failing scenario must not hide the others
             traceback.print_exc()
             r = Result(name, 0, 0, 0, 0, ok=False, note=f"{type(exc).__name__}: {str(exc)[:300]}")
+        if "PostgreSQL" in name and "PostgreSQL" not in r.scenario:
+            r.scenario += " (PostgreSQL)"
         r.note = (r.note + "; " if r.note else "") + f"{time.monotonic() - t0:.0f}s"
         results.append(r)
         print(f"soak: {name}: {'ok' if r.ok else 'FAIL'} ({r.note})", flush=True)
