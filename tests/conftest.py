@@ -21,9 +21,6 @@ PG_BASE = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("INVOLVE_TEST_REQUIRE_POSTGRES") == "1"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"involve-tests-webhook-secret-32b").decode()
 DATA_KEY = base64.urlsafe_b64encode(b"involve-tests-data-key-32-bytes!").decode()
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-if not SPEC.exists():
-    SPEC = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "spec"
 ROOT = Path(__file__).resolve().parents[1]
 
 

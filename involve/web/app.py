@@ -44,13 +44,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
-    for extra in EXTRA_ROUTERS:
-        app.include_router(extra())
     return app
-
-
-# Feature modules (pages, recruitment, staff API) add router factories here.
-EXTRA_ROUTERS: list = []
 
 
 def _describe_webhooks(app: FastAPI) -> None:
