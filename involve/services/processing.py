@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from involve import audit, faults, links
@@ -37,6 +37,17 @@ def _take_submitted(session: Session, limit: int) -> list[Claim]:
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
+
+
+def _one_worker_per_claimant(session: Session, emails: set[str]) -> None:
+    """On PostgreSQL two workers may hold claims of the same person at once. A transaction-scoped
+    advisory lock per claimant (taken in sorted order, so two batches cannot deadlock) makes the
+    second wait for the first to commit, so overlaps and that week's fees see each other's claims.
+    SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name == "postgresql" and emails:
+        session.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(k))) "
+                             "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS s"),
+                        {"keys": sorted(f"claimant:{e}" for e in emails)})
 
 
 def _others(session: Session, emails: set[str], dates: set[date]) -> list:
@@ -68,6 +79,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                                     .order_by(ExpenseLine.claim_id, ExpenseLine.line_no)).scalars():
             lines[line.claim_id].append(line)
         emails = {c.claimant_email for c in batch}
+        _one_worker_per_claimant(session, emails)
         people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
         staff = staff_by_email(session)
         others = _others(session, emails, {c.activity_date for c in batch})

@@ -131,3 +131,37 @@ def test_bank_details_are_encrypted_at_rest(db, example_claim):
     assert b"12345678" not in c.bank_details_encrypted and c.bank_details_masked == "******78"
     with reader() as s:
         assert not s.execute(select(OutboxEmail)).first()
+
+
+def test_two_workers_see_each_others_fees_for_the_same_person(db, example_claim):
+    """PostgreSQL: a batch waits for another worker's batch holding the same claimant (advisory lock),
+    so the weekly fees it adds up include the other worker's claim once that commits."""
+    if not db.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time; the race needs two PostgreSQL transactions")
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from involve.db import get_engine
+
+    setup_people()
+    with unit_of_work() as s:
+        add_person(s, email="sam.okafor@example.org", name="Sam Okafor", weekly_earnings_limit=Decimal("100.00"))
+    y = submit(claim_on(example_claim, MONDAY, "09:00", "12:00"), "y")
+    x = submit(claim_on(example_claim, MONDAY + timedelta(days=1), "09:00", "12:00"), "x")
+    other_worker = get_engine().connect()
+    tx = other_worker.begin()
+    other_worker.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": "claimant:sam.okafor@example.org"})
+    other_worker.execute(text("UPDATE claims SET status = 'awaiting_approval', fee_amount = 80 "
+                              "WHERE reference = :r"), {"r": y.reference})
+    done = []
+    worker = threading.Thread(target=lambda: done.append(processing.process_batch()))
+    worker.start()
+    time.sleep(1.0)
+    assert not done  # waiting for the other worker's batch
+    tx.commit()
+    other_worker.close()
+    worker.join(30)
+    assert done == [[x.reference]]
+    assert "benefits_limit" in get(x.reference).flags
