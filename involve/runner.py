@@ -88,14 +88,8 @@ class EmbeddedRunner:
             from flows.recruitment import recruitment_checks
 
             await recruitment_checks()
-        for hook in EXTRA_CYCLE_HOOKS:
-            await hook()
         if await asyncio.to_thread(pending_count):
             await deliver_outbox()
-
-
-# Other features (recruitment checks) append async callables run once per cycle.
-EXTRA_CYCLE_HOOKS: list = []
 
 
 # Receive-only mode: deployments the hand-off keeps fed, "flow-name/deployment-name" (as prefect.yaml
