@@ -150,6 +150,19 @@ def verify_signature(secret: str, body: bytes, headers: dict[str, str]) -> str |
     return None
 
 
+_NOT_JSON = object()
+
+
+def _json_payload(request: Request, body: bytes) -> object:
+    """The parsed body, or _NOT_JSON when it is not sent as JSON or does not parse (415)."""
+    if not _is_json(request):
+        return _NOT_JSON
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _NOT_JSON
+
+
 def _is_json(request: Request) -> bool:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
@@ -197,11 +210,8 @@ async def claims_webhook(request: Request) -> JSONResponse:
     failure = verify_signature(settings.resolved_webhook_secret, body, headers)
     if failure:
         return problem(401, "Signature not valid", failure)
-    if not _is_json(request):
-        return _not_json()
-    try:
-        payload = json.loads(body)
-    except ValueError:
+    payload = _json_payload(request, body)
+    if payload is _NOT_JSON:
         return _not_json()
     return await _intake(request, payload, headers["webhook-id"], body_digest(body), "webhook")
 
@@ -218,11 +228,8 @@ async def _provider(request: Request, name: str, secret: str | None, header: str
         verify(body, request.headers.get(header), secret)
     except providers.SignatureInvalid as exc:
         return problem(401, "Signature not valid", str(exc))
-    if not _is_json(request):
-        return _not_json()
-    try:
-        payload = json.loads(body)
-    except ValueError:
+    payload = _json_payload(request, body)
+    if payload is _NOT_JSON:
         return _not_json()
     try:
         delivery_id, claim = to_claim(payload, _mapping())
