@@ -87,7 +87,8 @@ def run(workdir: Path, sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[Ro
         env = base_env(d)
         gen_wall, _ = timed([INVOLVE, "dev", "generate", "--claims", str(n), "--json"], env, d)
         db = str(d / "involve.db")
-        sql_wall, sql_peak = timed([PYTHON, "-m", "bench.annual_report", "raw", db, str(YEAR), str(d / "raw.csv")], env, d)
+        sql_wall, sql_peak = timed([PYTHON, "-m", "bench.annual_report", "raw", db, str(YEAR),
+                                    str(d / "raw.csv")], env, d)
         rep_wall, rep_peak = timed([INVOLVE, "report", "annual", "--year", str(YEAR), "--out", str(d / "out"),
                                     "--no-pdf", "--json"], env, d)
         with sqlite3.connect(db) as c:
@@ -96,7 +97,8 @@ def run(workdir: Path, sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[Ro
         ratio = sql_wall / rep_wall
         big = n >= 1_000_000
         rows.append(Row(
-            name=f"annual report {YEAR}/{str(YEAR + 1)[2:]}, {n:,} claims generated ({in_year:,} in the year)",
+            name=f"annual report {YEAR}/{str(YEAR + 1)[2:]}, {n:,} claims generated "
+                 f"({in_year:,} in the year)",
             project=f"{rep_wall:.1f} s (`involve report annual --no-pdf`, whole command)",
             yardstick=f"{sql_wall:.1f} s (raw SQL aggregation, sqlite3)",
             ratio=ratio, goal="≤ 15 s, ≥ 1/3× raw SQL, ≤ 512 MB" if big else "(1M is the goal)",

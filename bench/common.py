@@ -289,7 +289,7 @@ def table(rows: list[Row]) -> str:
            "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         met = "–" if r.met is None else ("yes" if r.met else "**no**")
-        ratio = "–" if r.ratio is None else f"{r.ratio:.2f}×"
+        ratio = "–" if r.ratio is None else f"{r.ratio:.0f}×" if r.ratio >= 10 else f"{r.ratio:.2f}×"
         out.append(f"| {r.name} | {r.project} | {r.yardstick} | {ratio} | {r.goal} | {met} | "
                    f"{fmt_mb(r.peak_project_mb)} / {fmt_mb(r.peak_yardstick_mb)} |")
     return "\n".join(out)

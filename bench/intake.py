@@ -115,9 +115,11 @@ def run_with_runner(workdir: Path, yardstick: Row, *, seconds: int = 10, secret:
     r = one_side("serve", workdir, secret, seconds, 25_000 * seconds // 10, 0)
     y = yardstick.detail["yardstick_median"]
     row = Row(name=f"intake on `involve serve` (runner busy in the same process), {seconds}s",
-              project=f"{r['rps']:,.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, p99 {r['p99_us'] / 1000:.1f} ms, "
+              project=f"{r['rps']:,.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
+                      f"p99 {r['p99_us'] / 1000:.1f} ms, "
                       f"{r['cpu_ms_per_req']:.2f} ms CPU/req",
-              yardstick="the same yardstick run as above", ratio=r["rps"] / y["rps"], goal="(context)", met=None,
+              yardstick="the same yardstick run as above", ratio=r["rps"] / y["rps"], goal="(context)",
+              met=None,
               peak_project_mb=r["peak_mb"], detail={"serve": r})
     if set(r["status"]) - {"202"} or r["status"].get("202", 0) > r["stored"]:
         row.notes.append(f"answers {r['status']}, stored {r['stored']}")
@@ -169,6 +171,5 @@ if __name__ == "__main__":
         r = run(Path(d), seconds=int(sys.argv[1]) if len(sys.argv) > 1 else 10,
                 rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 1)
         print(table([r]))
-        print(json.dumps({w: [{k: v for k, v in x.items()} for x in rs] for w, rs in r.detail["rounds"].items()},
-                         indent=1))
+        print(json.dumps(r.detail["rounds"], indent=1))
         print(r.notes)

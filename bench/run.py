@@ -55,7 +55,8 @@ def main() -> None:
             try:
                 got = fn()
             except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
-                got = [Row(name=name, project=f"failed: {type(exc).__name__}: {str(exc)[:300]}", yardstick="–",
+                why = " ".join(str(exc).split())[-300:]
+                got = [Row(name=name, project=f"failed: {type(exc).__name__}: …{why}", yardstick="–",
                            ratio=None, goal="–", met=False)]
             rows.extend(got if isinstance(got, list) else [got])
             loads.append(f"{name}: load average {before} before, {loadavg()} after, "

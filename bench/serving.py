@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import (INVOLVE, PYTHON, Row, base_env, free_port, popen, stop, tree_peak_mb, wait_http)
+from bench.common import INVOLVE, PYTHON, Row, base_env, free_port, popen, stop, tree_peak_mb, wait_http
 
 
 def cold_start(workdir: Path, rounds: int = 3) -> Row:
@@ -61,7 +61,8 @@ def approver_latency(workdir: Path, samples: int = 10, idle: float = 2.0) -> Row
     try:
         live.start()
         for args in (("staff", "add", "--email", lead, "--name", "Lead", "--role", "lead"),
-                     ("staff", "add", "--email", "coord@example.nhs.uk", "--name", "Co", "--role", "coordinator")):
+                     ("staff", "add", "--email", "coord@example.nhs.uk", "--name", "Co",
+                      "--role", "coordinator")):
             r = live.cli(*args)
             if r.returncode:
                 raise RuntimeError(r.stderr)
@@ -98,7 +99,8 @@ def approver_latency(workdir: Path, samples: int = 10, idle: float = 2.0) -> Row
         sink.stop()
     med, worst = statistics.median(lat), max(lat)
     return Row(name=f"approver email after the 202, at idle (median of {samples})",
-               project=f"{med:.2f} s (min {min(lat):.2f}, max {worst:.2f}; first claim after start {warm:.1f} s)",
+               project=f"{med:.2f} s (min {min(lat):.2f}, max {worst:.2f}; "
+                       f"first claim after start {warm:.1f} s)",
                yardstick="–", ratio=None, goal="≤ 2 s", met=med <= 2.0, peak_project_mb=peak,
                detail={"latencies": lat, "first": warm})
 

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from involve import audit
 from involve.db import reader
 from involve.errors import DuplicateDelivery, InvalidClaim
-from involve.services.intake import GroupCommitter, Incoming, IntakeResult, accept_claim, accept_claims, body_digest
+from involve.services.intake import (
+    GroupCommitter,
+    Incoming,
+    IntakeResult,
+    accept_claim,
+    accept_claims,
+    body_digest,
+)
 from models import Claim, Delivery
 
 
