@@ -19,7 +19,6 @@ class Claim(Base):
     __table_args__ = (
         Index("ix_claims_status_id", "status", "id"),
         Index("ix_claims_claimant_date", "claimant_email", "activity_date"),
-        Index("ix_claims_activity_date", "activity_date"),  # reports filter a year by activity date
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
