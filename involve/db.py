@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from involve.settings import settings
 
@@ -153,5 +153,3 @@ def ping(url: str | None = None) -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         return False
 
-
-SessionFactory = sessionmaker

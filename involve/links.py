@@ -17,8 +17,6 @@ from involve.errors import LinkInvalid
 from involve.settings import settings
 from models import LinkToken
 
-ACTIONS = {"approve": "approve", "reject": "reject"}  # extended by recruitment (accept, decline, ...)
-
 
 def _serializer() -> URLSafeTimedSerializer:
     return _serializer_for(settings.link_secret)
