@@ -16,7 +16,7 @@ def keys_rotate(
 ) -> None:
     """Re-encrypt every stored bank detail under the first key of INVOLVE_DATA_KEY ("new,old").
     Afterwards the old key can be removed."""
-    from involve.cli.main import command, out, print_json
+    from involve.cli.common import command, out, print_json
     from involve.services.keys import rotate_all
 
     @command

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from involve.cli.main import ByOpt, JsonOpt, command, out, parse_date, print_json, refuse, staff_app
+from involve.cli.common import ByOpt, JsonOpt, command, out, parse_date, print_json, refuse
 
 recruitment_app = typer.Typer(no_args_is_help=True, help="Service-user involvement in staff recruitment.")
 training_app = typer.Typer(no_args_is_help=True, help="Interview-panel training sessions.")
@@ -246,13 +246,3 @@ def training_attend(session_id: Annotated[int, typer.Argument(help="The session 
     data = {"session": session_id, "member": member.strip().lower(), "status": booking.status,
             "claim_reference": claim}
     print_json(data) if as_json else out.print(f"{data['member']} attended; claim {claim}", markup=False)
-
-
-@staff_app.command("token")
-@command
-def staff_token(email: Annotated[str, typer.Option("--email")],
-                days: Annotated[int, typer.Option("--days", help="How long the token works.")] = 90) -> None:
-    """Print a signed API token for a staff member (Authorization: Bearer <token>)."""
-    from involve.web.staff_auth import issue_token
-
-    out.print(issue_token(email, days=days), markup=False, soft_wrap=True)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from involve.cli.main import JsonOpt, command, err, out, print_json, refuse
+from involve.cli.common import JsonOpt, command, err, out, print_json, refuse
 
 report_app = typer.Typer(no_args_is_help=True, help="Annual report and the User Forum payments report.")
 dev_app = typer.Typer(no_args_is_help=True, help="Developer tools: generated data for tests and benchmarks.")

@@ -25,7 +25,7 @@ def retention_run(
 ) -> None:
     """Anonymise claims whose financial year ended more than 7 years ago, and register people with
     no involvement for 3 years; the annual report's figures stay the same."""
-    from involve.cli.main import command, out, parse_date, print_json
+    from involve.cli.common import command, out, parse_date, print_json
     from involve.services import retention
 
     @command

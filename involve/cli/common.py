@@ -1,0 +1,76 @@
+"""What every `involve` command shares: one-line refusals (exit 2), --json output, --by, parsing.
+
+Every command: --help; exit 0 on success; a refused action prints one line to stderr and exits 2;
+--json prints machine-readable output. State-changing commands take --by EMAIL (checked against
+that person's roles and written to the audit trail).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from involve.errors import InvolveError
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
+ByOpt = Annotated[str, typer.Option("--by", help="Email of the staff member acting.")]
+
+
+def refuse(message: str) -> None:
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def command(fn):
+    """Turn InvolveError (and bad settings) into one line on stderr and exit 2; migrate first."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            from involve.migrate import ensure_current
+
+            ensure_current()
+            return fn(*args, **kwargs)
+        except InvolveError as exc:
+            refuse(str(exc))
+        except OSError as exc:
+            refuse(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".strip(": "))
+        except SQLAlchemyError as exc:
+            err.print(f"the database is not available ({type(exc).__name__}); nothing was changed",
+                      markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def parse_money(value: str | None, what: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        refuse(f"{what}: not an amount: {value!r} (use pounds, like 120.00)")
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        refuse(f"{what}: must be pounds and pence, like 120.00")
+    return amount
+
+
+def parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        refuse(f"{what}: not a date: {value!r} (use YYYY-MM-DD)")

@@ -1,0 +1,28 @@
+"""`involve payments …`: payment runs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from involve.cli.common import ByOpt, JsonOpt, command, out, print_json
+
+payments_app = typer.Typer(no_args_is_help=True, help="Payment runs.")
+
+
+@payments_app.command("run")
+@command
+def payments_run(by: ByOpt, out_dir: Annotated[Path, typer.Option("--out")] = Path("var/payment-runs"),
+                 include_bank_details: Annotated[bool, typer.Option(
+                     "--include-bank-details", help="Write full bank details into the file (for BACS).")] = False,
+                 as_json: JsonOpt = False) -> None:
+    """Payment-run CSV of all approved, unpaid claims not in an earlier run."""
+    from involve.services.claims import payment_run
+
+    r = payment_run(by=by, out_dir=out_dir, include_bank_details=include_bank_details)
+    data = {"run_id": r.run_id, "claims": r.count, "total": f"{r.total:.2f}", "file": str(r.path) if r.path else None}
+    if as_json:
+        return print_json(data)
+    out.print(f"payment run {r.run_id}: {r.count} claims, £{r.total:.2f}, {r.path}" if r.path
+              else "no approved claims are waiting for a payment run")
