@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from involve.db import reader
+from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
 from involve.web.forms import csrf_failed, csrf_ok
@@ -21,7 +22,7 @@ from involve.web.staff import signed_in, staff_page
 from models import AuditRecord, Claim
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-DECIDERS = ("coordinator", "lead", "ppi_lead")
+DECIDERS = DECIDER_ROLES
 DONE = {"approve": N_("Claim approved."), "reject": N_("Claim rejected. We have told the person why."),
         "pay": N_("Payment recorded. We have told the person.")}
 
@@ -80,14 +81,13 @@ async def _claim_page(request: Request, member, reference: str, status_code: int
         claim, history = await run_in_threadpool(_detail, reference)
     except NotFound as exc:
         return staff_page(request, member, "message.html", 404, title=_("Claim not found"), message=str(exc))
-    own = member.email == claim.claimant_email
-    can_decide = (claim.status in ("awaiting_approval", "awaiting_second_approval") and not own
-                  and member.has_role(*DECIDERS))
-    can_pay = claim.status == "approved" and member.has_role("finance") and not own
+    allowed = allowed_actions(Actor(member.email, frozenset(member.roles or ()), bool(member.active)),
+                              ClaimFacts.of(claim))
     done = request.query_params.get("done", "")
     done = _(DONE[done]) if done in DONE else None
     return staff_page(request, member, "staff_claim.html", status_code, claim=claim, history=history,
-                      can_decide=can_decide, can_pay=can_pay, done=done, back="/staff/claims",
+                      can_approve="approve" in allowed, can_reject="reject" in allowed,
+                      can_pay="pay" in allowed, done=done, back="/staff/claims",
                       error_list=[{"text": error, "href": "#actions"}] if error else None)
 
 
