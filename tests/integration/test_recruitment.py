@@ -30,7 +30,7 @@ from involve.services import (
 )
 from involve.services.people import add_person, add_staff
 from involve.services.recruitment_panel import advance_due, due_count
-from involve.services.recruitment_view import describe
+from involve.views.recruitment import describe
 from involve.web import actions
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
 
@@ -427,8 +427,8 @@ def test_a_coordinator_confirms_or_withdraws_by_phone(db, monkeypatch):
 
 
 def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
+    from involve.services.staff_tokens import issue_token
     from involve.web import recruitment_api
-    from involve.web.staff_auth import issue_token
 
     setup_register()
     app = FastAPI()
