@@ -40,6 +40,17 @@ def decrypt_json(token: bytes) -> dict:
         raise SettingsError("INVOLVE_DATA_KEY: this key cannot decrypt stored bank details") from None
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return fernet().decrypt(token)
+    except InvalidToken:
+        raise SettingsError("INVOLVE_DATA_KEY: this key cannot decrypt a stored file") from None
+
+
 def rotate(token: bytes) -> bytes:
     return fernet().rotate(token)
 

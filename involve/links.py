@@ -28,15 +28,16 @@ def _serializer_for(secret: str) -> URLSafeTimedSerializer:
 
 
 def issue(session: Session, *, action: str, reference: str, holder: str, data: dict | None = None,
-          days: int | None = None) -> str:
-    """Create a link token row and return the full URL for it."""
-    row, url = new_link(action=action, reference=reference, holder=holder, data=data, days=days)
+          days: int | None = None, path: str = "/act/") -> str:
+    """Create a link token row and return the full URL for it (`path`: a page of its own, such as
+    the claimant's `/claims/yours/`, instead of the action-link pages)."""
+    row, url = new_link(action=action, reference=reference, holder=holder, data=data, days=days, path=path)
     session.add(LinkToken(**row))
     return url
 
 
 def new_link(*, action: str, reference: str, holder: str, data: dict | None = None,
-             days: int | None = None) -> tuple[dict, str]:
+             days: int | None = None, path: str = "/act/") -> tuple[dict, str]:
     """(the link_tokens row, its URL) without touching the session: batch code (claim processing)
     makes many and inserts the rows with one `store_links` (Core executemany, not one ORM object
     each). The link works only once that row is committed."""
@@ -46,7 +47,7 @@ def new_link(*, action: str, reference: str, holder: str, data: dict | None = No
            "created_at": datetime.now(UTC), "expires_at": datetime.now(UTC) + timedelta(days=days),
            "used_at": None}
     signed = _serializer().dumps({"t": token_id, "a": action})
-    return row, f"{settings.base_url.rstrip('/')}/act/{signed}"
+    return row, f"{settings.base_url.rstrip('/')}{path}{signed}"
 
 
 def store_links(session: Session, rows: list[dict]) -> None:

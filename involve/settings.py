@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     retention_payment_years: int = 7
     retention_register_years: int = 3
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
+    # the claimant's side: who people contact, and how long payment takes after approval
+    contact_name: str = "Service User and Carer Involvement Co-ordinator"
+    contact_email: str = "involvement@localhost"
+    contact_phone: str | None = None
+    payment_days: int = 10  # working days (England and Wales bank holidays excluded)
+    # receipts: "database" (encrypted rows) or a folder path (encrypted files); S3-style storage can follow
+    receipt_storage: str = "database"
     language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
 
     @field_validator("database_url")
@@ -98,6 +105,18 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("the port is not a number") from None
         return v
+
+    @field_validator("payment_days")
+    @classmethod
+    def _payment_days(cls, v: int) -> int:
+        if v < 0 or v > 100:
+            raise ValueError("expected a number of working days from 0 to 100")
+        return v
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _contact_phone(cls, v: str | None) -> str | None:
+        return (v or "").strip() or None
 
     @field_validator("webhook_secret", "typeform_secret", "tally_secret")
     @classmethod

@@ -59,6 +59,9 @@ class Claim(Base):
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"))
     last_reminded_on: Mapped[date | None]
     anonymised_at: Mapped[datetime | None]
+    approved_amount: Mapped[Decimal | None]           # a lower total the approver agreed (with a reason)
+    amount_reason: Mapped[str | None] = mapped_column(Text)
+    fee_requested: Mapped[Decimal | None]             # the person asked for a lower fee than the policy's
 
     expenses: Mapped[list[ExpenseLine]] = relationship(
         back_populates="claim", order_by="ExpenseLine.line_no", cascade="all, delete-orphan")
@@ -67,6 +70,8 @@ class Claim(Base):
     def payable_amount(self) -> Decimal | None:
         if self.total_amount is None:
             return None
+        if self.approved_amount is not None:
+            return self.approved_amount
         return self.expenses_amount if self.expenses_only else self.total_amount
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from involve.cli.common import ByOpt, JsonOpt, command, out, print_json, refuse
+from involve.cli.common import ByOpt, JsonOpt, command, out, parse_money, print_json, refuse
 
 claims_app = typer.Typer(no_args_is_help=True, help="Payment claims.")
 
@@ -61,11 +61,19 @@ def claims_show(reference: str, as_json: JsonOpt = False) -> None:
 def claims_approve(reference: str, by: ByOpt,
                    expenses_only: Annotated[bool, typer.Option("--expenses-only",
                                                                help="Pay expenses but not the fee.")] = False,
-                   note: Annotated[str | None, typer.Option("--note")] = None, as_json: JsonOpt = False) -> None:
-    """Approve a claim (or give its second approval)."""
+                   note: Annotated[str | None, typer.Option("--note")] = None,
+                   amount: Annotated[str | None, typer.Option(
+                       "--amount", help="Approve a lower total than claimed (needs --reason).")] = None,
+                   reason: Annotated[str | None, typer.Option(
+                       "--reason", help="Why the amount is lower; sent to the claimant.")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """Approve a claim (or give its second approval), in full or for a lower amount with a reason."""
     from involve.services.claims import approve
 
-    c = approve(reference, by=by, expenses_only=expenses_only, note=note)
+    lower = parse_money(amount, "--amount")
+    if lower is not None and not (reason or "").strip():
+        refuse("--reason is required with --amount; it is sent to the claimant")
+    c = approve(reference, by=by, expenses_only=expenses_only, note=note, amount=lower, reason=reason)
     print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
 
 
@@ -77,6 +85,17 @@ def claims_reject(reference: str, by: ByOpt, reason: Annotated[str, typer.Option
     from involve.services.claims import reject
 
     c = reject(reference, by=by, reason=reason)
+    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+
+
+@claims_app.command("ask")
+@command
+def claims_ask(reference: str, by: ByOpt, question: Annotated[str, typer.Option("--question")],
+               as_json: JsonOpt = False) -> None:
+    """Ask the claimant a question: the claim waits (needs_information) until they reply by their link."""
+    from involve.services.claim_questions import ask
+
+    c = ask(reference, by=by, question=question)
     print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
 
 

@@ -19,6 +19,7 @@ from involve.cli.register import register_app
 from involve.cli.report import dev_app, report_app
 from involve.cli.retention import retention_app
 from involve.cli.staff import staff_app
+from involve.cli.statement import statement
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Payment claims and involvement workflows.")
 
@@ -33,6 +34,7 @@ for _name, _group in GROUPS.items():
 app.command("serve")(serve)
 app.command("info")(info)
 app.command("send-example")(send_example)
+app.command("statement")(statement)
 
 
 def main() -> None:  # pragma: no cover

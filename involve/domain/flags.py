@@ -30,8 +30,7 @@ def flags_for(facts: FlagFacts, period: Period) -> list[str]:
     out: list[str] = []
     if (facts.submitted_on - facts.activity_date).days > period.claim_deadline_days:
         out.append("late")
-    if any(kind != "mileage" and amount is not None and amount > period.receipt_required_over and not receipt
-           for kind, amount, receipt in facts.claimed_lines):
+    if any(needs_receipt(kind, amount, receipt, period) for kind, amount, receipt in facts.claimed_lines):
         out.append("receipt_missing")
     if facts.overlaps_other_claim:
         out.append("duplicate_suspected")
@@ -43,6 +42,16 @@ def flags_for(facts: FlagFacts, period: Period) -> list[str]:
     if not facts.in_register:
         out.append("not_in_register")
     return out
+
+
+def needs_receipt(kind: str, amount: Decimal | None, receipt: str | None, period: Period) -> bool:
+    """A cost over the policy's limit needs a receipt until one is given (mileage never does)."""
+    return kind != "mileage" and amount is not None and amount > period.receipt_required_over and not receipt
+
+
+def receipt_wanted(kind: str, amount: Decimal | None, period: Period) -> bool:
+    """Would this cost need a receipt (given or not)?"""
+    return needs_receipt(kind, amount, None, period)
 
 
 def times_overlap(a_start: str, a_end: str, b_start: str, b_end: str) -> bool:

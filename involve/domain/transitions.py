@@ -6,6 +6,8 @@
                submitted ──process──▶ awaiting_approval ──approve──▶ approved ──pay──▶ paid
                    │                      │  └─first_approve─▶ awaiting_second_approval ─approve─▶ approved
                    └──────reject──────────┴──────────reject──────────────┘──▶ rejected
+               awaiting_approval / awaiting_second_approval ──ask──▶ needs_information ──reply──▶ awaiting_approval
+               needs_information ──reject──▶ rejected
 
 `next_status` is the only place that decides whether an action is legal from a status.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from involve.errors import AlreadyPaid, WrongState
 
 STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval", "approved",
-            "rejected", "paid", "withdrawn")
+            "rejected", "paid", "withdrawn", "needs_information")
 
 TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("prepare", None): "awaiting_confirmation",
@@ -29,11 +31,15 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("reject", "awaiting_approval"): "rejected",
     ("reject", "awaiting_second_approval"): "rejected",
     ("pay", "approved"): "paid",
+    ("ask", "awaiting_approval"): "needs_information",
+    ("ask", "awaiting_second_approval"): "needs_information",
+    ("reply", "needs_information"): "awaiting_approval",
+    ("reject", "needs_information"): "rejected",
 }
 
 PAST_TENSE = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
          "process": "processed", "submit": "submitted", "prepare": "prepared", "confirm": "confirmed",
-         "withdraw": "withdrawn"}
+         "withdraw": "withdrawn", "ask": "asked about", "reply": "answered"}
 
 
 def next_status(action: str, current: str | None, *, reference: str = "the claim") -> str:

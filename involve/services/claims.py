@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from involve import audit, crypto, faults, links
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, second_approvers
+from involve.domain.claim_schema import LONDON
+from involve.domain.payment_dates import add_working_days
 from involve.domain.transitions import next_status
-from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
+from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import check, normalise_email, require_staff, staff_roles
 from involve.services.processing import claim_summary
@@ -40,12 +42,19 @@ def lock_claim(session: Session, reference: str) -> Claim:
 
 
 def approve(reference: str, *, by: str, expenses_only: bool = False, note: str | None = None,
-            link_token: str | None = None) -> Claim:
+            link_token: str | None = None, amount: Decimal | None = None, reason: str | None = None) -> Claim:
+    """Approve (or give the second approval). With `amount`: approve a lower total than claimed, with a
+    `reason` the person is told."""
+    reason = (reason or "").strip() or None
+    if amount is not None and not reason:
+        raise InvolveError("a reason is required to approve a lower amount; it is sent to the claimant")
     with unit_of_work() as session:
         claim = lock_claim(session, reference)
         by, action = check(session, "approve", claim, by)
         to_status = next_status(action, claim.status, reference=claim.reference)
         _use_link(session, link_token, claim.reference, "approve", by)
+        if amount is not None:
+            _lower_amount(claim, amount, reason, expenses_only)
         from_status = claim.status
         if action == "first_approve":
             claim.approved_by = by
@@ -59,11 +68,17 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
         claim.approval_note = note or claim.approval_note
         claim.status = to_status
         claim.decided_at = datetime.now(UTC)
+        data = {"expenses_only": claim.expenses_only}
+        if claim.approved_amount is not None:
+            data.update(amount=f"{claim.approved_amount:.2f}", amount_reason=claim.amount_reason)
         audit.record(session, [audit.Change("claim", claim.reference, action, by, from_status, to_status,
-                                            reason=note, data={"expenses_only": claim.expenses_only})])
+                                            reason=note or reason, data=data)])
         summary = claim_summary(claim)
         summary.update(expenses_only=claim.expenses_only, payable_amount=f"{claim.payable_amount:.2f}",
-                       approved_by=claim.approved_by, second_approved_by=claim.second_approved_by)
+                       approved_by=claim.approved_by, second_approved_by=claim.second_approved_by,
+                       amount_reason=claim.amount_reason, lowered=claim.approved_amount is not None,
+                       expected_payment_date=expected_payment_date(claim.decided_at).isoformat(),
+                       benefits_limit="benefits_limit" in (claim.flags or []))
         mails = []
         if to_status == "awaiting_second_approval":
             for who in second_approvers(ClaimFacts.of(claim), staff_roles(session)):
@@ -75,14 +90,31 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
         else:
             mails.append(email_row(template="claim_approved", to=settings.finance_email, reference=claim.reference,
                                    context=summary, dedupe_key=f"{claim.reference}:approved"))
-            if claim.expenses_only or "benefits_limit" in (claim.flags or []):
-                mails.append(email_row(template="claim_approved_claimant", to=claim.claimant_email,
-                                       reference=claim.reference, context=summary,
-                                       dedupe_key=f"{claim.reference}:approved-claimant"))
+            mails.append(email_row(template="claim_approved_claimant", to=claim.claimant_email,
+                                   reference=claim.reference, context=summary,
+                                   dedupe_key=f"{claim.reference}:approved-claimant"))
         enqueue(session, mails)
         faults.point("approve.before_commit")
     faults.point("approve.after_commit")
     return claim
+
+
+def _lower_amount(claim: Claim, amount: Decimal, reason: str | None, expenses_only: bool) -> None:
+    claimed = claim.expenses_amount if expenses_only else claim.total_amount
+    if claimed is None:
+        raise WrongState(f"{claim.reference} has not been worked out yet, so it cannot be approved for an amount")
+    if amount <= 0:
+        raise InvolveError("the amount must be more than £0.00; to pay nothing, reject the claim")
+    if amount >= claimed:
+        raise InvolveError(f"the amount must be lower than the £{claimed:.2f} claimed; "
+                           "to approve the full amount, leave out --amount")
+    claim.approved_amount, claim.amount_reason = amount, reason
+
+
+def expected_payment_date(approved_at: datetime | None) -> date:
+    """The date money should arrive: INVOLVE_PAYMENT_DAYS working days after approval (London date)."""
+    day = (approved_at or datetime.now(UTC)).astimezone(LONDON).date()
+    return add_working_days(day, settings.payment_days)
 
 
 def reject(reference: str, *, by: str, reason: str, link_token: str | None = None) -> Claim:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from involve.db import reader
 from involve.errors import NotFound
-from models import AuditRecord, Claim
+from models import AuditRecord, Claim, Receipt
 
 PAGE_SIZE = 50
 
@@ -37,11 +37,17 @@ def claim_dict(c: Claim, *, expenses: bool = False, history: list[dict] | None =
     if expenses:
         data["expenses"] = [{"kind": e.kind, "claimed_amount": money(e.claimed_amount),
                              "miles": None if e.miles is None else str(e.miles), "passengers": e.passengers,
-                             "vehicle": e.vehicle, "receipt": e.receipt, "amount": money(e.amount)}
+                             "vehicle": e.vehicle, "receipt": e.receipt, "amount": money(e.amount),
+                             "receipt_attached": e.id in receipt_lines(c)}
                             for e in c.expenses]
     if history is not None:
         data["history"] = history
     return data
+
+
+def receipt_lines(c: Claim) -> frozenset[int]:
+    """Ids of the claim's expense lines with a stored receipt file (set by `claim_with_history`)."""
+    return getattr(c, "receipt_line_ids", frozenset())
 
 
 def history_dict(r: AuditRecord) -> dict:
@@ -68,6 +74,8 @@ def claim_with_history(reference: str) -> tuple[Claim, list[AuditRecord]]:
     """One claim with its expense lines and its history from the audit trail; NotFound otherwise."""
     with reader() as s:
         claim = claim_by_reference(s, reference)
+        claim.receipt_line_ids = frozenset(s.execute(select(Receipt.line_id).where(
+            Receipt.claim_id == claim.id, Receipt.line_id.is_not(None))).scalars())
         return claim, claim_history(s, claim.reference)
 
 
