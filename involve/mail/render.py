@@ -38,8 +38,35 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(FLAG_TEXT=FLAG_TEXT, KIND_TEXT=KIND_TEXT)
+    env.globals.update(FLAG_TEXT=FLAG_TEXT, KIND_TEXT=KIND_TEXT, EXPENSE_TEXT=EXPENSE_TEXT)
+    env.filters["date_words"] = date_words
     return env
+
+
+EXPENSE_TEXT = {"public_transport": "Bus, train or tube fares", "mileage": "Mileage", "taxi": "Taxi",
+                "parking": "Parking", "carer": "Paying a carer", "childcare": "Childcare",
+                "subsistence": "Food and drink", "support": "Support, like an interpreter", "other": "Other costs"}
+
+
+def date_words(value) -> str:
+    """"2026-11-30" (or a date) -> "30 November 2026"; anything else unchanged."""
+    from datetime import date
+
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return "" if value is None else str(value)
+
+
+def contact() -> dict[str, str | None]:
+    """Who people contact (INVOLVE_CONTACT_*): every claimant email carries it."""
+    from involve.settings import settings
+
+    return {"name": settings.contact_name, "email": settings.contact_email, "phone": settings.contact_phone}
 
 
 @lru_cache(maxsize=256)
@@ -49,7 +76,8 @@ def _template(name: str):
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject, plain text, html) for `template` with `context`."""
+    """(subject, plain text, html) for `template` with `context` (plus `contact`)."""
+    context = {"contact": contact(), **context}
     subject = _template(f"{template}.subject.j2").render(**context).strip()
     text = _template(f"{template}.txt.j2").render(**context)
     html = _template(f"{template}.html.j2").render(**context)

@@ -18,14 +18,16 @@ from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
-from involve.domain.flags import FlagFacts, flags_for, times_overlap
+from involve.domain.flags import FlagFacts, flags_for, needs_receipt, times_overlap
 from involve.domain.policy import Policy, load_policy
 from involve.domain.transitions import next_status
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import staff_roles
+from involve.settings import settings
 from models import Claim, ExpenseLine, Person
 
 APPROVER_ROLES = ("lead", "coordinator")
+RECEIPT_DAYS = 60  # the Add receipts link lasts this long (and only until the claim is decided)
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -91,8 +93,8 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         now = datetime.now(UTC)
         claim_updates, line_updates, changes, mails, link_rows = [], [], [], [], []
 
-        def link(action: str, reference: str, who: str) -> str:
-            row, url = links.new_link(action=action, reference=reference, holder=who)
+        def link(action: str, reference: str, who: str, days: int | None = None) -> str:
+            row, url = links.new_link(action=action, reference=reference, holder=who, days=days)
             link_rows.append(row)
             return url
 
@@ -136,10 +138,17 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                                               "total": str(result.total), "flags": flags,
                                               "approvers": approver_list}))
             summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
+            missing = [line_label(x) for x in cl if needs_receipt(x.kind, x.claimed_amount, x.receipt, period)]
+            received = dict(summary, receipts_needed=missing, late="late" in flags,
+                            deadline_days=period.claim_deadline_days, decide_days=period.approval_reminder_days,
+                            payment_days=settings.payment_days)
+            if missing:
+                received["receipts_url"] = link("add_receipts", c.reference, c.claimant_email, days=RECEIPT_DAYS)
             mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
-                                   context=summary, dedupe_key=f"{c.reference}:received"))
+                                   context=received, dedupe_key=f"{c.reference}:received"))
             for who in approver_list:
-                ctx = dict(summary, approver=who, approve_url=link("approve", c.reference, who),
+                ctx = dict(summary, approver=who, receipts_needed=missing,
+                           approve_url=link("approve", c.reference, who),
                            reject_url=link("reject", c.reference, who))
                 mails.append(email_row(template="claim_approval", to=who, reference=c.reference, context=ctx,
                                        dedupe_key=f"{c.reference}:approval:{who}"))
@@ -153,6 +162,16 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         faults.point("process.before_commit")
     faults.point("process.after_commit")
     return [c.reference for c in batch]
+
+
+def line_label(x: ExpenseLine) -> str:
+    """A cost as people name it: "Taxi, £12.50" (emails and pages name the line, never a code)."""
+    from involve.mail.render import EXPENSE_TEXT
+
+    name = EXPENSE_TEXT.get(x.kind, x.kind)
+    if x.kind == "other" and x.description:
+        name = f"{name} ({x.description[:60]})"
+    return f"{name}, £{x.claimed_amount:.2f}" if x.claimed_amount is not None else name
 
 
 def claim_summary(c: Claim, *, fee: Decimal | None = None, expenses: Decimal | None = None,

@@ -186,3 +186,32 @@ def open_receipt(receipt_id: int, *, viewer: str) -> tuple[Receipt, bytes]:
         data = storage.read(s, r.storage_key)
         s.expunge(r)
         return r, data
+
+
+def add_receipts(reference: str, by_line: dict[int, list[Upload]], *, claimant: str,
+                 signed_link: str | None = None) -> int:
+    """The person adds receipts to their own claim (their `Add receipts:` link, or signed in to "Your
+    claims"). The link is not used up: it works until the claim is decided."""
+    from involve import links
+    from involve.services.claims import lock_claim
+
+    by_line = {k: v for k, v in by_line.items() if v}
+    if not by_line:
+        raise FileRefused("Choose a photo or PDF of a receipt to send.")
+    with reader() as s:
+        claim = s.execute(select(Claim).where(Claim.reference == reference)).scalar_one_or_none()
+        already = receipt_count(s, claim.id) if claim else 0
+    flat = [(i, u) for i, ups in by_line.items() for u in ups]
+    good = checked([u for _, u in flat], already=already)
+    files_by_line: dict[int, list[files.CheckedFile]] = {}
+    for (i, _), f in zip(flat, good, strict=True):
+        files_by_line.setdefault(i, []).append(f)
+    with unit_of_work() as session:
+        if signed_link is not None:
+            token = links.load(session, signed_link)
+            if token.action != "add_receipts" or token.reference != reference:
+                raise NotAllowed("this link is for a different claim")
+        claim = lock_claim(session, reference)
+        if claim.claimant_email != claimant:
+            raise NotFound(f"no claim with reference {reference} for you")
+        return add_claim_receipts(session, claim, by_line, by=claim.claimant_email, checked_files=files_by_line)

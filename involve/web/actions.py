@@ -20,6 +20,7 @@ from involve.services import claims as claim_actions
 from involve.views.claims import claim_by_reference
 from involve.web.i18n import _
 from involve.web.pages import render_page
+from involve.web.uploads import BodyTooLarge, bounded_form
 from models import LinkToken
 
 
@@ -114,10 +115,13 @@ async def show_action(signed: str):
 
 @router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
-    form = await request.form()
+    try:
+        form = await bounded_form(request)  # the Add receipts and Reply pages carry files
+    except BodyTooLarge as exc:
+        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
     try:
         token, _page, _ctx = await run_in_threadpool(_load, signed)
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, form)
     except FormInvalid as exc:
         return render_page(_page, 400, **dict(_ctx, **exc.context))
     except (InvolveError, SQLAlchemyError) as exc:
@@ -128,6 +132,6 @@ async def do_action(signed: str, request: Request):
     return render_page("message.html", title=_("Done"), message=message)
 
 
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
-# of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401
+# Recruitment's handlers (accept, decline, comment, propose), the person's Confirm: / Withdraw:
+# of a claim the system prepared for them, and their Add receipts: / Reply: register themselves on import.
+from involve.web import claim_confirm, claimant_links, recruitment_links  # noqa: E402,F401

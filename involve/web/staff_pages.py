@@ -4,14 +4,19 @@ involve.services.claims with by = the signed-in staff member (the service checks
 """
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
+from involve.db import reader
 from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
-from involve.errors import InvolveError, NotFound
+from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
+from involve.services.claim_questions import ask
+from involve.services.receipts import open_receipt, receipts_of
 from involve.views.claims import ClaimFilters, claim_with_history, list_claims
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
@@ -21,7 +26,8 @@ from involve.web.staff import signed_in, staff_page
 router = APIRouter(tags=["staff"], include_in_schema=False)
 DECIDERS = DECIDER_ROLES
 DONE = {"approve": N_("Claim approved."), "reject": N_("Claim rejected. We have told the person why."),
-        "pay": N_("Payment recorded. We have told the person.")}
+        "pay": N_("Payment recorded. We have told the person."),
+        "ask": N_("Question sent. The claim waits for the person's reply.")}
 
 
 async def guard(request: Request, *roles: str):
@@ -60,7 +66,8 @@ async def _claim_page(request: Request, member, reference: str, status_code: int
     done = _(DONE[done]) if done in DONE else None
     return staff_page(request, member, "staff_claim.html", status_code, claim=claim, history=history,
                       can_approve="approve" in allowed, can_reject="reject" in allowed,
-                      can_pay="pay" in allowed, done=done, back="/staff/claims",
+                      can_pay="pay" in allowed, can_ask="ask" in allowed, done=done, back="/staff/claims",
+                      receipts=await run_in_threadpool(claim_receipts, claim.id),
                       error_list=[{"text": error, "href": "#actions"}] if error else None)
 
 
@@ -72,11 +79,42 @@ async def claim_page(request: Request, reference: str):
 
 def _act(action: str, reference: str, by: str, form: dict):
     if action == "approve":
+        amount = (form.get("amount") or "").strip().lstrip("£")
+        try:
+            lower = Decimal(amount).quantize(Decimal("0.01")) if amount else None
+        except InvalidOperation:
+            raise InvolveError(_("Enter the amount to pay in pounds, like 40.00")) from None
         return claim_actions.approve(reference, by=by, expenses_only=form.get("expenses_only") == "yes",
-                                     note=(form.get("note") or "").strip() or None)
+                                     note=(form.get("note") or "").strip() or None, amount=lower,
+                                     reason=form.get("amount_reason") or None)
+    if action == "ask":
+        return ask(reference, by=by, question=form.get("question") or "")
     if action == "reject":
         return claim_actions.reject(reference, by=by, reason=form.get("reason") or "")
     return claim_actions.pay(reference, by=by, payment_ref=(form.get("payment_ref") or "").strip() or None)
+
+
+def claim_receipts(claim_id: int) -> list:
+    with reader() as s:
+        return [{"id": r.id, "line_id": r.line_id, "file_name": r.file_name, "size": r.size}
+                for r in receipts_of(s, claim_id)]
+
+
+@router.get("/staff/receipts/{receipt_id}")
+async def receipt_file(request: Request, receipt_id: int):
+    """A receipt, only for staff who may act on its claim (or a co-ordinator)."""
+    member, refused = await guard(request, *DECIDERS, "finance")
+    if refused:
+        return refused
+    try:
+        receipt, data = await run_in_threadpool(open_receipt, receipt_id, viewer=member.email)
+    except (NotFound, NotAllowed):
+        return staff_page(request, member, "message.html", 404, title=_("Receipt not found"),
+                          message=_("There is no receipt here you can see."))
+    return Response(data, media_type=receipt.content_type, headers={
+        "Content-Disposition": f'inline; filename="receipt-{receipt.id}.{receipt.content_type.rsplit("/", 1)[-1]}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"})
 
 
 @router.post("/staff/claims/{reference}/{action}")

@@ -1,0 +1,35 @@
+"""Links a person asks for about their own claims: `Your claims:` (after POST /claims/status).
+
+The answer to the person asking is the same whether or not the address has claims, so nobody learns
+who claims; only an address with claims gets an email."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from involve import links
+from involve.db import unit_of_work
+from involve.domain.claim_schema import _email
+from involve.mail.outbox import email_row, enqueue
+from models import Claim
+
+YOUR_CLAIMS_HOURS = 24
+PATH = "/claims/yours/"
+
+
+def request_your_claims(email: str) -> bool:
+    """Queue a `Your claims:` email when `email` has claims; True when one was queued. A malformed
+    address queues nothing (the page says the same either way)."""
+    try:
+        email = _email(email)
+    except ValueError:
+        return False
+    with unit_of_work() as session:
+        latest = session.execute(select(Claim.reference).where(Claim.claimant_email == email)
+                                 .order_by(Claim.id.desc()).limit(1)).scalar_one_or_none()
+        if latest is None:
+            return False
+        url = links.issue(session, action="your_claims", reference=latest, holder=email,
+                          days=1, path=PATH)
+        enqueue(session, [email_row(template="your_claims", to=email, reference=latest,
+                                    context={"reference": latest, "url": url, "hours": YOUR_CLAIMS_HOURS})])
+        return True
