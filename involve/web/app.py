@@ -8,7 +8,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import (
+    actions,
+    assets,
+    claim_form,
+    claimant,
+    info_pages,
+    recruitment_api,
+    staff,
+    staff_finance,
+    staff_pages,
+    webhooks,
+)
 
 
 def create_app(runner=None) -> FastAPI:
@@ -39,11 +50,14 @@ def create_app(runner=None) -> FastAPI:
     _describe_webhooks(app)
     app.include_router(actions.router)
     app.include_router(claim_form.router)
+    app.include_router(claimant.router)
+    app.include_router(info_pages.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    info_pages.install_error_pages(app)
     return app
 
 

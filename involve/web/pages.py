@@ -37,8 +37,15 @@ def page_env() -> Environment:
     env.filters["day"] = long_date
     env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
                        static_js=f"/static/{assets.JS}", assetPath="/static/assets",
-                       language=settings.language.replace("_", "-"), **labels.ALL)
+                       language=settings.language.replace("_", "-"), contact=contact, **labels.ALL)
     return env
+
+
+def contact() -> dict:
+    """Who people contact (INVOLVE_CONTACT_*), for every page footer."""
+    from involve.mail.render import contact as mail_contact
+
+    return mail_contact()
 
 
 def long_date(value) -> str:

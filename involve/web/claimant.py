@@ -1,0 +1,205 @@
+"""The claimant's own pages: "Your claims".
+
+    GET/POST /claims/status          the person gives their email; if it has claims, a `Your claims:`
+                                     link is emailed (the page says the same either way)
+    GET /claims/yours/{signed}       the emailed link: starts a claimant session (own cookie, never a
+                                     staff session) and shows their claims
+    GET /claims/mine[/{ref}]         their claims / one claim with its timeline
+    GET|POST /claims/mine/{ref}/receipts   add receipts while signed in
+    GET /claims/mine/statement[.csv|.pdf]?year=2026-27   the payments statement
+"""
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from involve import links
+from involve.db import reader
+from involve.domain.statement import tax_year_of
+from involve.errors import InvolveError, LinkInvalid, NotFound
+from involve.files import ACCEPT
+from involve.services.claimant_links import request_your_claims
+from involve.services.receipts import FileRefused, add_receipts
+from involve.views import claimant as views
+from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
+from involve.web.i18n import _
+from involve.web.pages import render_page
+from involve.web.uploads import BodyTooLarge, bounded_form, uploads
+
+router = APIRouter(tags=["claimant"], include_in_schema=False)
+COOKIE, SESSION_SECONDS = "involve_claimant", 60 * 60
+
+
+def _email(request: Request) -> str | None:
+    data = unseal(request.cookies.get(COOKIE), SESSION_SECONDS)
+    if data and data.get("exp", 0) > time.time() and data.get("email"):
+        return data["email"]
+    return None
+
+
+def _signed_out():
+    return render_page("message.html", 401, title=_("Your session has ended"),
+                       message=_("For your security, the link to your claims works for a short time. "
+                                 "Ask for a new link and we will email it to you."),
+                       link={"href": "/claims/status", "text": _("Get a new link to your claims")})
+
+
+@router.get("/claims/status")
+async def status_page(request: Request):
+    return render_form(request, "claims_status.html", v={}, errors={}, error_list=[])
+
+
+@router.post("/claims/status")
+async def status_request(request: Request):
+    form = await request.form()
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    email = str(form.get("email") or "").strip()[:320]
+    if "@" not in email or "." not in email.rsplit("@", 1)[-1]:
+        errors = {"email": _("Enter your email address, like name@example.com")}
+        return render_form(request, "claims_status.html", 400, v={"email": email}, errors=errors,
+                           error_list=[{"text": errors["email"], "href": "#email"}])
+    await run_in_threadpool(request_your_claims, email)
+    if wake := getattr(request.app.state, "wake", None):
+        wake()
+    return render_page("claims_status_sent.html", email=email)
+
+
+def _open_link(signed: str) -> str:
+    with reader() as s:
+        token = links.load(s, signed)
+        if token.action != "your_claims":
+            raise LinkInvalid(_("This link is not valid."))
+        return token.holder_email
+
+
+@router.get("/claims/yours/{signed}")
+async def yours(request: Request, signed: str):
+    try:
+        email = await run_in_threadpool(_open_link, signed)
+    except LinkInvalid as exc:
+        return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc),
+                           link={"href": "/claims/status", "text": _("Get a new link to your claims")})
+    response = await _list(request, email)
+    set_cookie(response, COOKIE, seal({"email": email, "exp": time.time() + SESSION_SECONDS}),
+               max_age=SESSION_SECONDS, path="/claims")
+    return response
+
+
+async def _list(request: Request, email: str):
+    items = await run_in_threadpool(views.claims_of, email)
+    years = sorted({tax_year_of(i.claim.paid_at.date()) for i in items if i.claim.paid_at}, reverse=True)
+    return render_page("claimant_claims.html", items=items, email=email, years=years)
+
+
+@router.get("/claims/mine")
+async def mine(request: Request):
+    email = _email(request)
+    return await _list(request, email) if email else _signed_out()
+
+
+@router.get("/claims/mine/statement")
+async def statement_page(request: Request, year: str = ""):
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        st = await run_in_threadpool(views.statement, email, year or _this_year())
+    except InvolveError as exc:
+        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
+    return render_page("statement.html", st=st, back="/claims/mine")
+
+
+@router.get("/claims/mine/statement.{fmt}")
+async def statement_file(request: Request, fmt: str, year: str = ""):
+    from involve.reports.statement import statement_csv, statement_pdf
+
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        st = await run_in_threadpool(views.statement, email, year or _this_year())
+    except InvolveError as exc:
+        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
+    name = f"payments-statement-{st.tax_year}"
+    if fmt == "csv":
+        return Response(statement_csv(st), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st)):
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    return render_page("message.html", 404, title=_("Page not found"),
+                       message=_("This statement is available as a page and a CSV file."))
+
+
+def _this_year() -> str:
+    from datetime import date
+
+    return tax_year_of(date.today())
+
+
+@router.get("/claims/mine/{reference}")
+async def one(request: Request, reference: str):
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        item = await run_in_threadpool(views.claim_of, email, reference)
+    except NotFound:
+        return render_page("message.html", 404, title=_("Claim not found"),
+                           message=_("We could not find that claim among yours."),
+                           link={"href": "/claims/mine", "text": _("Your claims")})
+    return render_page("claimant_claim.html", item=item, back="/claims/mine")
+
+
+def _receipt_lines(item) -> list[dict]:
+    from involve.services.processing import line_label
+    from involve.web.claimant_links import receipt_field
+
+    missing = {x.id for x in item.needing_receipts}
+    return [{"id": x.id, "label": line_label(x), "field": receipt_field(x.id), "missing": x.id in missing,
+             "kind": x.kind, "has_receipt": bool(x.receipt)} for x in item.taking_receipts]
+
+
+@router.get("/claims/mine/{reference}/receipts")
+async def receipts_page(request: Request, reference: str):
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        item = await run_in_threadpool(views.claim_of, email, reference)
+    except NotFound:
+        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    return render_form(request, "claimant_receipts.html", claim=item.claim, lines=_receipt_lines(item),
+                       accept=ACCEPT, action_url=f"/claims/mine/{item.claim.reference}/receipts", errors={},
+                       error_list=[], back=f"/claims/mine/{item.claim.reference}")
+
+
+@router.post("/claims/mine/{reference}/receipts")
+async def receipts_send(request: Request, reference: str):
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        form = await bounded_form(request)
+    except BodyTooLarge as exc:
+        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    try:
+        item = await run_in_threadpool(views.claim_of, email, reference)
+    except NotFound:
+        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    lines = _receipt_lines(item)
+    by_line = {x["id"]: await run_in_threadpool(uploads, form, x["field"]) for x in lines}
+    try:
+        await run_in_threadpool(add_receipts, item.claim.reference, by_line, claimant=email)
+    except (FileRefused, InvolveError) as exc:
+        field = next((x["field"] for x in lines if by_line.get(x["id"])), lines[0]["field"] if lines else "")
+        return render_form(request, "claimant_receipts.html", 400, claim=item.claim, lines=lines, accept=ACCEPT,
+                           action_url=f"/claims/mine/{item.claim.reference}/receipts",
+                           errors={field: str(exc)}, error_list=[{"text": str(exc), "href": f"#{field}"}])
+    return RedirectResponse(f"/claims/mine/{item.claim.reference}?done=receipts", status_code=303)

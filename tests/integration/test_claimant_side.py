@@ -1,0 +1,203 @@
+"""The claimant's side through the services and the link pages (in-process ASGI), on SQLite and
+PostgreSQL: receipts (good and bad files), questions and replies, lower-amount approval, "Your claims",
+and the payments statement (totals checked against the payments table by SQL)."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import func, select, text
+
+from involve.db import reader, unit_of_work
+from involve.errors import InvolveError, NotAllowed, WrongState
+from involve.services import claim_questions, claims, processing
+from involve.services.intake import accept_claim, body_digest
+from involve.services.people import add_person, add_staff
+from involve.views.claimant import statement
+from involve.web.app import create_app
+from models import Claim, OutboxEmail, Receipt
+
+LEAD, COORD, FIN = "lead.havering@example.nhs.uk", "coord@example.nhs.uk", "finance@example.nhs.uk"
+SAM = "sam.okafor@example.org"
+
+
+def setup_people() -> None:
+    with unit_of_work() as s:
+        add_staff(s, email=LEAD, name="Lead", roles=["lead"])
+        add_staff(s, email=COORD, name="Coord", roles=["coordinator"])
+        add_staff(s, email=FIN, name="Fin", roles=["finance"])
+        add_person(s, email=SAM, name="Sam Okafor", borough="havering")
+
+
+def submit(claim: dict, delivery: str = "d1") -> str:
+    r = accept_claim(payload=claim, delivery_id=delivery, digest=body_digest(json.dumps(claim).encode()))
+    processing.process_batch()
+    return r.reference
+
+
+def mails(template: str) -> list[OutboxEmail]:
+    with reader() as s:
+        return list(s.execute(select(OutboxEmail).where(OutboxEmail.template == template)
+                              .order_by(OutboxEmail.id)).scalars())
+
+
+def rendered(m: OutboxEmail) -> tuple[str, str]:
+    from involve.mail.render import render
+
+    subject, body, _html = render(m.template, m.context)
+    return subject, body
+
+
+def link(body: str, word: str) -> str:
+    return re.search(rf"^{word}: (\S+)$", body, re.M).group(1).replace("http://testserver", "")
+
+
+def get(ref: str) -> Claim:
+    with reader() as s:
+        return s.execute(select(Claim).where(Claim.reference == ref)).scalar_one()
+
+
+def jpeg(size=(40, 30), exif: bool = True) -> bytes:
+    img = Image.new("RGB", size, (200, 10, 10))
+    buf = io.BytesIO()
+    ex = Image.Exif()
+    if exif:
+        ex[0x010F] = "SecretCam"  # Make
+    img.save(buf, "JPEG", exif=ex.tobytes())
+    return buf.getvalue()
+
+
+@pytest.fixture
+def client(db):
+    setup_people()
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_add_receipts_link_clears_the_flag_and_bad_files_change_nothing(client, example_claim):
+    ref = submit(example_claim)
+    assert "receipt_missing" in get(ref).flags
+    subject, body = rendered(mails("claim_received")[0])
+    assert "Add receipts:" in body and "30 November" not in subject
+    assert "Questions? Contact the Service User and Carer Involvement Co-ordinator: involvement@localhost" in body
+    url = link(body, "Add receipts")
+    page = client.get(url)
+    assert page.status_code == 200 and 'type="file"' in page.text
+    field = re.search(r'name="(receipt-\d+)"', page.text).group(1)
+    bad = {"20 MB": ("big.jpg", b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024)),
+           "exe": ("photo.jpg", b"MZ\x90\x00" + b"\x00" * 500),
+           "js pdf": ("bill.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript "
+                      b"/JS (app.alert(1)) >> >>\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF"),
+           "bomb": ("huge.png", _png_bomb())}
+    for what, (name, data) in bad.items():
+        r = client.post(url, files={field: (name, data, "image/jpeg")})
+        assert r.status_code == 400, what
+        assert name in r.text, what
+    r = client.post(url, files=[(field, (f"r{i}.jpg", jpeg(), "image/jpeg")) for i in range(11)])
+    assert r.status_code == 400 and "10 files at most" in r.text
+    with reader() as s:
+        assert s.execute(select(func.count()).select_from(Receipt)).scalar_one() == 0
+    r = client.post(url, files={field: ("IMG_1.jpg", jpeg(), "image/jpeg")})
+    assert r.status_code == 200, r.text[-800:]
+    c = get(ref)
+    assert "receipt_missing" not in c.flags
+    with reader() as s:
+        receipt = s.execute(select(Receipt)).scalar_one()
+        from involve import storage
+        kept = storage.read(s, receipt.storage_key)
+        raw = s.execute(text("SELECT data FROM stored_files")).scalar_one()
+    assert b"SecretCam" in jpeg() and b"SecretCam" not in kept and Image.open(io.BytesIO(kept)).size == (40, 30)
+    assert kept not in bytes(raw)  # encrypted at rest
+    from involve.views.claims import claim_dict, claim_with_history
+    cl, _h = claim_with_history(ref)
+    assert [e["receipt_attached"] for e in claim_dict(cl, expenses=True)["expenses"]].count(True) == 1
+    assert client.get(url).status_code == 200  # works again until decided
+    claims.approve(ref, by=LEAD)
+    assert client.get(url).status_code == 410
+
+
+def _png_bomb() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + \
+        chunk(b"IEND", b"")
+
+
+def test_question_reply_and_lower_amount(client, example_claim):
+    ref = submit(example_claim)
+    with pytest.raises(NotAllowed):
+        claim_questions.ask(ref, by=FIN, question="Why?")
+    with pytest.raises(InvolveError):
+        claim_questions.ask(ref, by=LEAD, question="  ")
+    claim_questions.ask(ref, by=LEAD, question="Was the bus fare £6.80 or £5.80?")
+    assert get(ref).status == "needs_information"
+    subject, body = rendered(mails("claim_question")[0])
+    assert "question" in subject and ref in subject and "Was the bus fare" in body
+    url = link(body, "Reply")
+    page = client.get(url)
+    assert page.status_code == 200 and "Was the bus fare" in page.text
+    with reader() as s:
+        taxi = next(x for x in s.execute(select(Claim).where(Claim.reference == ref)).scalar_one().expenses
+                    if x.kind == "public_transport")
+    r = client.post(url, data={"answer": "", f"amount-{taxi.id}": "abc"})
+    assert r.status_code == 400 and "Enter your answer" in r.text and "Bus, train or tube fares" in r.text
+    assert get(ref).status == "needs_information"
+    r = client.post(url, data={"answer": "It was £5.80, sorry", f"amount-{taxi.id}": "5.80"})
+    assert r.status_code == 200, r.text[-600:]
+    c = get(ref)
+    assert c.status == "awaiting_approval" and c.expenses_amount == Decimal("37.00")
+    _s, answered = rendered(mails("claim_answered")[0])
+    assert "It was £5.80, sorry" in answered and "Approve:" in answered
+    assert client.post(url, data={"answer": "again"}).status_code == 410  # used once
+    with pytest.raises(InvolveError):
+        claims.approve(ref, by=LEAD, amount=Decimal("50.00"))  # no reason
+    with pytest.raises(InvolveError):
+        claims.approve(ref, by=LEAD, amount=Decimal("500.00"), reason="more")
+    claims.approve(ref, by=LEAD, amount=Decimal("90.00"), reason="The meeting ended early")
+    c = get(ref)
+    assert c.status == "approved" and c.payable_amount == Decimal("90.00")
+    subject, body = rendered(mails("claim_approved_claimant")[0])
+    assert "approved" in subject and "£90.00" in body and "The meeting ended early" in body
+    assert re.search(r"by \d{1,2} [A-Z][a-z]+ \d{4}", body)
+    claims.pay(ref, by=FIN)
+    year = statement(SAM, "2026-27")
+    with reader() as s:
+        paid = s.execute(text("SELECT sum(p.amount) FROM payments p JOIN claims c ON c.id = p.claim_id "
+                              "WHERE c.claimant_email = :e"), {"e": SAM}).scalar_one()
+    assert year.fee_paid + year.expenses_paid == Decimal(str(paid)) == Decimal("90.00")
+    assert (year.fee_paid, year.expenses_paid, len(year.lines)) == (Decimal("53.00"), Decimal("37.00"), 1)
+    with pytest.raises(WrongState):
+        claim_questions.ask(ref, by=LEAD, question="Too late?")
+
+
+def test_your_claims_same_answer_either_way_and_only_your_own(client, example_claim):
+    ref = submit(example_claim)
+    page = client.get("/claims/status")
+    assert page.status_code == 200 and 'name="email"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    yes = client.post("/claims/status", data={"email": SAM, "csrf_token": token})
+    no = client.post("/claims/status", data={"email": "nobody@example.org", "csrf_token": token})
+    assert yes.status_code == no.status_code == 200
+    assert yes.text.replace(SAM, "X") == no.text.replace("nobody@example.org", "X")
+    assert [m.to_addr for m in mails("your_claims")] == [SAM]
+    _s, body = rendered(mails("your_claims")[0])
+    mine = client.get(link(body, "Your claims"))
+    assert mine.status_code == 200 and ref in mine.text and "Waiting for approval" in mine.text
+    assert client.get(f"/claims/mine/{ref}").status_code == 200
+    other = dict(example_claim, claimant={"name": "Al", "email": "al@example.org"})
+    other_ref = submit(other, "d2")
+    assert client.get(f"/claims/mine/{other_ref}").status_code == 404
+    assert client.get("/claims/mine/statement?year=2026-27").status_code == 200
+    fresh = TestClient(client.app)
+    assert fresh.get("/claims/mine", follow_redirects=False).status_code in (303, 401)
+    assert fresh.get("/claims/yours/not-a-token").status_code == 410
