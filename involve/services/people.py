@@ -2,6 +2,7 @@
 (involve/domain/approval.py) to a member of staff."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -16,10 +17,19 @@ from models import Person, Staff
 from models.people import ROLES
 
 
+STAFF_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
 def normalise_email(value: str) -> str:
+    """An address in canonical form. Staff and register addresses are whatever the organisation uses,
+    so a host without a dot (finance@localhost, as in the README) is accepted here; claim forms and
+    webhooks keep their own stricter rule (involve/domain/claim_schema.py)."""
     try:
         return _email(value)
     except ValueError:
+        v = (value or "").strip()
+        if len(v) <= 320 and STAFF_EMAIL.match(v):
+            return v.lower()
         raise InvolveError(f"not an email address: {value!r}") from None
 
 

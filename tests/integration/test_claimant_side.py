@@ -201,3 +201,46 @@ def test_your_claims_same_answer_either_way_and_only_your_own(client, example_cl
     fresh = TestClient(client.app)
     assert fresh.get("/claims/mine", follow_redirects=False).status_code in (303, 401)
     assert fresh.get("/claims/yours/not-a-token").status_code == 410
+
+
+def test_error_pages_by_accept_and_contact_everywhere(client, monkeypatch):
+    from involve import settings as settings_module
+
+    monkeypatch.setenv("INVOLVE_CONTACT_EMAIL", "help@trust.example")
+    monkeypatch.setenv("INVOLVE_CONTACT_PHONE", "020 7946 0000")
+    settings_module.reset_settings()
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    r = client.get("/no/such/page", headers=html)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="en"' in r.text and "<title>" in r.text and "help@trust.example" in r.text
+    r = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = client.put("/claims/status", headers=html)
+    assert r.status_code == 405 and "020 7946 0000" in r.text
+    assert client.post("/webhooks/claims", content=b"{}", headers={"Accept": "application/json"}).status_code in (
+        401, 415, 422)
+    for path in ("/privacy", "/accessibility", "/cookies", "/claims/status", "/claim"):
+        page = client.get(path, headers=html)
+        assert page.status_code == 200 and "help@trust.example" in page.text, path
+
+
+def test_cli_approve_lower_amount_and_statement(db, example_claim, tmp_path):
+    from typer.testing import CliRunner
+
+    from involve.cli.main import app
+
+    setup_people()
+    ref = submit(example_claim)
+    run = CliRunner().invoke
+    r = run(app, ["claims", "approve", ref, "--by", LEAD, "--amount", "100.00"])
+    assert r.exit_code == 2 and "--reason" in r.output
+    r = run(app, ["claims", "approve", ref, "--by", LEAD, "--amount", "100.00", "--reason", "Left early", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["payable_amount"] == "100.00"
+    run(app, ["claims", "pay", ref, "--by", FIN])
+    r = run(app, ["statement", "--email", SAM, "--tax-year", "2026-27", "--out", str(tmp_path / "st"), "--json"])
+    data = json.loads(r.stdout)
+    assert (data["fee_paid"], data["expenses_paid"], data["claims"]) == ("62.00", "38.00", 1)
+    assert (tmp_path / "st" / "statement.csv").read_text().splitlines()[-1].endswith("62.00,38.00,100.00")
+    r = run(app, ["claims", "ask", ref, "--by", LEAD, "--question", "Why?"])
+    assert r.exit_code == 2
