@@ -16,7 +16,6 @@ from involve.errors import AlreadyPaid, InvalidClaim, InvolveError, NotAllowed, 
 from models import Person, Staff
 from models.people import ROLES
 
-
 STAFF_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 

@@ -98,8 +98,12 @@ def attach_form_receipts(form_session: str, reference: str, line_costs: list[str
                                                           Receipt.claim_id.is_(None))).scalars())
         for r in rows:
             line = lines.get(r.cost)
-            r.claim_id, r.line_id = claim.id, line.id if line else None
-            if line is not None and not line.receipt:
+            if line is None:  # the person took that cost off after sending its file after sending its file
+                storage.remove(session, r.storage_key)
+                session.delete(r)
+                continue
+            r.claim_id, r.line_id = claim.id, line.id
+            if not line.receipt:
                 line.receipt = f"uploaded: {r.file_name}"[:300]
         if rows:
             _refresh_flag(session, claim)

@@ -15,12 +15,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve.errors import DuplicateDelivery, InvalidClaim
+from involve.errors import DuplicateDelivery, InvalidClaim, InvolveError
+from involve.files import ACCEPT, FileRefused
 from involve.services.intake import accept_claim
+from involve.services.receipts import add_form_receipts, attach_form_receipts, form_receipts
 from involve.web import claim_fields as cf
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
 from involve.web.pages import render_page
+from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claim form"], include_in_schema=False)
 COOKIE, MAX_AGE = "involve_claim", 24 * 3600
@@ -60,13 +63,49 @@ async def start(request: Request):
     return response
 
 
-def _step_page(request: Request, step: str, state: dict, errors: dict, status: int = 200,
-               change: bool = False):
+async def _step_page(request: Request, step: str, state: dict, errors: dict, status: int = 200,
+                     change: bool = False):
     i = cf.STEPS.index(step)
     back = "/claim" if i == 0 else f"/claim/{cf.STEPS[i - 1]}"
+    extra = {}
+    if step == "expenses":
+        extra = {"uploaded": await run_in_threadpool(form_receipts, state["id"]), "accept": ACCEPT,
+                 "receipt_limit": _receipt_limit()}
     return render_form(request, f"claim_{step.replace('-', '_')}.html", status, v=state["v"], errors=errors,
                        error_list=_error_list(errors), step=step, back="/claim/check" if change else back,
-                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]))
+                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]), **extra)
+
+
+def _receipt_limit() -> str:
+    from datetime import date
+
+    from involve.domain.policy import load_policy
+
+    try:
+        return f"{load_policy().period_for(date.today()).receipt_required_over:.2f}"
+    except InvolveError:
+        return "5.00"
+
+
+async def _save_receipts(form, state: dict) -> dict[str, str]:
+    """Keep the expenses page's files (per cost); {field: message} naming a refused file."""
+    chosen = state["v"].get("costs") or []
+    by_cost = {cost: uploads(form, f"receipt-{cost}") for cost in cf.AMOUNT_COSTS if cost in chosen}
+    by_cost = {k: v for k, v in by_cost.items() if v}
+    if not by_cost:
+        return {}
+    try:
+        await run_in_threadpool(add_form_receipts, state["id"], by_cost)
+    except FileRefused as exc:
+        return {f"receipt-{_refused_cost(by_cost, str(exc))}": str(exc)}
+    return {}
+
+
+def _refused_cost(by_cost: dict, message: str) -> str:
+    from involve.files import safe_name
+
+    return next((cost for cost, ups in by_cost.items() if any(safe_name(u.name) in message for u in ups)),
+                next(iter(by_cost)))
 
 
 def _error_list(errors: dict) -> list[dict]:
@@ -100,6 +139,10 @@ async def send(request: Request):
                       steps=(*cf.STEPS, "check"))
     if not errors:
         payload, lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
+        uploaded = await run_in_threadpool(form_receipts, state["id"])
+        for (cost, _field), line in zip(lines, payload["expenses"], strict=True):
+            if uploaded.get(cost):
+                line["receipt"] = ("uploaded: " + ", ".join(uploaded[cost]))[:300]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         try:
             result = await run_in_threadpool(accept_claim, payload=payload, delivery_id=_submission_id(state),
@@ -114,6 +157,9 @@ async def send(request: Request):
             return render_page("message.html", 503, title=_("Sorry, there is a problem with the service"),
                                message=_("Your claim was not sent. Please try again in a few minutes."))
         else:
+            if result.created and uploaded:
+                await run_in_threadpool(attach_form_receipts, state["id"], result.reference,
+                                        [cost for cost, _field in lines])
             if result.created and (wake := getattr(request.app.state, "wake", None)):
                 wake()
             return _go("/claim/confirmation", {"id": state["id"], "done": result.reference,
@@ -144,7 +190,7 @@ async def step_get(request: Request, step: str, change: bool = False):
         return RedirectResponse("/claim/payment", status_code=303)
     pending = state.pop("errors", None) or {}
     errors = {f: m for f, m in pending.items() if cf.step_of(f) == step}
-    response = _step_page(request, step, state, errors, 400 if errors else 200, change=change)
+    response = await _step_page(request, step, state, errors, 400 if errors else 200, change=change)
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response
 
@@ -153,7 +199,11 @@ async def step_get(request: Request, step: str, change: bool = False):
 async def step_post(request: Request, step: str):
     if step not in cf.STEPS:
         return RedirectResponse("/claim", status_code=303)
-    form = await request.form()
+    try:
+        form = await bounded_form(request) if step == "expenses" else await request.form()
+    except BodyTooLarge as exc:
+        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc),
+                           link={"href": "/claim/expenses", "text": _("Go back to your costs")})
     if not csrf_ok(request, form):
         return csrf_failed()
     state = _state(request)
@@ -169,8 +219,10 @@ async def step_post(request: Request, step: str):
             state["v"].pop(name, None)
     change = form.get("change") == "yes"
     errors = cf.check(state["v"], submission_id=_submission_id(state), steps=(step,))
+    if step == "expenses":
+        errors.update(await _save_receipts(form, state))
     if errors:
-        response = _step_page(request, step, state, errors, 400, change=change)
+        response = await _step_page(request, step, state, errors, 400, change=change)
         set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
         return response
     steps = cf.steps_for(state["v"])

@@ -244,3 +244,37 @@ def test_cli_approve_lower_amount_and_statement(db, example_claim, tmp_path):
     assert (tmp_path / "st" / "statement.csv").read_text().splitlines()[-1].endswith("62.00,38.00,100.00")
     r = run(app, ["claims", "ask", ref, "--by", LEAD, "--question", "Why?"])
     assert r.exit_code == 2
+
+
+def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
+    from datetime import date, timedelta
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/claim/about-you").text).group(1)
+    day = date.today() - timedelta(days=2)
+    pages = {"about-you": {"name": "Kim Baker", "email": "kim@example.org"},
+             "activity": {"kind": "meeting", "title": "Forum", "date-day": day.day, "date-month": day.month,
+                          "date-year": day.year, "start": "10:00", "end": "12:00", "borough": "redbridge"},
+             "fee": {"fee": "yes"}}
+    for step, data in pages.items():
+        assert client.post(f"/claim/{step}", data={"csrf_token": token, **data},
+                           follow_redirects=False).status_code == 303
+    costs = {"csrf_token": token, "costs": ["taxi", "parking"], "taxi": "7.50", "parking": "6.00"}
+    r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("virus.jpg", b"MZ\x90\x00" * 50,
+                                                                            "image/jpeg"))],
+                    follow_redirects=False)
+    assert r.status_code == 400 and "virus.jpg" in r.text and 'value="7.50"' in r.text
+    r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("taxi.jpg", jpeg(), "image/jpeg")),
+                                                          ("receipt-parking", ("park.jpg", jpeg(), "image/jpeg"))],
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text[-500:]
+    assert client.post("/claim/payment", data={"csrf_token": token, "method": "voucher"},
+                       follow_redirects=False).status_code == 303
+    check = client.get("/claim/check")
+    assert "££" not in check.text and "£7.50" in check.text
+    r = client.post("/claim/check", data={"csrf_token": token, "declaration": "yes"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[-800:]
+    processing.process_batch()
+    with reader() as s:
+        c = s.execute(select(Claim).where(Claim.claimant_email == "kim@example.org")).scalar_one()
+        attached = s.execute(select(Receipt.line_id).where(Receipt.claim_id == c.id)).scalars().all()
+        assert "receipt_missing" not in c.flags and sorted(attached) == sorted(x.id for x in c.expenses)
