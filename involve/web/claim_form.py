@@ -20,6 +20,7 @@ from involve.files import ACCEPT, FileRefused
 from involve.services.intake import accept_claim
 from involve.services.receipts import add_form_receipts, attach_form_receipts, form_receipts
 from involve.web import claim_fields as cf
+from involve.web.claim_estimate import estimate, pounds
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
 from involve.web.pages import render_page
@@ -118,9 +119,12 @@ async def check_page(request: Request):
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
     errors = state.pop("errors", None) or {}
-    claim, _lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
+    claim, lines = cf.build_claim(state["v"], submission_id=_submission_id(state), declaration=True)
+    est = estimate(claim)
     response = render_form(request, "claim_check.html", 400 if errors else 200, v=state["v"], claim=claim,
-                           errors=errors, error_list=_error_list(errors), cf=cf,
+                           errors=errors, error_list=_error_list(errors), cf=cf, estimate=est, pounds=pounds,
+                           line_amounts=dict(zip([c for c, _f in lines], est.lines, strict=True)) if est else {},
+                           uploaded=await run_in_threadpool(form_receipts, state["id"]),
                            back=f"/claim/{cf.steps_for(state['v'])[-1]}")
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response

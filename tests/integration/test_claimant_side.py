@@ -258,11 +258,11 @@ def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
     for step, data in pages.items():
         assert client.post(f"/claim/{step}", data={"csrf_token": token, **data},
                            follow_redirects=False).status_code == 303
-    costs = {"csrf_token": token, "costs": ["taxi", "parking"], "taxi": "7.50", "parking": "6.00"}
+    costs = {"csrf_token": token, "costs": ["taxi", "parking"], "taxi": "£7.50", "parking": "6"}
     r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("virus.jpg", b"MZ\x90\x00" * 50,
                                                                             "image/jpeg"))],
                     follow_redirects=False)
-    assert r.status_code == 400 and "virus.jpg" in r.text and 'value="7.50"' in r.text
+    assert r.status_code == 400 and "virus.jpg" in r.text and 'value="£7.50"' in r.text
     r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("taxi.jpg", jpeg(), "image/jpeg")),
                                                           ("receipt-parking", ("park.jpg", jpeg(), "image/jpeg"))],
                     follow_redirects=False)
@@ -270,7 +270,8 @@ def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
     assert client.post("/claim/payment", data={"csrf_token": token, "method": "voucher"},
                        follow_redirects=False).status_code == 303
     check = client.get("/claim/check")
-    assert "££" not in check.text and "£7.50" in check.text
+    assert "££" not in check.text and "£7.50" in check.text and "£6.00" in check.text
+    assert '<strong id="total">£35.50</strong>' in check.text and "£22.00" in check.text
     r = client.post("/claim/check", data={"csrf_token": token, "declaration": "yes"}, follow_redirects=False)
     assert r.status_code == 303, r.text[-800:]
     processing.process_batch()
