@@ -83,6 +83,10 @@ AMOUNT_COSTS = ("public_transport", "taxi", "parking", "carer", "childcare", "su
                 "other")
 
 
+COST_OF_FIELD = {c: c for c in AMOUNT_COSTS} | {"car_miles": "car", "car_passengers": "car",
+                                                "bicycle_miles": "bicycle", "other_description": "other"}
+
+
 def steps_for(v: dict) -> tuple[str, ...]:
     """The pages this person sees: the bank page only when they want a bank transfer."""
     return STEPS if v.get("method") == "bank_transfer" else STEPS[:-1]
@@ -94,8 +98,19 @@ def _money(v: str) -> str | None:
 
 
 def _time(v: str) -> str:
-    m = re.fullmatch(r"\s*(\d{1,2})[:.]?(\d{2})\s*", v or "")
-    return f"{int(m.group(1)):02d}:{m.group(2)}" if m else (v or "").strip()
+    """09:30, 9.30, 930, 9.30am, 2pm, 12:15 pm, midday -> 24-hour HH:MM; anything else unchanged."""
+    raw = (v or "").strip().lower().replace(" ", "")
+    if raw in ("midday", "noon", "12noon"):
+        return "12:00"
+    m = re.fullmatch(r"(\d{1,2})(?:[:.]?(\d{2}))?(am|pm|a\.m\.|p\.m\.)?", raw)
+    if not m or (m.group(2) is None and m.group(3) is None):
+        return (v or "").strip()
+    hour, minute, half = int(m.group(1)), m.group(2) or "00", (m.group(3) or "").replace(".", "")
+    if half:
+        if not 1 <= hour <= 12:
+            return (v or "").strip()
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    return f"{hour:02d}:{minute}"
 
 
 def _date(v: dict) -> str:
@@ -176,7 +191,11 @@ def plain_message(field: str, message: str, v: dict) -> str:
             else "amount" if field in AMOUNT_COSTS else field)
     empty, wrong = MESSAGES.get(kind, (message, message))
     value = _date(v) if field == "date" else v.get(field)
-    return _(wrong if value not in (None, "", []) else empty)
+    text = _(wrong if value not in (None, "", []) else empty)
+    cost = COST_OF_FIELD.get(field)
+    if cost:
+        return _("%(cost)s: %(problem)s", cost=_(COSTS[cost]), problem=text[:1].lower() + text[1:])
+    return text
 
 
 def check(v: dict, *, submission_id: str, declaration: bool = True, steps=STEPS) -> dict[str, str]:
@@ -189,7 +208,48 @@ def check(v: dict, *, submission_id: str, declaration: bool = True, steps=STEPS)
         parse_claim(claim)
     except InvalidClaim as exc:
         errors.update(map_errors(exc.errors, lines, v, steps))
+    if "bank" in steps and v.get("method") == "bank_transfer":
+        errors.update(_bank_errors(v, errors))
+    if "activity" in steps and "date" not in errors:
+        date_error = _date_outside_policy(claim)
+        if date_error:
+            errors["date"] = date_error
     return errors
+
+
+def _bank_errors(v: dict, found: dict) -> dict[str, str]:
+    """Every bank field's problem at once (the claim rules stop at the first)."""
+    out = {}
+    for name in ("account_name", "sort_code", "account_number"):
+        if name in found:
+            continue
+        value = (v.get(name) or "").strip()
+        digits = re.sub(r"[\s-]", "", value)
+        bad = (not value) or (name == "sort_code" and not re.fullmatch(r"\d{6}", digits)) or \
+            (name == "account_number" and not re.fullmatch(r"\d{8}", digits)) or \
+            (name == "account_name" and len(value) > 100)
+        if bad:
+            out[name] = _(MESSAGES[name][1 if value else 0])
+    return out
+
+
+def _date_outside_policy(claim: dict) -> str | None:
+    """A date the payments policy does not cover is refused on the activity page, not after Send."""
+    from datetime import date as _d
+
+    from involve.domain.policy import load_policy
+    from involve.errors import PolicyError
+
+    raw = claim["activity"].get("date") or ""
+    try:
+        day = _d.fromisoformat(raw)
+    except ValueError:
+        return None
+    try:
+        load_policy().period_for(day)
+    except PolicyError:
+        return _(SPECIAL[-1][1])
+    return None
 
 
 def map_errors(raw: list[dict], lines, v: dict, steps=(*STEPS, "check")) -> dict[str, str]:
