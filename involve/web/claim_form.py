@@ -36,10 +36,30 @@ def _state(request: Request) -> dict:
     return state if state and "id" in state else {"id": secrets.token_urlsafe(12), "v": {}}
 
 
+def _lost(request: Request, step: str):
+    """The answers' cookie is gone (expired, another browser, cleared): say so and offer Start again,
+    instead of silently showing empty pages."""
+    if step == cf.STEPS[0] or unseal(request.cookies.get(COOKIE), MAX_AGE):
+        return None
+    return render_page("message.html", 400, title=_("Sorry, we could not find your answers"),
+                       message=_("This happens if you leave the form for more than a day, or use a different "
+                                 "device or browser. Nothing was sent."),
+                       link={"href": "/claim", "text": _("Start again")})
+
+
 def _go(url: str, state: dict) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response
+
+
+def _is_late(activity_date: str) -> bool:
+    from datetime import date
+
+    try:
+        return (date.today() - date.fromisoformat(activity_date)).days > _timescales()["deadline_days"]
+    except ValueError:
+        return False
 
 
 def _submission_id(state: dict) -> str:
@@ -59,7 +79,7 @@ async def start(request: Request):
         prefill.update(zip(("date-year", "date-month", "date-day"), date[:10].split("-"), strict=True))
     if state.get("done") or prefill:
         state = {"id": secrets.token_urlsafe(12), "v": prefill}
-    response = render_page("claim_start.html", first=f"/claim/{cf.STEPS[0]}")
+    response = render_page("claim_start.html", first=f"/claim/{cf.STEPS[0]}", **_timescales())
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response
 
@@ -115,6 +135,8 @@ def _error_list(errors: dict) -> list[dict]:
 
 @router.get("/claim/check")
 async def check_page(request: Request):
+    if lost := _lost(request, "check"):
+        return lost
     state = _state(request)
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
@@ -167,7 +189,8 @@ async def send(request: Request):
             if result.created and (wake := getattr(request.app.state, "wake", None)):
                 wake()
             return _go("/claim/confirmation", {"id": state["id"], "done": result.reference,
-                                               "email": state["v"].get("email", "")})
+                                               "email": state["v"].get("email", ""),
+                                               "late": _is_late(payload["activity"]["date"])})
     state["errors"] = errors
     first = cf.step_of(next(iter(errors)))
     return _go(f"/claim/{first}" if first in cf.STEPS else "/claim/check", state)
@@ -178,7 +201,22 @@ async def confirmation(request: Request):
     state = _state(request)
     if not state.get("done"):
         return RedirectResponse("/claim", status_code=303)
-    return render_page("claim_done.html", reference=state["done"], email=state.get("email", ""))
+    return render_page("claim_done.html", reference=state["done"], email=state.get("email", ""),
+                       late=state.get("late", False), **_timescales())
+
+
+def _timescales() -> dict:
+    from datetime import date
+
+    from involve.domain.policy import load_policy
+    from involve.settings import settings
+
+    try:
+        period = load_policy().period_for(date.today())
+        return {"deadline_days": period.claim_deadline_days, "decide_days": period.approval_reminder_days,
+                "payment_days": settings.payment_days}
+    except InvolveError:
+        return {"deadline_days": 90, "decide_days": 5, "payment_days": settings.payment_days}
 
 
 @router.get("/claim/{step}")
@@ -187,6 +225,8 @@ async def step_get(request: Request, step: str, change: bool = False):
         return render_page("message.html", 404, title=_("Page not found"),
                            message=_("Check the web address, or start your claim again."),
                            link={"href": "/claim", "text": _("Start a claim")})
+    if lost := _lost(request, step):
+        return lost
     state = _state(request)
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
@@ -210,6 +250,8 @@ async def step_post(request: Request, step: str):
                            link={"href": "/claim/expenses", "text": _("Go back to your costs")})
     if not csrf_ok(request, form):
         return csrf_failed()
+    if lost := _lost(request, step):
+        return lost
     state = _state(request)
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
