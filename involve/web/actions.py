@@ -48,14 +48,26 @@ def register(action: str, handler: ActionHandler) -> None:
 
 
 def _show_claim(session, token: LinkToken):
+    from involve.services.processing import line_label
+    from involve.services.receipts import lines_needing_receipts
+
     claim = claim_by_reference(session, token.reference)
-    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or []}
+    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or [],
+                                 "receipts_needed": [line_label(x) for x in lines_needing_receipts(claim)]}
 
 
 def _approve(token: LinkToken, signed: str, form) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    raw = str(form.get("amount") or "").strip().lstrip("£")
+    try:
+        amount = Decimal(raw).quantize(Decimal("0.01")) if raw else None
+    except InvalidOperation:
+        raise InvolveError(_("Enter the amount to pay in pounds, like 40.00")) from None
     claim = claim_actions.approve(token.reference, by=token.holder_email,
                                   expenses_only=form.get("expenses_only") in ("yes", "on", "true"),
-                                  note=(form.get("note") or "").strip() or None, link_token=signed)
+                                  note=(form.get("note") or "").strip() or None, link_token=signed,
+                                  amount=amount, reason=str(form.get("amount_reason") or "") or None)
     if claim.status == "awaiting_second_approval":
         return _("Thank you. Claim %(ref)s needs a second approver, who has been asked by email.",
                  ref=claim.reference)

@@ -279,3 +279,22 @@ def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
         c = s.execute(select(Claim).where(Claim.claimant_email == "kim@example.org")).scalar_one()
         attached = s.execute(select(Receipt.line_id).where(Receipt.claim_id == c.id)).scalars().all()
         assert "receipt_missing" not in c.flags and sorted(attached) == sorted(x.id for x in c.expenses)
+
+
+def test_approver_link_names_the_cost_without_a_receipt_and_takes_a_lower_amount(client, example_claim):
+    ref = submit(example_claim)
+    _s, body = rendered(mails("claim_approval")[0])
+    assert "No receipt yet for:\n- Bus, train or tube fares, £6.80" in body and "(receipt_missing)" not in body
+    url = link(body, "Approve")
+    page = client.get(url)
+    assert "Bus, train or tube fares, £6.80" in page.text and 'name="amount"' in page.text
+    r = client.post(url, data={"amount": "100.00", "amount_reason": "Finished early"})
+    assert r.status_code == 200, r.text[-500:]
+    assert get(ref).payable_amount == Decimal("100.00")
+    _s, told = rendered(mails("claim_approved_claimant")[0])
+    assert "£100.00" in told and "Finished early" in told and "18 November 2026" in told
+
+
+def test_a_lost_form_session_offers_start_again(client):
+    r = TestClient(client.app).get("/claim/expenses")
+    assert r.status_code == 400 and "Start again" in r.text and 'href="/claim"' in r.text
