@@ -71,8 +71,10 @@ class Amounts:
         return self.fee + self.expenses
 
 
-def compute(*, kind: str, minutes: int, fee_claimed: bool, lines: list[LineIn], period: Period) -> Amounts:
-    return Amounts(
-        fee=fee_amount(kind=kind, minutes=minutes, claimed=fee_claimed, period=period),
-        lines=tuple(line_amount(line, period) for line in lines),
-    )
+def compute(*, kind: str, minutes: int, fee_claimed: bool, lines: list[LineIn], period: Period,
+            fee_requested: Decimal | None = None) -> Amounts:
+    """`fee_requested`: the person asked for a lower fee than the policy's (never a higher one)."""
+    fee = fee_amount(kind=kind, minutes=minutes, claimed=fee_claimed, period=period)
+    if fee_requested is not None and fee_claimed:
+        fee = min(fee, to_pennies(fee_requested))
+    return Amounts(fee=fee, lines=tuple(line_amount(line, period) for line in lines))

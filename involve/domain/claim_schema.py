@@ -125,6 +125,16 @@ StrictBool = Annotated[bool, Field(strict=True)]
 
 class Fee(Strict):
     claimed: StrictBool
+    requested_amount: Money | None = None  # a lower fee than the policy's, asked for by the person
+
+    @model_validator(mode="after")
+    def _requested(self):
+        if self.requested_amount is not None:
+            if not self.claimed:
+                raise ValueError("requested_amount: only when the fee is claimed")
+            if self.requested_amount <= 0:
+                raise ValueError("requested_amount: must be more than 0.00 (to have no fee, set claimed false)")
+        return self
 
 
 class Expense(Strict):

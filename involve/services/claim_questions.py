@@ -140,12 +140,11 @@ def _change_costs(session: Session, claim: Claim, amounts: dict[int, Decimal]) -
     if changed:
         period = load_policy().period_for(claim.activity_date)
         result = amt.compute(kind=claim.activity_kind, minutes=_minutes(claim.activity_start, claim.activity_end),
-                             fee_claimed=claim.fee_claimed, period=period,
+                             fee_claimed=claim.fee_claimed, period=period, fee_requested=claim.fee_requested,
                              lines=[amt.LineIn(x.kind, x.claimed_amount, x.miles, x.passengers, x.vehicle,
                                                x.receipt) for x in claim.expenses])
         for x, a in zip(claim.expenses, result.lines, strict=True):
             x.amount = a
-        fee = min(result.fee, claim.fee_requested) if claim.fee_requested is not None else result.fee
-        claim.fee_amount, claim.expenses_amount, claim.total_amount = fee, result.expenses, fee + result.expenses
+        claim.fee_amount, claim.expenses_amount, claim.total_amount = result.fee, result.expenses, result.total
         receipts._refresh_flag(session, claim)
     return changed

@@ -62,7 +62,8 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
         "activity_date": claim.activity.date, "activity_start": claim.activity.start,
         "activity_end": claim.activity.end, "borough": claim.activity.borough, "service": claim.activity.service,
         "lead_email": claim.activity.lead_email, "activity_reference": claim.activity.reference,
-        "fee_claimed": claim.fee.claimed, "payment_method": pay.method if pay else None,
+        "fee_claimed": claim.fee.claimed, "fee_requested": claim.fee.requested_amount,
+        "payment_method": pay.method if pay else None,
         "bank_details_encrypted": None, "bank_details_masked": None, "flags": [], "submitted_at": now,
         "expenses_only": False,
     }

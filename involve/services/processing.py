@@ -103,6 +103,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             minutes = _minutes(c.activity_start, c.activity_end)
             cl = lines[c.id]
             result = amt.compute(kind=c.activity_kind, minutes=minutes, fee_claimed=c.fee_claimed, period=period,
+                                 fee_requested=c.fee_requested,
                                  lines=[amt.LineIn(x.kind, x.claimed_amount, x.miles, x.passengers, x.vehicle,
                                                    x.receipt) for x in cl])
             person = people.get(c.claimant_email)

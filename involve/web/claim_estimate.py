@@ -26,9 +26,9 @@ def estimate(payload: dict) -> Estimate | None:
         period = load_policy().period_for(claim.activity.date)
     except (InvolveError, ValueError):
         return None
+    lines = [amt.LineIn(e.kind, e.amount, e.miles, e.passengers, e.vehicle, e.receipt) for e in claim.expenses]
     result = amt.compute(kind=claim.activity.kind, minutes=claim.activity.minutes, fee_claimed=claim.fee.claimed,
-                         period=period, lines=[amt.LineIn(e.kind, e.amount, e.miles, e.passengers, e.vehicle,
-                                                          e.receipt) for e in claim.expenses])
+                         period=period, fee_requested=claim.fee.requested_amount, lines=lines)
     fee = result.fee
     return Estimate(fee, list(result.lines), fee + result.expenses)
 

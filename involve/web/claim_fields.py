@@ -19,7 +19,7 @@ FIELDS = {
     "about-you": ("name", "email"),
     "activity": ("kind", "title", "date-day", "date-month", "date-year", "start", "end", "borough", "service",
                  "lead_email", "reference"),
-    "fee": ("fee",),
+    "fee": ("fee", "fee_amount"),
     "expenses": ("public_transport", "car_miles", "car_passengers", "bicycle_miles", "taxi", "parking",
                  "carer", "childcare", "subsistence", "support", "other", "other_description"),
     "payment": ("method",),
@@ -51,6 +51,7 @@ MESSAGES = {
     "borough": (N_("Select where the activity was"), N_("Select where the activity was")),
     "lead_email": (N_("Enter an email address like name@nhs.net"),) * 2,
     "fee": (N_("Select yes if you want the involvement fee"),) * 2,
+    "fee_amount": (N_("Enter the fee you want, like 10.00"), N_("Enter the fee as an amount in pounds, like 10.00")),
     "costs": (N_("Select a cost, or go back and ask for the fee"),) * 2,
     "miles": (N_("Enter how many miles you went"), N_("Enter the miles as a number, like 12.4")),
     "passengers": (N_("Enter how many people came with you"), N_("Enter a number of passengers from 0 to 8")),
@@ -74,6 +75,7 @@ PATHS = {"claimant.name": "name", "claimant.email": "email", "activity.kind": "k
          "activity.title": "title", "activity.date": "date", "activity.start": "start", "activity.end": "end",
          "activity.borough": "borough", "activity.service": "service", "activity.lead_email": "lead_email",
          "activity.reference": "reference", "activity": "date", "fee": "fee", "fee.claimed": "fee",
+         "fee.requested_amount": "fee_amount",
          "expenses": "costs", "payment": "method",
          "payment.method": "method", "payment.account_name": "account_name", "payment.sort_code": "sort_code",
          "payment.account_number": "account_number", "declaration": "declaration"}
@@ -151,7 +153,7 @@ def build_claim(v: dict, *, submission_id: str, declaration: bool) -> tuple[dict
         lines.append((cost, f"{cost}_miles" if cost in ("car", "bicycle") else cost))
     claim = {"submission_id": submission_id,
              "claimant": {"name": v.get("name", ""), "email": v.get("email", "")},
-             "activity": activity, "fee": {"claimed": {"yes": True, "no": False}.get(v.get("fee"))},
+             "activity": activity, "fee": _fee(v),
              "expenses": expenses, "declaration": declaration}
     method = v.get("method")
     if method:
@@ -161,6 +163,14 @@ def build_claim(v: dict, *, submission_id: str, declaration: bool) -> tuple[dict
                                     sort_code=_sort_code(v.get("sort_code", "")),
                                     account_number=re.sub(r"[\s-]", "", v.get("account_number", "")) or None)
     return claim, lines
+
+
+def _fee(v: dict) -> dict:
+    choice = v.get("fee")
+    fee: dict = {"claimed": {"yes": True, "lower": True, "no": False}.get(choice)}
+    if choice == "lower":
+        fee["requested_amount"] = _money(v.get("fee_amount", "")) or ""
+    return fee
 
 
 def _sort_code(v: str) -> str | None:

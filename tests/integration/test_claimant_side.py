@@ -298,3 +298,14 @@ def test_approver_link_names_the_cost_without_a_receipt_and_takes_a_lower_amount
 def test_a_lost_form_session_offers_start_again(client):
     r = TestClient(client.app).get("/claim/expenses")
     assert r.status_code == 400 and "Start again" in r.text and 'href="/claim"' in r.text
+
+
+def test_a_person_may_ask_for_a_lower_fee(client, example_claim):
+    claim = dict(example_claim, fee={"claimed": True, "requested_amount": "30.00"})
+    ref = submit(claim)
+    c = get(ref)
+    assert (c.fee_amount, c.total_amount) == (Decimal("30.00"), Decimal("68.00"))
+    higher = dict(example_claim, fee={"claimed": True, "requested_amount": "300.00"})
+    assert get(submit(higher, "d9")).fee_amount == Decimal("80.00")  # never more than the policy's
+    with pytest.raises(InvolveError):
+        submit(dict(example_claim, fee={"claimed": False, "requested_amount": "5.00"}), "d10")
