@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock
 from involve.db import unit_of_work
+from involve.domain.dates import london_today
 from involve.domain.policy import load_policy
-from involve.domain.recruitment import RecruitmentRules, london_today, training_valid_on
+from involve.domain.recruitment import RecruitmentRules, training_valid_on
 from involve.domain.recruitment_schema import RecruitmentIn
 from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 
 from involve import clock, links
 from involve.db import reader, unit_of_work
-from involve.domain.claim_schema import LONDON
+from involve.domain.dates import LONDON, london_today
 from involve.domain.recruitment import (
     HOLDS_SEAT,
     RecruitmentRules,
-    london_today,
     reminder_day,
     training_valid_on,
 )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock
 from involve.db import reader, unit_of_work
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from involve import audit, clock
 from involve.db import dispose_engines, reader, unit_of_work
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.domain.recruitment_schema import parse_recruitment
 from involve.errors import InvolveError, NotAllowed, WrongState
 from involve.mail.render import render
