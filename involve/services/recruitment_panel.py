@@ -28,6 +28,7 @@ from involve.domain.recruitment import (
     reminder_day,
     training_valid_on,
 )
+from involve.domain.recruitment_transitions import can, move
 from involve.services import recruitment_invites as invites
 from involve.services import training
 from involve.services.recruitment import note, per, rec_context, rules, send
@@ -74,8 +75,8 @@ def advance(session: Session, rec: Recruitment, r: RecruitmentRules, now: dateti
     members = list(session.execute(select(PanelMember).where(PanelMember.recruitment_id == rec.id)
                                    .order_by(PanelMember.id)).scalars())
     for m in members:
-        if m.status == "invited" and m.respond_by <= now:
-            m.status = "expired"
+        if can("panel_member", "expire", m.status) and m.respond_by <= now:
+            m.status = move("panel_member", "expire", m.status)
             note(session, rec.reference, "expire", person=per(m.person_id),
                  **{"from": "invited", "to": "expired"})
             done["expired"] += 1

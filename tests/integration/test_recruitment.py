@@ -196,6 +196,9 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
                                   by=HR)
     with pytest.raises(InvolveError, match="reason"):
         recruitment_hr.decide_comment(ref, comment_ids[1], accept=True, reason=" ", by=HR)
+    with reader() as s:  # audit action names in full (they were cut to "comment_declin")
+        actions = set(s.execute(select(AuditRecord.action).where(AuditRecord.reference == ref)).scalars())
+    assert {"comment_accept", "comment_decline"} <= actions
     assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
     q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
                                         ["How do you make someone feel heard?"])
