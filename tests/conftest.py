@@ -22,7 +22,6 @@ import pytest
 from involve import settings as settings_module
 
 
-
 def _local_postgres() -> str | None:
     """A PostgreSQL server answering on this machine (PGHOST/PGPORT/PGUSER/PGPASSWORD, default
     127.0.0.1:5432 as postgres), as a base URL; None when nothing answers within two seconds."""
