@@ -26,7 +26,6 @@ from involve.services.people import staff_roles
 from involve.settings import settings
 from models import Claim, ExpenseLine, Person
 
-APPROVER_ROLES = ("lead", "coordinator")
 RECEIPT_DAYS = 60  # the Add receipts link lasts this long (and only until the claim is decided)
 
 
@@ -37,8 +36,7 @@ def week_of(day: date) -> tuple[date, date]:
 
 def _take_submitted(session: Session, limit: int) -> list[Claim]:
     stmt = select(Claim).where(Claim.status == "submitted").order_by(Claim.id).limit(limit)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 

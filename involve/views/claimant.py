@@ -69,6 +69,15 @@ def claim_of(email: str, reference: str) -> ClaimantClaim:
         return _detail(s, c, history=True)
 
 
+def claim_receipts(claim_id: int) -> list[dict]:
+    """A claim's receipt files (no contents) for the staff claim page."""
+    from involve.services.receipts import receipts_of
+
+    with reader() as s:
+        return [{"id": r.id, "line_id": r.line_id, "file_name": r.file_name, "size": r.size}
+                for r in receipts_of(s, claim_id)]
+
+
 def has_claims(email: str) -> bool:
     with reader() as s:
         return s.execute(select(Claim.id).where(Claim.claimant_email == email.strip().lower())

@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.web import (
-    actions,
     assets,
     claim_form,
     claimant,
     info_pages,
+    link_pages,
     recruitment_api,
     staff,
     staff_finance,
@@ -48,7 +48,7 @@ def create_app(runner=None) -> FastAPI:
 
     app.include_router(webhooks.router)
     _describe_webhooks(app)
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(claimant.router)
     app.include_router(info_pages.router)

@@ -11,12 +11,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve.db import reader
 from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
 from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
 from involve.services.claim_questions import ask
-from involve.services.receipts import open_receipt, receipts_of
+from involve.services.receipts import open_receipt
+from involve.views.claimant import claim_receipts
 from involve.views.claims import ClaimFilters, claim_with_history, list_claims
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
@@ -92,12 +92,6 @@ def _act(action: str, reference: str, by: str, form: dict):
     if action == "reject":
         return claim_actions.reject(reference, by=by, reason=form.get("reason") or "")
     return claim_actions.pay(reference, by=by, payment_ref=(form.get("payment_ref") or "").strip() or None)
-
-
-def claim_receipts(claim_id: int) -> list:
-    with reader() as s:
-        return [{"id": r.id, "line_id": r.line_id, "file_name": r.file_name, "size": r.size}
-                for r in receipts_of(s, claim_id)]
 
 
 @router.get("/staff/receipts/{receipt_id}")
