@@ -20,6 +20,7 @@ from involve.files import ACCEPT, FileRefused
 from involve.services.intake import accept_claim
 from involve.services.receipts import add_form_receipts, attach_form_receipts, form_receipts
 from involve.web import claim_fields as cf
+from involve.web import claim_saved
 from involve.web.claim_estimate import estimate, pounds
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
@@ -219,6 +220,12 @@ def _timescales() -> dict:
         return {"deadline_days": 90, "decide_days": 5, "payment_days": settings.payment_days}
 
 
+@router.get("/claim/continue/{signed}")
+async def continue_claim(signed: str):
+    state, step, failed = await claim_saved.restore(signed)
+    return failed or _go(f"/claim/{step}" if step in cf.STEPS else "/claim/check", state)
+
+
 @router.get("/claim/{step}")
 async def step_get(request: Request, step: str, change: bool = False):
     if step not in cf.STEPS:
@@ -264,6 +271,10 @@ async def step_post(request: Request, step: str):
         for name in cf.FIELDS["bank"]:
             state["v"].pop(name, None)
     change = form.get("change") == "yes"
+    if form.get("action") == "save":
+        response = await claim_saved.save(state, step)
+        set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
+        return response
     errors = cf.check(state["v"], submission_id=_submission_id(state), steps=(step,))
     if step == "expenses":
         errors.update(await _save_receipts(form, state))

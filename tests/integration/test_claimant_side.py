@@ -309,3 +309,19 @@ def test_a_person_may_ask_for_a_lower_fee(client, example_claim):
     assert get(submit(higher, "d9")).fee_amount == Decimal("80.00")  # never more than the policy's
     with pytest.raises(InvolveError):
         submit(dict(example_claim, fee={"claimed": False, "requested_amount": "5.00"}), "d10")
+
+
+def test_save_and_come_back_on_another_device(client):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/claim/about-you").text).group(1)
+    client.post("/claim/about-you", data={"csrf_token": token, "name": "Jo Lee", "email": "jo@example.org"})
+    page = client.get("/claim/activity")
+    assert 'name="action"' in page.text and 'value="save"' in page.text
+    r = client.post("/claim/activity", data={"csrf_token": token, "title": "Forum visit", "action": "save"})
+    assert r.status_code == 200 and "jo@example.org" in r.text
+    subject, body = rendered(mails("claim_saved")[0])
+    url = link(body, "Continue your claim")
+    other = TestClient(client.app)
+    r = other.get(url, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/claim/activity"
+    assert 'value="Forum visit"' in other.get("/claim/activity").text
+    assert other.get("/claim/continue/forged").status_code == 410
