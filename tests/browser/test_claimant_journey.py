@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import sqlite3
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
@@ -91,7 +93,8 @@ def test_claimant_journey(browser, live, sink, example_claim, tmp_path):
     text = page.locator("main").inner_text()
     assert "££" not in text and "£6.80" in text and "Total" in text and "bus.jpg" in text
     axe(page, "check answers")
-    page.screenshot(path=str(tmp_path / "check-answers.png"), full_page=True)
+    shots = Path(os.environ.get("INVOLVE_SCREENSHOT_DIR") or tmp_path)
+    page.screenshot(path=str(shots / "check-answers.png"), full_page=True)
     page.check("#declaration")
     page.click("#send")
     page.wait_for_url("**/claim/confirmation")
