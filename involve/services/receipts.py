@@ -170,6 +170,15 @@ def receipt_count(session: Session, claim_id: int) -> int:
     return session.execute(select(func.count()).select_from(Receipt).where(Receipt.claim_id == claim_id)).scalar_one()
 
 
+def remove_receipts(session: Session, claim_ids: list[int]) -> int:
+    """Retention: the claims' receipt files and their rows go (the payment record stays)."""
+    rows = list(session.execute(select(Receipt).where(Receipt.claim_id.in_(claim_ids))).scalars())
+    for r in rows:
+        storage.remove(session, r.storage_key)
+        session.delete(r)
+    return len(rows)
+
+
 # ---- staff viewing ---------------------------------------------------------------------------------------
 
 def receipts_of(session: Session, claim_id: int) -> list[Receipt]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from involve import audit
 from involve.db import unit_of_work
 from involve.services.people import require_staff
+from involve.services.receipts import remove_receipts
 from involve.settings import settings
 from models import Claim, ExpenseLine, OutboxEmail, Payment, Person
 
@@ -151,6 +152,7 @@ def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = Fal
                 .values(description=None, receipt=None)
             )
             session.execute(update(Payment).where(Payment.claim_id.in_(ids)).values(details=None))
+            remove_receipts(session, ids)
             refs = [c.reference for c in claims]
             session.execute(
                 delete(OutboxEmail).where(OutboxEmail.reference.in_(refs), OutboxEmail.sent_at.isnot(None))

@@ -325,3 +325,20 @@ def test_save_and_come_back_on_another_device(client):
     assert r.status_code == 303 and r.headers["location"] == "/claim/activity"
     assert 'value="Forum visit"' in other.get("/claim/activity").text
     assert other.get("/claim/continue/forged").status_code == 410
+
+
+def test_retention_removes_receipt_files_with_the_claim_details(db, example_claim):
+    from datetime import date
+
+    from involve.services import receipts, retention
+
+    setup_people()
+    ref = submit(example_claim)
+    with reader() as s:
+        line = next(x.id for x in s.execute(select(Claim).where(Claim.reference == ref)).scalar_one().expenses
+                    if x.kind == "public_transport")
+    assert receipts.add_receipts(ref, {line: [receipts.Upload("bus.jpg", jpeg())]}, claimant=SAM) == 1
+    retention.run(as_of=date(2040, 1, 1))
+    with reader() as s:
+        assert s.execute(text("SELECT count(*) FROM receipts")).scalar_one() == 0
+        assert s.execute(text("SELECT count(*) FROM stored_files")).scalar_one() == 0
