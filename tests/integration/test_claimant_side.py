@@ -342,3 +342,41 @@ def test_retention_removes_receipt_files_with_the_claim_details(db, example_clai
     with reader() as s:
         assert s.execute(text("SELECT count(*) FROM receipts")).scalar_one() == 0
         assert s.execute(text("SELECT count(*) FROM stored_files")).scalar_one() == 0
+
+
+def test_staff_claim_page_asks_and_shows_receipts_only_to_those_who_may_act(client, example_claim):
+    from involve.services import receipts
+    from tests.staff_sign_in import csrf, sign_in
+
+    ref = submit(example_claim)
+    with reader() as s:
+        line = next(x.id for x in s.execute(select(Claim).where(Claim.reference == ref)).scalar_one().expenses
+                    if x.kind == "public_transport")
+    receipts.add_receipts(ref, {line: [receipts.Upload("bus.jpg", jpeg())]}, claimant=SAM)
+    with reader() as s:
+        receipt_id = s.execute(select(Receipt.id)).scalar_one()
+    finance = TestClient(client.app)
+    sign_in(finance, FIN)
+    assert finance.get(f"/staff/receipts/{receipt_id}").status_code == 404  # finance may not act yet
+    sign_in(client, COORD)
+    page = client.get(f"/staff/claims/{ref}")
+    assert "Ask a question" in page.text and f"/staff/receipts/{receipt_id}" in page.text
+    r = client.get(f"/staff/receipts/{receipt_id}")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.content.startswith(b"\xff\xd8")
+    r = client.post(f"/staff/claims/{ref}/ask", data={"csrf_token": csrf(page), "question": "Which bus?"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and get(ref).status == "needs_information"
+
+
+def test_an_expired_or_forged_link_changes_nothing(client, example_claim):
+    ref = submit(example_claim)
+    claim_questions.ask(ref, by=LEAD, question="Which day?")
+    _s, body = rendered(mails("claim_question")[0])
+    url = link(body, "Reply")
+    with unit_of_work() as s:
+        s.execute(text("UPDATE link_tokens SET expires_at = :t WHERE action = 'reply'"),
+                  {"t": "2020-01-01 00:00:00" if s.get_bind().dialect.name == "sqlite" else "2020-01-01T00:00:00Z"})
+    r = client.post(url, data={"answer": "Tuesday"})
+    assert r.status_code == 410 and "expired" in r.text
+    assert client.get(url[:-3] + "abc").status_code == 410
+    assert get(ref).status == "needs_information"
