@@ -38,6 +38,8 @@ TARGETS: dict[str, str] = {
     "fee.claimed": "bool", "declaration": "bool",
     "expenses.mileage.miles": "miles", "expenses.mileage.passengers": "count",
     **{f"expenses.{kind}": "money" for kind in EXPENSE_ORDER if kind != "mileage"},
+    # a file-upload answer: recorded by its file URL(s) as the cost's receipt
+    **{f"expenses.{kind}.receipt": "file_url" for kind in EXPENSE_ORDER if kind != "mileage"},
 }
 
 
@@ -145,6 +147,8 @@ def _convert(how: str, value: Any, mapping: ProviderMapping) -> Any:
         return _to_bool(value, mapping.yes_no)
     if how == "money":
         return _money(value)
+    if how == "file_url":
+        return _file_urls(value)
     if how == "miles":
         number = _decimal(value)
         return format(number.normalize(), "f") if isinstance(number, Decimal) and number else (number or None)
@@ -170,15 +174,27 @@ def _convert(how: str, value: Any, mapping: ProviderMapping) -> Any:
     return text
 
 
+def _file_urls(value: Any) -> str | None:
+    """Typeform's `file_url` (a string) or Tally's FILE_UPLOAD list of {url, name}: the URLs, space-separated
+    (the canonical `receipt` holds at most 300 characters)."""
+    items = value if isinstance(value, list) else [value]
+    urls = [str(i.get("url")) if isinstance(i, dict) else str(i) for i in items if i]
+    urls = [u.strip() for u in urls if u and u.strip().startswith(("https://", "http://"))]
+    return " ".join(urls)[:300] or None
+
+
 def _build(delivery: str, answers: list[tuple[str, Any]], mapping: ProviderMapping) -> dict[str, Any]:
     claim: dict[str, Any] = {"submission_id": delivery}
     amounts: dict[str, Any] = {}
     mileage: dict[str, Any] = {}
+    receipts: dict[str, str] = {}
     for target, raw in answers:
         value = _convert(TARGETS[target], raw, mapping)
         if value is None:
             continue
-        if target.startswith("expenses.mileage."):
+        if target.endswith(".receipt"):
+            receipts[target.split(".")[1]] = value
+        elif target.startswith("expenses.mileage."):
             mileage[target.rsplit(".", 1)[1]] = value
         elif target.startswith("expenses."):
             amounts[target.split(".", 1)[1]] = value
@@ -188,7 +204,8 @@ def _build(delivery: str, answers: list[tuple[str, Any]], mapping: ProviderMappi
         else:
             claim[target] = value
     expenses = [{"kind": "mileage", "vehicle": "car", **mileage} if kind == "mileage"
-                else {"kind": kind, "amount": amounts[kind]}
+                else {"kind": kind, "amount": amounts[kind],
+                      **({"receipt": receipts[kind]} if kind in receipts else {})}
                 for kind in EXPENSE_ORDER if (kind in amounts or (kind == "mileage" and "miles" in mileage))]
     if expenses:
         claim["expenses"] = expenses

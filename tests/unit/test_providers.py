@@ -262,3 +262,22 @@ def test_payload_not_shaped_like_the_provider_is_refused():
         typeform_to_claim({"event_id": "x", "event_type": "form_response"}, load_mapping())
     with pytest.raises(ProviderPayloadError, match="data.fields"):
         tally_to_claim({"eventId": "x", "data": {}}, load_mapping())
+
+
+def test_file_upload_answers_are_recorded_as_the_costs_receipt():
+    from involve.intake.providers import tally_to_claim, typeform_to_claim
+
+    mapping = load_mapping()
+    tf = {"event_id": "e1", "form_response": {"token": "t1", "answers": [
+        {"field": {"ref": "travel_public_transport"}, "type": "number", "number": 6.8},
+        {"field": {"ref": "travel_public_transport_receipt"}, "type": "file_url",
+         "file_url": "https://api.typeform.com/responses/files/abc/bus.jpg"}]}}
+    _d, claim = typeform_to_claim(tf, mapping)
+    assert claim["expenses"] == [{"kind": "public_transport", "amount": "6.80",
+                                  "receipt": "https://api.typeform.com/responses/files/abc/bus.jpg"}]
+    tally = {"eventId": "e2", "data": {"submissionId": "s2", "fields": [
+        {"key": "carer_costs", "label": "Carer", "value": 25},
+        {"key": "carer_costs_receipt", "label": "Carer receipt", "type": "FILE_UPLOAD",
+         "value": [{"url": "https://storage.tally.so/x/invoice.pdf", "name": "invoice.pdf"}]}]}}
+    _d, claim = tally_to_claim(tally, mapping)
+    assert claim["expenses"][0]["receipt"] == "https://storage.tally.so/x/invoice.pdf"
