@@ -4,15 +4,18 @@ The answer to the person asking is the same whether or not the address has claim
 who claims; only an address with claims gets an email."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from involve import links
 from involve.db import unit_of_work
 from involve.domain.claim_schema import _email
 from involve.mail.outbox import email_row, enqueue
-from models import Claim
+from models import Claim, OutboxEmail
 
 YOUR_CLAIMS_HOURS = 24
+RESEND_MINUTES = 5
 PATH = "/claims/yours/"
 
 
@@ -28,6 +31,12 @@ def request_your_claims(email: str) -> bool:
                                  .order_by(Claim.id.desc()).limit(1)).scalar_one_or_none()
         if latest is None:
             return False
+        since = datetime.now(UTC) - timedelta(minutes=RESEND_MINUTES)
+        recent = session.execute(select(OutboxEmail.id).where(
+            OutboxEmail.template == "your_claims", OutboxEmail.to_addr == email,
+            OutboxEmail.created_at >= since).limit(1)).first()
+        if recent is not None:
+            return False  # one link per address every few minutes: asking again cannot flood an inbox
         url = links.issue(session, action="your_claims", reference=latest, holder=email,
                           days=1, path=PATH)
         enqueue(session, [email_row(template="your_claims", to=email, reference=latest,

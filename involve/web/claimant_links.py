@@ -22,9 +22,10 @@ def receipt_field(line_id: int) -> str:
 
 
 def _lines(claim, *, all_costs: bool = False) -> list[dict]:
-    wanted = receipts.lines_taking_receipts(claim)
-    missing = {x.id for x in receipts.lines_needing_receipts(claim)}
-    chosen = claim.expenses if all_costs else wanted
+    """The costs to show a file input for: every cost (Reply), else those still needing a receipt."""
+    needing = receipts.lines_needing_receipts(claim)
+    missing = {x.id for x in needing}
+    chosen = claim.expenses if all_costs else needing
     return [{"id": x.id, "label": line_label(x), "field": receipt_field(x.id), "missing": x.id in missing,
              "kind": x.kind, "amount": "" if x.claimed_amount is None else f"{x.claimed_amount:.2f}",
              "has_receipt": bool(x.receipt)} for x in chosen]

@@ -190,6 +190,8 @@ def test_your_claims_same_answer_either_way_and_only_your_own(client, example_cl
     assert yes.status_code == no.status_code == 200
     assert yes.text.replace(SAM, "X") == no.text.replace("nobody@example.org", "X")
     assert [m.to_addr for m in mails("your_claims")] == [SAM]
+    again = TestClient(client.app).post("/claims/status", data={"email": SAM})  # no form session needed
+    assert again.status_code == 200 and len(mails("your_claims")) == 1  # not twice within minutes
     _s, body = rendered(mails("your_claims")[0])
     mine = client.get(link(body, "Your claims"))
     assert mine.status_code == 200 and ref in mine.text and "Waiting for approval" in mine.text
