@@ -89,7 +89,7 @@ async def _step_page(request: Request, step: str, state: dict, errors: dict, sta
                      change: bool = False):
     i = cf.STEPS.index(step)
     back = "/claim" if i == 0 else f"/claim/{cf.STEPS[i - 1]}"
-    extra = {}
+    extra = {"deadline_days": _timescales()["deadline_days"]} if step == "activity" else {}
     if step == "expenses":
         extra = {"uploaded": await run_in_threadpool(form_receipts, state["id"]), "accept": ACCEPT,
                  "receipt_limit": _receipt_limit()}
