@@ -60,6 +60,7 @@ def test_error_summary_links_to_the_field(page, live):
 def test_form_works_without_javascript(browser, live):
     pg = new_page(browser, live.url, javascript=False)
     try:
+        pg.goto(live.url + "/claim")  # the form's session starts here (a page opened cold offers Start again)
         pg.goto(live.url + "/claim/expenses")
         assert pg.locator("#public_transport").is_visible()  # conditional fields show without JS
         pg.goto(live.url + "/claim/about-you")
