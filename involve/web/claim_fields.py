@@ -170,7 +170,7 @@ def _fee(v: dict) -> dict:
     fee: dict = {"claimed": {"yes": True, "lower": True, "no": False}.get(choice)}
     if choice == "lower":
         fee["requested_amount"] = _money(v.get("fee_amount", "")) or ""
-    return fee
+    return fee  # an amount typed with another choice is ignored
 
 
 def _sort_code(v: str) -> str | None:
