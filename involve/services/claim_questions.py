@@ -15,7 +15,7 @@ from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.policy import load_policy
 from involve.domain.transitions import next_status
-from involve.errors import InvolveError, NotAllowed
+from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
 from involve.services import receipts
 from involve.services.claims import lock_claim
@@ -74,10 +74,12 @@ def _m(v: Decimal | None) -> str | None:
     return None if v is None else f"{v:.2f}"
 
 
-def reply(signed_link: str, *, answer: str, amounts: dict[int, Decimal] | None = None,
-          uploads: dict[int, list[receipts.Upload]] | None = None) -> Claim:
-    """The person's answer (through their `Reply:` link): record it, apply a changed cost and any
-    receipts, send the claim back to awaiting approval and tell whoever asked (and the approvers)."""
+def reply(signed_link: str | None = None, *, answer: str, amounts: dict[int, Decimal] | None = None,
+          uploads: dict[int, list[receipts.Upload]] | None = None, reference: str | None = None,
+          claimant: str | None = None) -> Claim:
+    """The person's answer, through their `Reply:` link (`signed_link`, used up) or signed in to "Your
+    claims" (`reference` + `claimant`): record it, apply a changed cost and any receipts, send the claim
+    back to awaiting approval and tell whoever asked (and the approvers)."""
     answer = _text(answer, "an answer")
     uploads = {k: v for k, v in (uploads or {}).items() if v}
     checked = None
@@ -88,12 +90,15 @@ def reply(signed_link: str, *, answer: str, amounts: dict[int, Decimal] | None =
         for (i, _), f in zip(flat, good, strict=True):
             checked.setdefault(i, []).append(f)
     with unit_of_work() as session:
-        signed = links.load(session, signed_link, for_update=True)
-        if signed.action != "reply":
-            raise NotAllowed("this link is for a different action")
-        claim = lock_claim(session, signed.reference)
-        if signed.holder_email != claim.claimant_email:
-            raise NotAllowed("this link is for someone else's claim")
+        signed = None
+        if signed_link is not None:
+            signed = links.load(session, signed_link, for_update=True)
+            if signed.action != "reply":
+                raise NotAllowed("this link is for a different action")
+            reference, claimant = signed.reference, signed.holder_email
+        claim = lock_claim(session, reference or "")
+        if claimant != claim.claimant_email:
+            raise NotFound(f"no claim with reference {reference} for you")
         to_status = next_status("reply", claim.status, reference=claim.reference)
         question = open_question(session, claim)
         changed = _change_costs(session, claim, amounts or {})
@@ -104,7 +109,8 @@ def reply(signed_link: str, *, answer: str, amounts: dict[int, Decimal] | None =
             question.answer, question.answered_at = answer, now
         from_status, claim.status = claim.status, to_status
         claim.approved_by = None  # any first approval given before the question starts again
-        links.use(signed)
+        if signed is not None:
+            links.use(signed)
         audit.record(session, [audit.Change("claim", claim.reference, "reply", claim.claimant_email, from_status,
                                             to_status, reason=answer, data={"costs_changed": changed})])
         session.flush()

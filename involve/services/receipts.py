@@ -141,7 +141,7 @@ def add_claim_receipts(session: Session, claim: Claim, by_line: dict[int, list[U
     if claim.status not in OPEN_STATUSES:
         raise WrongState(f"{claim.reference} is already decided, so receipts can no longer be added to it")
     lines = {x.id: x for x in claim.expenses}
-    if any(line_id not in lines for line_id in by_line):
+    if any(line_id not in lines for line_id in (*by_line, *(checked_files or {}))):
         raise NotFound("that cost is not part of this claim")
     if checked_files is None:
         already = session.execute(select(func.count()).select_from(Receipt)

@@ -6,6 +6,7 @@
                                      staff session) and shows their claims
     GET /claims/mine[/{ref}]         their claims / one claim with its timeline
     GET|POST /claims/mine/{ref}/receipts   add receipts while signed in
+    GET|POST /claims/mine/{ref}/reply      answer a question while signed in
     GET /claims/mine/statement[.csv|.pdf]?year=2026-27   the payments statement
 """
 from __future__ import annotations
@@ -203,3 +204,65 @@ async def receipts_send(request: Request, reference: str):
                            action_url=f"/claims/mine/{item.claim.reference}/receipts",
                            errors={field: str(exc)}, error_list=[{"text": str(exc), "href": f"#{field}"}])
     return RedirectResponse(f"/claims/mine/{item.claim.reference}?done=receipts", status_code=303)
+
+
+async def _reply_page(request: Request, email: str, reference: str, status: int = 200, **extra):
+    from involve.web.claimant_links import reply_lines
+
+    try:
+        item = await run_in_threadpool(views.claim_of, email, reference)
+    except NotFound:
+        return None
+    if item.claim.status != "needs_information":
+        return RedirectResponse(f"/claims/mine/{item.claim.reference}", status_code=303)
+    lines = await run_in_threadpool(reply_lines, item.claim.reference)
+    ctx = {"v": {}, "errors": {}, "error_list": []} | extra
+    return render_form(request, "claimant_reply.html", status, claim=item.claim, lines=lines, accept=ACCEPT,
+                       question=item.question.question if item.question else "",
+                       action_url=f"/claims/mine/{item.claim.reference}/reply",
+                       back=f"/claims/mine/{item.claim.reference}", **ctx)
+
+
+@router.get("/claims/mine/{reference}/reply")
+async def reply_page(request: Request, reference: str):
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    return await _reply_page(request, email, reference) or render_page(
+        "message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+
+
+@router.post("/claims/mine/{reference}/reply")
+async def reply_send(request: Request, reference: str):
+    from involve.services.claim_questions import reply
+    from involve.web.claimant_links import files_by_line, parse_reply, reply_lines
+
+    email = _email(request)
+    if not email:
+        return _signed_out()
+    try:
+        form = await bounded_form(request)
+    except BodyTooLarge as exc:
+        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
+    if not csrf_ok(request, form):
+        return csrf_failed()
+    try:
+        item = await run_in_threadpool(views.claim_of, email, reference)
+    except NotFound:
+        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    lines = await run_in_threadpool(reply_lines, item.claim.reference)
+    v, amounts, errors = parse_reply(form, lines)
+    by_line = await run_in_threadpool(files_by_line, form, lines) if not errors else {}
+    if not errors:
+        try:
+            await run_in_threadpool(lambda: reply(answer=v["answer"], amounts=amounts, uploads=by_line,
+                                                  reference=item.claim.reference, claimant=email))
+        except InvolveError as exc:
+            field = next((x["field"] for x in lines if by_line.get(x["id"])), "answer")
+            errors = {field: str(exc)}
+    if errors:
+        return await _reply_page(request, email, reference, 400, v=v, errors=errors,
+                                 error_list=[{"text": m, "href": f"#{f}"} for f, m in errors.items()])
+    if wake := getattr(request.app.state, "wake", None):
+        wake()
+    return RedirectResponse(f"/claims/mine/{item.claim.reference}?done=reply", status_code=303)

@@ -40,7 +40,7 @@ def _show_receipts(session, token: LinkToken):
                                       "action_url": "", "errors": {}, "error_list": []}
 
 
-def _by_line(form, lines: list[dict]) -> dict[int, list[receipts.Upload]]:
+def files_by_line(form, lines: list[dict]) -> dict[int, list[receipts.Upload]]:
     return {x["id"]: uploads(form, x["field"]) for x in lines}
 
 
@@ -53,7 +53,7 @@ def _add_receipts(token: LinkToken, signed: str, form) -> str:
 
     with reader() as s:
         lines = _lines(claim_by_reference(s, token.reference))
-    by_line = _by_line(form, lines)
+    by_line = files_by_line(form, lines)
     try:
         n = receipts.add_receipts(token.reference, by_line, claimant=token.holder_email, signed_link=signed)
     except (receipts.FileRefused, InvolveError) as exc:
@@ -73,11 +73,8 @@ def _show_reply(session, token: LinkToken):
                                    "errors": {}, "error_list": []}
 
 
-def _reply(token: LinkToken, signed: str, form) -> str:
-    from involve.db import reader
-
-    with reader() as s:
-        lines = _lines(claim_by_reference(s, token.reference), all_costs=True)
+def parse_reply(form, lines: list[dict]) -> tuple[dict, dict[int, Decimal], dict[str, str]]:
+    """(the answers to show again, changed amounts by line id, errors by field) of a reply form."""
     v = {"answer": str(form.get("answer") or "").strip()[:2000]}
     errors: dict[str, str] = {}
     if not v["answer"]:
@@ -100,10 +97,23 @@ def _reply(token: LinkToken, signed: str, form) -> str:
                                             cost=x["label"].split(",")[0])
             continue
         amounts[x["id"]] = value
+    return v, amounts, errors
+
+
+def reply_lines(reference: str) -> list[dict]:
+    from involve.db import reader
+
+    with reader() as s:
+        return _lines(claim_by_reference(s, reference), all_costs=True)
+
+
+def _reply(token: LinkToken, signed: str, form) -> str:
+    lines = reply_lines(token.reference)
+    v, amounts, errors = parse_reply(form, lines)
     if errors:
         raise FormInvalid({"v": v, "errors": errors, "error_list": [
             {"text": m, "href": f"#{f}"} for f, m in errors.items()]})
-    by_line = _by_line(form, lines)
+    by_line = files_by_line(form, lines)
     try:
         claim = claim_questions.reply(signed, answer=v["answer"], amounts=amounts, uploads=by_line)
     except LinkInvalid:

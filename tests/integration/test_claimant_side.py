@@ -382,3 +382,22 @@ def test_an_expired_or_forged_link_changes_nothing(client, example_claim):
     assert r.status_code == 410 and "expired" in r.text
     assert client.get(url[:-3] + "abc").status_code == 410
     assert get(ref).status == "needs_information"
+
+
+def test_answer_a_question_signed_in_to_your_claims(client, example_claim):
+    ref = submit(example_claim)
+    claim_questions.ask(ref, by=LEAD, question="Did you share the taxi?")
+    client.post("/claims/status", data={"email": SAM})
+    _s, body = rendered(mails("your_claims")[0])
+    mine = client.get(link(body, "Your claims"))
+    assert f"/claims/mine/{ref}/reply" in mine.text
+    page = client.get(f"/claims/mine/{ref}/reply")
+    assert page.status_code == 200 and "Did you share the taxi?" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = client.post(f"/claims/mine/{ref}/reply", data={"csrf_token": token, "answer": ""})
+    assert r.status_code == 400 and "Enter your answer" in r.text
+    r = client.post(f"/claims/mine/{ref}/reply", data={"csrf_token": token, "answer": "No, alone"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and get(ref).status == "awaiting_approval"
+    _s, q = rendered(mails("claim_question")[0])
+    assert client.get(link(q, "Reply")).status_code == 410  # the emailed link has nothing left to answer
