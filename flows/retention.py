@@ -13,4 +13,4 @@ async def retention(dry_run: bool = False) -> dict:
     from involve.services import retention as service
 
     r = await to_thread.run_sync(lambda: service.run(dry_run=dry_run))
-    return {"claims": r.claims, "people": r.people, "dry_run": dry_run}
+    return {"claims": r.claims, "people": r.people, "files": r.files, "dry_run": dry_run}

@@ -63,6 +63,9 @@ def run(*, host: str, port: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     check_settings()
     upgrade()
+    from involve.services.keys import require_readable_data
+
+    require_readable_data()
     sink = None
     if not settings.smtp_url and settings.runner == "embedded":
         from involve.mail.smtp import MaildirSink

@@ -179,7 +179,13 @@ CSV_FIELDS = ["reference", "claimant_name", "claimant_email", "activity_kind", "
 
 
 def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -> RunResult:
-    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only."""
+    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only. The file
+    is made 0600 (owner only) from its first byte; the retention job deletes it after
+    INVOLVE_PAYMENT_RUN_FILE_DAYS."""
+    from involve.files import open_private
+    from involve.services.keys import require_readable_data
+
+    require_readable_data()
     with unit_of_work() as session:
         require_staff(session, by, "finance", doing="make a payment run")
         stmt = select(Claim).where(Claim.status == "approved", Claim.payment_run_id.is_(None)).order_by(Claim.id)
@@ -196,7 +202,7 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
         path = out_dir / f"payment-run-{run.id:05d}-{datetime.now(UTC):%Y%m%d}.csv"
         run.file_name = path.name
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as fh:
+        with open_private(tmp, newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
             w.writeheader()
             for c in claims:
@@ -212,7 +218,6 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
                     "sort_code": bank.get("sort_code", "") if include_bank_details else "",
                     "account_number": (bank.get("account_number", "") if include_bank_details
                                        else (c.bank_details_masked or ""))})
-        tmp.chmod(0o600)
         audit.record(session, [audit.Change("payment_run", f"RUN-{run.id}", "create", normalise_email(by),
                                             data={"claims": [c.reference for c in claims], "total": f"{total:.2f}",
                                                   "bank_details": include_bank_details})])

@@ -30,11 +30,11 @@ NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
 
 
 def _links() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-signin")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-signin")
 
 
 def _sessions() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-staff-session")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-staff-session")
 
 
 def _active(email: str) -> Staff | None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from involve.db import reader
 from involve.errors import InvolveError
 from involve.services import claims as claim_actions
-from involve.settings import VAR_DIR
+from involve.settings import settings
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import _
 from involve.web.staff import staff_page
@@ -19,7 +19,6 @@ from involve.web.staff_pages import DONE, guard
 from models import Claim, PaymentRun
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-RUNS_DIR = VAR_DIR / "payment-runs"
 
 
 def _finance() -> tuple[list[Claim], list[PaymentRun]]:
@@ -53,7 +52,7 @@ async def payment_run(request: Request):
         return csrf_failed()
     try:
         result = await run_in_threadpool(lambda: claim_actions.payment_run(
-            by=member.email, out_dir=RUNS_DIR, include_bank_details=form.get("bank_details") == "yes"))
+            by=member.email, out_dir=settings.payment_runs_dir, include_bank_details=form.get("bank_details") == "yes"))
     except (InvolveError, SQLAlchemyError) as exc:
         return await _finance_page(request, member, 409, error=str(exc))
     if result.path is None:
@@ -70,7 +69,7 @@ async def payment_run_file(request: Request, run_id: int):
     def find():
         with reader() as s:
             run = s.get(PaymentRun, run_id)
-        return RUNS_DIR / run.file_name if run and run.file_name else None
+        return settings.payment_runs_dir / run.file_name if run and run.file_name else None
 
     path = await run_in_threadpool(find)
     if path is None or not path.is_file():
