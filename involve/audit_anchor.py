@@ -63,7 +63,8 @@ def private_key(raw: str | None = None) -> Ed25519PrivateKey:
             raise ValueError
         return Ed25519PrivateKey.from_private_bytes(seed)
     except (ValueError, TypeError):
-        raise SettingsError("INVOLVE_AUDIT_KEY: must be 32 url-safe base64-encoded bytes (an Ed25519 key seed)") from None
+        raise SettingsError("INVOLVE_AUDIT_KEY: must be 32 url-safe base64-encoded bytes "
+                            "(an Ed25519 key seed)") from None
 
 
 def public_key_text(key: Ed25519PrivateKey | None = None) -> str:

@@ -36,8 +36,8 @@ def info() -> None:
               markup=False)
     out.print(f"database:       {masked_url(settings.database_url)}", markup=False)
     out.print(f"webhook secret: {settings.resolved_webhook_secret}", markup=False)
-    out.print(f"mail:           {masked_url(settings.smtp_url) if settings.smtp_url else str(settings.mail_dir) + '/new (embedded sink)'}",
-              markup=False)
+    mail = masked_url(settings.smtp_url) if settings.smtp_url else f"{settings.mail_dir}/new (embedded sink)"
+    out.print(f"mail:           {mail}", markup=False)
     out.print("send the example claim (in another terminal, while this runs):", markup=False)
     out.print("  .venv/bin/involve send-example", markup=False)
 
