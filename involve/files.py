@@ -36,3 +36,18 @@ def remove_older_than(folder: Path, days: int, pattern: str = "*", *, now: float
         except FileNotFoundError:
             continue
     return removed
+
+
+def writable_dir(folder: Path) -> bool:
+    """A file can be created, written, synced and removed in `folder` (permissions, a read-only
+    mount or a full disk all show; os.access alone does not, for root)."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".health-", delete=True) as fh:
+            fh.write(b"ok")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return True
+    except OSError:
+        return False

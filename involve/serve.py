@@ -82,7 +82,7 @@ def run(*, host: str, port: int) -> None:
     # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped_by_signal)
-    app = create_app(runner)
+    app = create_app(runner, mail_dir=sink.directory if sink else None)
     settle_heap()
     try:
         uvicorn.run(app, host=host, port=port, **uvicorn_options())
