@@ -9,7 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import (
+    actions,
+    assets,
+    claim_form,
+    recruitment_api,
+    security,
+    staff,
+    staff_finance,
+    staff_pages,
+    webhooks,
+)
 
 
 def storage_problem(mail_dir: Path | None) -> str | None:
@@ -62,6 +72,8 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    security.install(app)
+    app.add_exception_handler(security.RateLimited, security.too_many_requests)
     return app
 
 

@@ -19,6 +19,7 @@ from involve.settings import settings
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
 from involve.web.i18n import N_, _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from models import Staff
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -91,7 +92,7 @@ def _queue_link(email: str, code: str) -> bool:
         return True
 
 
-@router.post("/staff/sign-in")
+@router.post("/staff/sign-in", dependencies=[rate_limited("signin")])
 async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
@@ -123,7 +124,7 @@ def _bad_link():
                        link={"href": "/staff/sign-in", "text": _("Get a new sign-in link")})
 
 
-@router.get("/staff/sign-in/{token}")
+@router.get("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in_link(request: Request, token: str):
     email = _link_email(token)
     if email is None:
@@ -131,7 +132,7 @@ async def sign_in_link(request: Request, token: str):
     return render_form(request, "staff_sign_in_confirm.html", email=email)
 
 
-@router.post("/staff/sign-in/{token}")
+@router.post("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in(request: Request, token: str):
     form = await request.form()
     if not csrf_ok(request, form):
