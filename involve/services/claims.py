@@ -198,7 +198,6 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
         run = PaymentRun(created_by=normalise_email(by), claim_count=len(claims), total=total)
         session.add(run)
         session.flush()
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"payment-run-{run.id:05d}-{datetime.now(UTC):%Y%m%d}.csv"
         run.file_name = path.name
         tmp = path.with_suffix(".tmp")
