@@ -38,6 +38,13 @@ def var_dir() -> Path:
     return home() / "var"
 
 
+def __getattr__(name: str):
+    """`VAR_DIR` (older code) is <INVOLVE_HOME>/var, computed when read."""
+    if name == "VAR_DIR":
+        return var_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _stored_secret(name: str, make) -> str:
     """A secret kept in <home>/var/NAME, created on first use (mode 600, never world-readable)."""
     folder = var_dir()
@@ -247,10 +254,6 @@ class Settings(BaseSettings):
     @property
     def payment_runs_dir(self) -> Path:
         return var_dir() / "payment-runs"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 def load_settings() -> Settings:
