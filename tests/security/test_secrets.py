@@ -82,7 +82,7 @@ def test_serve_refuses_to_start_when_the_data_key_cannot_open_stored_rows(db, ex
 
 def test_rotating_the_data_key_keeps_links_sessions_and_tokens_valid(db, example_claim, monkeypatch):
     from involve import links
-    from involve.web.staff_auth import issue_token, staff_from_token
+    from involve.services.staff_tokens import issue_token, staff_from_token
 
     setup_people()
     submit(example_claim)
@@ -101,7 +101,7 @@ def test_rotating_the_data_key_keeps_links_sessions_and_tokens_valid(db, example
 def test_rotating_the_link_key_keeps_outstanding_links_valid(db, monkeypatch):
     from involve import links
     from involve.errors import LinkInvalid
-    from involve.web.staff_auth import BadToken, issue_token, staff_from_token
+    from involve.services.staff_tokens import BadToken, issue_token, staff_from_token
 
     setup_people()
     _set(monkeypatch, LINK_KEY="first-link-key")
