@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.web import (
-    actions,
     assets,
     claim_form,
+    link_pages,
     recruitment_api,
     security,
     staff,
@@ -65,7 +65,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
 
     app.include_router(webhooks.router)
     _describe_webhooks(app)
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)

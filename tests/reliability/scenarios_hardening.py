@@ -90,7 +90,8 @@ def moved_working_folder(prefect: PrefectApi, workdir: Path, sink: Sink, *, clai
         srv.stop()
         srv.workdir = moved  # `serve` and the CLI now start from another folder
         srv.start()
-        again = [srv.post(claim(i, tag=tag + "2", canary=srv.canary), f"msg_{tag}2_{i}").status_code for i in range(claims)]
+        again = [srv.post(claim(i, tag=tag + "2", canary=srv.canary), f"msg_{tag}2_{i}").status_code
+                 for i in range(claims)]
         run = _cli(srv, "payments", "run", "--by", "finance@example.nhs.uk", "--json")  # opens stored rows
         same_key = (home / "var" / "data-key").read_text() == key
         nothing_new = not (moved / "var").exists() and not (first / "var").exists()
