@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     # rate limits per client address (the `limits` notation: "N/second|minute|hour")
     rate_limit_form: str = "30/minute"
     rate_limit_signin: str = "10/minute"
+    rate_limit_status: str = "20/minute"  # the claim status lookup: `dependencies=[rate_limited("status")]`
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
     language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
 
@@ -160,7 +161,7 @@ class Settings(BaseSettings):
     def _under_home(cls, v: Path | None) -> Path | None:
         return v if v is None or v.is_absolute() else home() / v
 
-    @field_validator("rate_limit_form", "rate_limit_signin")
+    @field_validator("rate_limit_form", "rate_limit_signin", "rate_limit_status")
     @classmethod
     def _rate_limit(cls, v: str) -> str:
         from limits import parse_many

@@ -94,3 +94,23 @@ def test_a_bad_rate_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("INVOLVE_RATE_LIMIT_FORM", "lots")
     with pytest.raises(SettingsError, match="INVOLVE_RATE_LIMIT_FORM"):
         load_settings()
+
+
+def test_the_limiter_is_one_reusable_dependency_for_any_route(db, monkeypatch):
+    """/claims/status (added by the claimant pages) takes the limit with one line, as any route can."""
+    from fastapi import APIRouter
+
+    from involve.web.security import rate_limited
+
+    monkeypatch.setenv("INVOLVE_RATE_LIMIT_STATUS", "2/minute")
+    settings_module.reset_settings()
+    app = create_app()
+    router = APIRouter()
+
+    @router.get("/claims/status-probe", dependencies=[rate_limited("status")])
+    async def probe():
+        return {"ok": True}
+
+    app.include_router(router)
+    with TestClient(app) as c:
+        assert [c.get("/claims/status-probe").status_code for _ in range(3)] == [200, 200, 429]
