@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit, crypto, faults, links
 from involve.db import unit_of_work
+from involve.domain.emails import address_key, same_address
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
@@ -40,7 +41,8 @@ def lock_claim(session: Session, reference: str) -> Claim:
 
 def _second_approvers(session: Session, claim: Claim, first: str) -> list[str]:
     return sorted(e for e, s in staff_by_email(session).items()
-                  if s.has_role("coordinator", "ppi_lead") and e not in (first, claim.claimant_email))
+                  if s.has_role("coordinator", "ppi_lead")
+                  and e not in (address_key(first), address_key(claim.claimant_email), address_key(claim.keyed_by)))
 
 
 def approve(reference: str, *, by: str, expenses_only: bool = False, note: str | None = None,
@@ -48,16 +50,18 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
     with unit_of_work() as session:
         claim = lock_claim(session, reference)
         by = normalise_email(by)
-        if by == claim.claimant_email:
+        if same_address(by, claim.claimant_email):
             raise NotAllowed(f"{by} cannot approve their own claim")
+        if same_address(by, claim.keyed_by):
+            raise NotAllowed(f"{by} keyed {claim.reference} for the claimant, so someone else must approve it")
         if claim.status == "awaiting_second_approval":
             require_staff(session, by, "coordinator", "ppi_lead", doing="give the second approval")
-            if by == claim.approved_by:
+            if same_address(by, claim.approved_by):
                 raise NotAllowed(f"{by} gave the first approval; the second approver must be someone else")
             action = "approve"
         else:
             member = require_staff(session, by, "lead", "coordinator", doing="approve claims")
-            if not member.has_role("coordinator") and claim.approver_email != by:
+            if not member.has_role("coordinator") and not same_address(claim.approver_email, by):
                 raise NotAllowed(f"{by} is not the approver for {claim.reference}; a co-ordinator can approve it")
             action = "first_approve" if "second_approval" in (claim.flags or []) else "approve"
         to_status = next_status(action, claim.status, reference=claim.reference)
@@ -108,10 +112,10 @@ def reject(reference: str, *, by: str, reason: str, link_token: str | None = Non
     with unit_of_work() as session:
         claim = lock_claim(session, reference)
         by = normalise_email(by)
-        if by == claim.claimant_email:
+        if same_address(by, claim.claimant_email):
             raise NotAllowed(f"{by} cannot decide their own claim")
         member = require_staff(session, by, "lead", "coordinator", "ppi_lead", doing="reject claims")
-        if not member.has_role("coordinator") and claim.approver_email != by and not (
+        if not member.has_role("coordinator") and not same_address(claim.approver_email, by) and not (
                 claim.status == "awaiting_second_approval" and member.has_role("ppi_lead")):
             raise NotAllowed(f"{by} is not the approver for {claim.reference}; a co-ordinator can reject it")
         to_status = next_status("reject", claim.status, reference=claim.reference)
@@ -134,9 +138,9 @@ def pay(reference: str, *, by: str, payment_ref: str | None = None) -> Claim:
             require_staff(session, by, "finance", doing="record payments")
             if claim.status == "paid":
                 next_status("pay", claim.status, reference=claim.reference)
-            if by in (claim.approved_by, claim.second_approved_by):
+            if same_address(by, claim.approved_by) or same_address(by, claim.second_approved_by):
                 raise NotAllowed(f"{by} approved {claim.reference}, so someone else in finance must record its payment")
-            if by == claim.claimant_email:
+            if same_address(by, claim.claimant_email):
                 raise NotAllowed(f"{by} cannot record payment of their own claim")
             to_status = next_status("pay", claim.status, reference=claim.reference)
             amount = claim.payable_amount
@@ -160,7 +164,7 @@ def _use_link(session: Session, signed: str | None, reference: str, action: str,
     if signed is None:
         return
     token = links.load(session, signed, for_update=True)
-    if token.reference != reference or token.action != action or token.holder_email != by:
+    if token.reference != reference or token.action != action or not same_address(token.holder_email, by):
         raise NotAllowed("this link is for a different action")
     links.use(token)
 

@@ -8,21 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from involve import audit
-from involve.domain.claim_schema import BOROUGHS, _email
+from involve.domain.claim_schema import BOROUGHS
+from involve.domain.emails import InvalidEmail, address_key, canonical_email
+from involve.domain.text import printable
 from involve.errors import InvalidClaim, InvolveError, NotAllowed
 from models import Person, Staff
 from models.people import ROLES
 
 
 def normalise_email(value: str) -> str:
+    """The canonical address (involve.domain.emails), or InvolveError naming the problem."""
     try:
-        return _email(value)
-    except ValueError:
-        raise InvolveError(f"not an email address: {value!r}") from None
+        return canonical_email(value)
+    except InvalidEmail as exc:
+        shown = printable(value)[:80] if isinstance(value, str) else type(value).__name__
+        raise InvolveError(f"not an email address: {shown!r} {exc}") from None
 
 
 def staff_by_email(session: Session) -> dict[str, Staff]:
-    return {s.email: s for s in session.execute(select(Staff).where(Staff.active.is_(True))).scalars()}
+    """Active staff keyed by their canonical address."""
+    return {address_key(s.email): s for s in session.execute(select(Staff).where(Staff.active.is_(True))).scalars()}
 
 
 def require_staff(session: Session, email: str, *roles: str, doing: str) -> Staff:
@@ -39,10 +44,12 @@ def require_staff(session: Session, email: str, *roles: str, doing: str) -> Staf
 def approvers_for(claim, staff: dict[str, Staff]) -> tuple[list[str], str | None]:
     """(emails to ask, the named approver or None). The activity lead when registered as lead or
     coordinator, else every coordinator; never the claimant."""
-    lead = (claim.lead_email or "").lower()
-    if lead and lead in staff and staff[lead].has_role("lead", "coordinator") and lead != claim.claimant_email:
+    lead, claimant = address_key(claim.lead_email), address_key(claim.claimant_email)
+    keyed_by = address_key(getattr(claim, "keyed_by", None))  # who keyed it by phone never approves it
+    if lead and lead in staff and staff[lead].has_role("lead", "coordinator") and lead not in (claimant, keyed_by):
         return [lead], lead
-    coordinators = sorted(e for e, s in staff.items() if s.has_role("coordinator") and e != claim.claimant_email)
+    coordinators = sorted(e for e, s in staff.items()
+                          if s.has_role("coordinator") and e not in (claimant, keyed_by))
     return coordinators, None
 
 

@@ -40,7 +40,8 @@ def decide_comment(reference: str, comment_id: int, *, accept: bool, reason: str
         before = c.status
         c.status = "accepted" if accept else "declined"
         c.reason, c.decided_by, c.decided_at = reason, by, clock.now()
-        audit.record(session, [audit.Change("recruitment", rec.reference, f"comment_{c.status[:-2]}", by,
+        action = "comment_accept" if accept else "comment_decline"
+        audit.record(session, [audit.Change("recruitment", rec.reference, action, by,
                                             reason=reason,
                                             data={"comment": c.id, "from": before, "to": c.status})])
         return c

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from involve.db import reader, unit_of_work
-from involve.domain.claim_schema import EMAIL_RE
+from involve.domain.emails import InvalidEmail, canonical_email
 from involve.mail.outbox import email_row, enqueue
 from involve.settings import settings
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
@@ -96,8 +96,10 @@ async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_failed()
-    email = str(form.get("email") or "").strip().lower()
-    if not EMAIL_RE.match(email):
+    email = str(form.get("email") or "").strip()
+    try:
+        email = canonical_email(email)
+    except InvalidEmail:
         errors = {"email": _("Enter your work email address, like name@nhs.net")}
         return render_form(request, "staff_sign_in.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from involve.db import reader
+from involve.domain.emails import same_address
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
 from involve.web.forms import csrf_failed, csrf_ok
@@ -80,7 +81,7 @@ async def _claim_page(request: Request, member, reference: str, status_code: int
         claim, history = await run_in_threadpool(_detail, reference)
     except NotFound as exc:
         return staff_page(request, member, "message.html", 404, title=_("Claim not found"), message=str(exc))
-    own = member.email == claim.claimant_email
+    own = same_address(member.email, claim.claimant_email)
     can_decide = (claim.status in ("awaiting_approval", "awaiting_second_approval") and not own
                   and member.has_role(*DECIDERS))
     can_pay = claim.status == "approved" and member.has_role("finance") and not own
