@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from involve.domain.text import printable
 from involve.errors import InvolveError
 
 out = Console()
@@ -60,10 +62,12 @@ def print_json(data) -> None:
 def parse_money(value: str | None, what: str) -> Decimal | None:
     if value is None:
         return None
+    if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,2})?", value.strip()):  # no 1e999999, NaN, -1
+        refuse(f"{what}: not an amount: {printable(value)[:40]!r} (use pounds and pence, like 120.00)")
     try:
-        amount = Decimal(value)
+        amount = Decimal(value.strip())
     except InvalidOperation:
-        refuse(f"{what}: not an amount: {value!r} (use pounds, like 120.00)")
+        refuse(f"{what}: not an amount: {printable(value)[:40]!r} (use pounds, like 120.00)")
     if amount < 0 or amount != amount.quantize(Decimal("0.01")):
         refuse(f"{what}: must be pounds and pence, like 120.00")
     return amount

@@ -41,7 +41,7 @@ def _decimal_string(places: int):
             raise ValueError('must be a decimal string such as "6.80", not a number')
         if isinstance(v, int):
             v = str(v)
-        if not isinstance(v, str) or not re.fullmatch(rf"\d{{1,6}}(\.\d{{1,{places}}})?", v.strip()):
+        if not isinstance(v, str) or not re.fullmatch(rf"[0-9]{{1,6}}(\.[0-9]{{1,{places}}})?", v.strip()):
             raise ValueError(f'must be a decimal string such as "6.80" (at most {places} decimal places)')
         try:
             return Decimal(v.strip())
