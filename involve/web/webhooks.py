@@ -21,15 +21,13 @@ from involve.errors import InvolveError
 from involve.intake import providers
 from involve.services.intake import GroupCommitter, Incoming, body_digest
 from involve.settings import settings
+from involve.web import bodylimit
+from involve.web.bodylimit import BodyTooLarge
 from involve.web.problems import from_error, problem, unavailable
 
 MAX_BODY = 64 * 1024
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 log = logging.getLogger("involve.webhooks")
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 # ---- the OpenAPI description of the webhook answers (what schemathesis checks the server against)
@@ -103,16 +101,8 @@ def openapi_components() -> dict:
 
 
 async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The raw body, at most MAX_BODY bytes (the one bounded reader, involve.web.bodylimit)."""
+    return await bodylimit.read_body(request, MAX_BODY)
 
 
 @lru_cache(maxsize=4)
