@@ -19,7 +19,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from involve.errors import InvolveError
 from involve.intake import providers
-from involve.services.intake import GroupCommitter, Incoming, body_digest
+from involve.services.group_commit import GroupCommitter
+from involve.services.intake import Incoming, body_digest
 from involve.settings import settings
 from involve.web import bodylimit
 from involve.web.bodylimit import BodyTooLarge
