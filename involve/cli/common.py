@@ -21,8 +21,24 @@ from sqlalchemy.exc import SQLAlchemyError
 from involve.domain.text import printable
 from involve.errors import InvolveError
 
-out = Console()
-err = Console(stderr=True)
+
+def terminal_safe(obj):
+    """Text for a terminal: control characters (ESC sequences, bell, carriage return, bidi overrides)
+    removed from every line, so stored text can never drive the terminal; other objects as they are."""
+    if isinstance(obj, str):
+        return "\n".join(printable(part) for part in obj.split("\n"))
+    return obj
+
+
+class SafeConsole(Console):
+    """A rich Console whose `print` never passes control characters from data to the terminal."""
+
+    def print(self, *objects, **kwargs) -> None:  # noqa: A003 - rich's name
+        super().print(*(terminal_safe(o) for o in objects), **kwargs)
+
+
+out = SafeConsole()
+err = SafeConsole(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Email of the staff member acting.")]

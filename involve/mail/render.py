@@ -25,6 +25,8 @@ FLAG_TEXT = {
     "benefits_limit": "the fee would take this person over the weekly earnings limit they told us about",
     "second_approval": "the total is over the limit for one approver, so a second approver must also approve",
     "not_in_register": "the person is not yet in the involvement register",
+    "cannot_process": "it could not be processed and was set aside",
+    "no_approver": "nobody is registered who may approve it (no activity lead or co-ordinator)",
 }
 
 KIND_TEXT = {
