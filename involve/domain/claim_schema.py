@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -50,8 +51,14 @@ def _decimal_string(places: int):
     return parse
 
 
-Money = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
-Miles = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
+def _decimal_schema(example: str) -> WithJsonSchema:
+    """What the OpenAPI says: a decimal string (never a JSON number, which the server refuses)."""
+    return WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$", "examples": [example],
+                           "description": 'a decimal string such as "6.80"; a JSON number is refused'})
+
+
+Money = Annotated[Decimal, BeforeValidator(_decimal_string(2)), _decimal_schema("6.80")]
+Miles = Annotated[Decimal, BeforeValidator(_decimal_string(2)), _decimal_schema("12.5")]
 
 
 def _email(v):
