@@ -67,3 +67,48 @@ def test_control_characters_never_reach_the_terminal(db, example_claim):
         s.execute(update(Claim).where(Claim.reference == ref).values(claimant_name="Sam\x1b[2J\x07\u202eOkafor"))
     shown = CliRunner().invoke(cli, ["claims", "show", ref]).stdout
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown and "Sam[2JOkafor" in shown
+
+
+def test_one_recruitment_that_fails_never_stops_the_others(db, monkeypatch):
+    from involve.services import recruitment_panel
+    from tests.integration.test_recruitment import at, panel, setup_register, start
+
+    setup_register()
+    now = at(-10, monkeypatch)
+    first = start(now, panel_size=1)
+    second = start(now, panel_size=1, title="Band 7 Psychologist", staff_group="psychologist",
+                   borough="redbridge", service=None)
+    real = recruitment_panel.advance
+
+    def advance(session, rec, r, when):
+        if rec.reference == first:
+            raise ValueError("a broken row")
+        return real(session, rec, r, when)
+
+    monkeypatch.setattr(recruitment_panel, "advance", advance)
+    totals = recruitment_panel.advance_due()
+    assert totals["set_aside"] == 1 and totals["recruitments"] == 1
+    assert panel(second) and not panel(first)
+    with reader() as s:
+        reasons = [r.reason for r in s.execute(select(AuditRecord).where(AuditRecord.reference == first,
+                                                                          AuditRecord.action == "set_aside"))
+                   .scalars()]
+    assert reasons and "a broken row" in reasons[0]
+    assert recruitment_panel.advance_due().get("set_aside", 0) == 0  # looked at again later, not in a loop
+
+
+def test_dev_generate_only_makes_data_the_policy_in_use_covers(db):
+    from sqlalchemy import func
+
+    from involve.domain.policy import load_policy
+    from involve.reports.generate import generate
+
+    generate(300, seed=4, first_year=2019)
+    with reader() as s:
+        first = s.execute(select(func.min(Claim.activity_date))).scalar_one()
+    assert first >= load_policy().periods[0].effective_from
+    while processing.process_batch():
+        pass
+    with reader() as s:
+        held = s.execute(select(func.count()).select_from(Claim).where(Claim.hold_reason.is_not(None))).scalar_one()
+    assert held == 0
