@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from involve.domain import text as tx
 from involve.domain.claim_schema import BOROUGHS, HHMM, IsoDate, Strict, _field_path, line
@@ -32,8 +32,8 @@ class RecruitmentIn(Strict):
     interview_start: HHMM = "09:30"
     interview_end: HHMM = "13:00"
     panel_size: Annotated[int, Field(ge=1, le=4, strict=True)] = 2
-    job_description: Annotated[str, Field(max_length=50_000)] | None = None
-    decision_rule: Annotated[str, Field(max_length=2_000)] | None = None
+    job_description: Annotated[str, BeforeValidator(tx.multiline), Field(max_length=50_000)] | None = None
+    decision_rule: Annotated[str, BeforeValidator(tx.multiline), Field(max_length=2_000)] | None = None
 
     @model_validator(mode="after")
     def _times(self):

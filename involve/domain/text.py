@@ -56,6 +56,24 @@ def one_line(value: object) -> object:
     return value
 
 
+_MULTILINE_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
+                            + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def multiline(value: object) -> object:
+    """Pydantic before-validator for free text that may span lines (a job description): line breaks
+    and tabs are fine; NUL, other control characters, bidi overrides and lone surrogates are refused."""
+    if isinstance(value, str) and _MULTILINE_BAD.search(value):
+        raise BadText("may not contain NUL, control or text-direction characters")
+    return value
+
+
+def clean_multiline(value: object) -> object:
+    """Free text from a web form with NUL, other control and bidi characters removed (line breaks and
+    tabs kept): PostgreSQL cannot store NUL, and such characters only ever hide or forge text."""
+    return _MULTILINE_BAD.sub("", value) if isinstance(value, str) else value
+
+
 def printable(value: object) -> str:
     """`value` as text with control, line-separator and bidi characters removed (terminal/CSV output)."""
     return _UNPRINTABLE.sub("", "" if value is None else str(value))

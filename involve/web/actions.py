@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from involve import links
 from involve.db import reader
+from involve.domain.text import clean_multiline
 from involve.errors import InvalidClaim, InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
 from involve.web.i18n import _
@@ -130,7 +131,8 @@ async def do_action(signed: str, request: Request):
     form = await request.form()
     try:
         token, _page, _ctx = await run_in_threadpool(_load, signed)
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+        answers = {k: clean_multiline(v) for k, v in form.items()}  # no NUL or control characters stored
+        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, answers)
     except FormInvalid as exc:
         return render_page(_page, 400, **dict(_ctx, **exc.context))
     except InvalidClaim as exc:  # the form's answers break a rule: the form again, with an error summary

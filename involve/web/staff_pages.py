@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from involve.db import reader
 from involve.domain.emails import same_address
+from involve.domain.text import clean_multiline
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
 from involve.web.forms import csrf_failed, csrf_ok
@@ -112,7 +113,7 @@ async def claim_action(request: Request, reference: str, action: str):
     member, refused = await guard(request, *DECIDERS, "finance")
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = {k: clean_multiline(str(v)) for k, v in (await request.form()).items()}
     if not csrf_ok(request, form):
         return csrf_failed()
     if action not in DONE:

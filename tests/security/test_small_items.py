@@ -110,3 +110,22 @@ def test_audit_action_names_fit_their_column_and_are_never_cut():
                 assert len(v.value) <= size, f"{where}:{line} {v.value!r} is longer than audit.action ({size})"
     src = (ROOT / "involve" / "services" / "recruitment_hr.py").read_text()
     assert '"comment_decline"' in src and '"comment_accept"' in src
+
+
+def test_nul_and_control_characters_in_free_text_never_reach_the_database(db, example_claim):
+    from involve.domain.recruitment_schema import InvalidRecruitment, parse_recruitment
+
+    setup_people()
+    ref = submit(copy.deepcopy(example_claim)).reference
+    processing.process_batch()
+    [mail] = [m for m in mails("claim_approval") if m.reference == ref][:1]
+    client = TestClient(create_app())
+    r = client.post(f"/act/{signed(mail.context['reject_url'])}",
+                    data={"confirm": "yes", "reason": "Not\x00 this\x1b[2J one\nsorry"})
+    assert r.status_code == 200
+    from tests.integration.test_lifecycle import get
+
+    assert get(ref).rejection_reason == "Not this[2J one\nsorry"
+    with pytest.raises(InvalidRecruitment):
+        parse_recruitment({"title": "Nurse", "staff_group": "cpn", "borough": "havering",
+                           "interview_date": TODAY.isoformat(), "job_description": "a\x00b"}, today=TODAY)
