@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
+from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, times_overlap
 from involve.domain.policy import Policy, load_policy
 from involve.domain.text import printable
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, WrongState
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import approvers_for, staff_by_email
+from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
-APPROVER_ROLES = ("lead", "coordinator")
 log = logging.getLogger("involve.processing")
 
 
@@ -40,8 +40,7 @@ def _take_submitted(session: Session, limit: int) -> list[Claim]:
     """Submitted claims not set aside (a claim that could not be processed waits for a person)."""
     stmt = select(Claim).where(Claim.status == "submitted", Claim.hold_reason.is_(None)).order_by(Claim.id) \
         .limit(limit)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 
@@ -87,7 +86,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         emails = {c.claimant_email for c in batch}
         _one_worker_per_claimant(session, emails)
         people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
-        staff = staff_by_email(session)
+        staff = staff_roles(session)
         others = _others(session, emails, {c.activity_date for c in batch})
         by_person: dict[str, list[Claim]] = defaultdict(list)
         for o in others:
@@ -130,7 +129,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
-            approver_list, named = approvers_for(c, staff)
+            approver_list, named = approvers_for(ClaimFacts.of(c), staff)
             if not approver_list:  # nobody may approve it: flagged and the co-ordinators told, never silent
                 flags = [*flags, NO_APPROVER]
                 mails.extend(_alerts(staff, c, "claim_no_approver", {}))
@@ -191,8 +190,8 @@ def why_not(exc: Exception) -> str:
 
 def _alerts(staff: dict, c, template: str, extra: dict, key: str = "") -> list[dict]:
     """Alert emails about claim `c` to the co-ordinators (else the PPI leads), never to the claimant."""
-    to = sorted(e for e, s in staff.items() if s.has_role("coordinator") and e != c.claimant_email) or \
-        sorted(e for e, s in staff.items() if s.has_role("ppi_lead") and e != c.claimant_email)
+    to = sorted(e for e, roles in staff.items() if "coordinator" in roles and e != c.claimant_email) or \
+        sorted(e for e, roles in staff.items() if "ppi_lead" in roles and e != c.claimant_email)
     ctx = {"reference": c.reference, "activity_date": c.activity_date.isoformat(), "source": c.source, **extra}
     return [email_row(template=template, to=who, reference=c.reference, context=ctx,
                       dedupe_key=f"{c.reference}:{template}{key}:{who}") for who in to]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve import links
@@ -19,9 +18,10 @@ from involve.db import reader
 from involve.domain.text import clean_multiline
 from involve.errors import InvalidClaim, InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
+from involve.views.claims import claim_by_reference
 from involve.web.i18n import _
 from involve.web.pages import render_page
-from models import Claim, LinkToken
+from models import LinkToken
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def register(action: str, handler: ActionHandler) -> None:
 
 
 def _show_claim(session, token: LinkToken):
-    claim = session.execute(select(Claim).where(Claim.reference == token.reference)).scalar_one()
+    claim = claim_by_reference(session, token.reference)
     return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or []}
 
 
@@ -148,8 +148,3 @@ async def do_action(signed: str, request: Request):
     if wake:
         wake()
     return render_page("message.html", title=_("Done"), message=message)
-
-
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
-# of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401

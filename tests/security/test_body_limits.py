@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from involve.services.staff_tokens import issue_token
 from involve.web.app import create_app
 from involve.web.bodylimit import DEFAULT_LIMIT
-from involve.web.staff_auth import issue_token
 from tests.integration.test_lifecycle import COORD, setup_people
 
 CHUNK = 64 * 1024

@@ -45,7 +45,7 @@ def test_the_coordinator_who_keys_a_claim_by_phone_cannot_approve_it(db, monkeyp
     assert processing.process_batch() == [ref]
     approval_to = {m.to_addr for m in mails("claim_approval")}
     assert COORD not in approval_to and "coord2@example.nhs.uk" in approval_to
-    with pytest.raises(NotAllowed, match="keyed"):
+    with pytest.raises(NotAllowed, match="confirmed .* for the person"):
         claims.approve(ref, by=COORD)
     assert claims.approve(ref, by="coord2@example.nhs.uk").status == "approved"
 
