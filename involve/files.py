@@ -1,24 +1,10 @@
-"""Files that hold personal data: created owner-only (0600) from the first byte, and cleared after
-their retention period."""
+"""Files on disk: payment-run files cleared after their retention period, and a writability probe
+for /health. (CSV files are written owner-only by involve/csvfile.py.)"""
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
-from typing import IO
-
-
-def open_private(path: Path, mode: str = "w", **kwargs) -> IO:
-    """Open `path` for writing, created with mode 0600 whatever the umask: no moment exists when
-    another user can read it. An existing file is replaced (its old permissions do not carry over)."""
-    path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    return os.fdopen(fd, mode, **kwargs)
 
 
 def remove_older_than(folder: Path, days: int, pattern: str = "*", *, now: float | None = None) -> list[Path]:

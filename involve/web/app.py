@@ -20,6 +20,7 @@ from involve.web import (
     staff_pages,
     webhooks,
 )
+from involve.web.bodylimit import BodyLimitMiddleware
 
 
 def storage_problem(mail_dir: Path | None) -> str | None:
@@ -63,6 +64,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
         return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503,
                             headers={"Retry-After": "30"})
 
+    app.add_middleware(BodyLimitMiddleware)  # every request body bounded before it is read
     app.include_router(webhooks.router)
     _describe_webhooks(app)
     app.include_router(link_pages.router)
