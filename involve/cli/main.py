@@ -14,6 +14,7 @@ from involve.cli.db import db_app, serve
 from involve.cli.getting_started import info, send_example
 from involve.cli.keys import keys_app
 from involve.cli.payments import payments_app
+from involve.cli.plan import plan_app
 from involve.cli.recruitment import recruitment_app, training_app
 from involve.cli.register import register_app
 from involve.cli.report import dev_app, report_app
@@ -26,6 +27,7 @@ GROUPS = {
     "db": db_app, "staff": staff_app, "register": register_app, "claims": claims_app, "payments": payments_app,
     "audit": audit_app, "report": report_app, "dev": dev_app, "recruitment": recruitment_app,
     "training": training_app, "keys": keys_app, "retention": retention_app,
+    "plan": plan_app,
 }
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
