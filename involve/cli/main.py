@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from involve.cli.activity import activity_app
 from involve.cli.audit import audit_app
 from involve.cli.claims import claims_app
 from involve.cli.db import db_app, serve
@@ -27,7 +28,7 @@ GROUPS = {
     "db": db_app, "staff": staff_app, "register": register_app, "claims": claims_app, "payments": payments_app,
     "audit": audit_app, "report": report_app, "dev": dev_app, "recruitment": recruitment_app,
     "training": training_app, "keys": keys_app, "retention": retention_app,
-    "plan": plan_app,
+    "plan": plan_app, "activity": activity_app,
 }
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)

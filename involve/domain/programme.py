@@ -128,3 +128,29 @@ def can_attend(status: str | None, email: str, reference: str, day: date, today:
         raise InvolveError(f"{email} declined {reference}; their attendance cannot be recorded")
     if today < day:
         raise InvolveError(f"{reference} is on {day.isoformat()}; record attendance on or after that day")
+
+
+ROLE_FOR_KIND = {  # the role a person is offered, per activity kind (the written offer)
+    "forum_meeting": "member of the user forum: bring your views and experience to the meeting",
+    "ward_visit": "visitor: look at the ward with a service-user eye and help write the visit report",
+    "survey": "surveyor: help design, carry out or make sense of the survey",
+    "cpa_audit": "auditor: help check care plans (CPA) and write down what you find",
+    "staff_training": "trainer: help deliver training for staff from your own experience",
+    "governance": "member: take part in the meeting as a service-user or carer representative",
+    "meeting": "participant in the meeting",
+    "consultation": "adviser: give your views in the consultation",
+    "training_delivery": "trainer: help deliver the training",
+    "training_received": "learner: take part in the training",
+    "interview_panel": "panel member",
+    "other": "participant",
+}
+
+
+def minutes_between(start: str, end: str) -> int:
+    """Minutes from HH:MM to HH:MM on the same day (refused when the end is not after the start)."""
+    h1, m1 = (int(x) for x in start.split(":"))
+    h2, m2 = (int(x) for x in end.split(":"))
+    minutes = (h2 * 60 + m2) - (h1 * 60 + m1)
+    if minutes <= 0:
+        raise InvolveError(f"the activity must end after it starts ({start} to {end})")
+    return minutes
