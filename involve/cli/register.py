@@ -44,7 +44,8 @@ def register_add(
                                          if panel_trained_on else None),
                        unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
                                     for d in v.split(",") if d.strip()],
-                       conflicts=conflict or [], carer=carer, by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
+                       conflicts=conflict or [], carer=carer, by=by, age_band=age_band, ethnic_group=ethnic_group,
+                       gender=gender,
                        disability=disability, learning_disability=learning_disability)
         result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough, "carer": p.carer,
                   "mapping_categories": sorted(categories_of(p))}  # involve/domain/diversity.py
