@@ -62,6 +62,7 @@ def people(rng: random.Random, n: int, first_id: int, now: datetime) -> tuple[li
                 "gender": pick(rng, GENDER),
                 "disability": pick(rng, DISABILITY),
                 "learning_disability": pick(rng, LEARNING),
+                "carer": rng.random() < 0.15,
                 "created_at": now,
                 "anonymised_at": None,
             }
