@@ -8,7 +8,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import (
+    actions,
+    assets,
+    claim_form,
+    recruitment_api,
+    staff,
+    staff_finance,
+    staff_pages,
+    staff_plan,
+    webhooks,
+)
 
 
 def create_app(runner=None) -> FastAPI:
@@ -42,6 +52,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_finance.router)
+    app.include_router(staff_plan.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     return app
