@@ -41,7 +41,9 @@ def activity_create(
                                  programme=programme, forum=forum, invite=tuple(invite or ()))
     a = activities.create(data, by=by)
     if as_json:
-        print_json(activities.show(a.reference))
+        from involve.views.programme import activity
+
+        print_json(activity(a.reference))
     else:
         out.print(a.reference)
 
@@ -50,9 +52,9 @@ def activity_create(
 @command
 def activity_show(reference: RefArg, as_json: JsonOpt = False) -> None:
     """An activity with who was invited, their answers and who attended."""
-    from involve.services import activities
+    from involve.views.programme import activity
 
-    a = activities.show(reference)
+    a = activity(reference)
     if as_json:
         print_json(a)
         return

@@ -42,9 +42,9 @@ def forum_add_member(forum: Annotated[str, typer.Argument(metavar="FRM")],
 @command
 def forum_list(as_json: JsonOpt = False) -> None:
     """Every forum with its members and meetings."""
-    from involve.services import forums
+    from involve.views.programme import forums
 
-    rows = forums.forums()
+    rows = forums()
     if as_json:
         print_json(rows)
         return

@@ -32,9 +32,9 @@ def _line(a: dict) -> str:
 @command
 def plan_list(as_json: JsonOpt = False) -> None:
     """Every action with its status."""
-    from involve.services import plan
+    from involve.views.programme import plan_actions
 
-    rows = plan.actions()
+    rows = plan_actions()
     if as_json:
         print_json(rows)
         return
@@ -46,9 +46,9 @@ def plan_list(as_json: JsonOpt = False) -> None:
 @command
 def plan_show(action_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
     """One action with its updates."""
-    from involve.services import plan
+    from involve.views.programme import plan_action
 
-    a = plan.action(action_id)
+    a = plan_action(action_id)
     if as_json:
         print_json(a)
         return

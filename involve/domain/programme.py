@@ -12,6 +12,8 @@ from datetime import date
 from involve.domain.claim_schema import BOROUGHS
 from involve.errors import InvolveError
 
+PROGRAMME_ROLES = ("coordinator", "ppi_lead")  # load/update the plan, forums, support, record outputs
+ORGANISER_ROLES = (*PROGRAMME_ROLES, "lead")  # organise an activity, invite people, record attendance
 PLAN_STATUSES = ("not_started", "on_track", "at_risk", "done")
 PROGRAMME_KINDS = ("forum_meeting", "ward_visit", "survey", "cpa_audit", "staff_training", "governance")
 MONITORING_KINDS = ("ward_visit", "survey", "cpa_audit")  # service-user-led monitoring: outputs as text

@@ -17,27 +17,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from involve import audit, clock, links
-from involve.db import reader, unit_of_work
+from involve.db import unit_of_work
 from involve.domain.amounts import fee_amount
 from involve.domain.claim_schema import ACTIVITY_KINDS, _hhmm
+from involve.domain.dates import london_today
+from involve.domain.names import BOROUGH_NAMES
 from involve.domain.policy import load_policy
 from involve.domain.programme import (
     MAX_TEXT,
+    ORGANISER_ROLES,
     ROLE_FOR_KIND,
     answer,
     can_attend,
     check_activity,
     minutes_between,
 )
-from involve.domain.recruitment import london_today
 from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
 from involve.services.people import normalise_email, require_staff
-from involve.services.recruitment import BOROUGH_LABELS, long_date, per
+from involve.services.recruitment import long_date, per
 from models import Activity, ActivityInvite, Forum, Person, PlanAction
 
-ORGANISER_ROLES = ("coordinator", "ppi_lead", "lead", "admin")
 LINK_DAYS = 60
 ACCEPT, DECLINE = "activity_accept", "activity_decline"  # link actions (involve/web/activity_links.py)
 
@@ -102,7 +103,7 @@ def offer(a: Activity) -> dict:
     pence = (period.car_per_mile * 100).quantize(Decimal("1"))
     return {"reference": a.reference, "title": a.title, "kind_label": a.kind.replace("_", " "),
             "role": ROLE_FOR_KIND.get(a.kind, ROLE_FOR_KIND["other"]), "day": long_date(a.date),
-            "start": a.start, "end": a.end, "borough": BOROUGH_LABELS.get(a.borough, a.borough),
+            "start": a.start, "end": a.end, "borough": BOROUGH_NAMES.get(a.borough, a.borough),
             "service": a.service or "", "fee": f"£{fee:.2f}", "mileage": f"{pence}p"}
 
 
@@ -243,32 +244,3 @@ def record_output(reference: str, *, text: str, by: str) -> Activity:
         audit.record(session, [audit.Change("activity", a.reference, "output", by,
                                             data={"characters": len(text), "replaced": replaced})])
         return a
-
-
-def show(reference: str) -> dict:
-    with reader() as session:
-        a = session.execute(select(Activity).where(Activity.reference == (reference or "").strip().upper())
-                            ).scalar_one_or_none()
-        if a is None:
-            raise NotFound(f"no activity with reference {reference}")
-        rows = session.execute(select(ActivityInvite, Person.email).join(Person, Person.id == ActivityInvite.person_id)
-                               .where(ActivityInvite.activity_id == a.id).order_by(ActivityInvite.id)).all()
-        forum = session.get(Forum, a.forum_id) if a.forum_id else None
-        return {"reference": a.reference, "kind": a.kind, "title": a.title, "date": a.date.isoformat(),
-                "start": a.start, "end": a.end, "borough": a.borough, "service": a.service, "action": a.action_code,
-                "level": a.level, "programme": a.programme, "forum": forum.reference if forum else None,
-                "invited": [{"email": email, "status": inv.status} for inv, email in rows],
-                "attended": [email for inv, email in rows if inv.status == "attended"],
-                "claims": [{"email": email, "claim": inv.claim_reference} for inv, email in rows
-                           if inv.claim_reference],
-                "output": a.output}
-
-
-def invitation(session: Session, token) -> dict:
-    """What the Accept/Decline page shows: the offer and the invitation's status (read-only)."""
-    a = session.execute(select(Activity).where(Activity.reference == token.reference)).scalar_one_or_none()
-    inv = session.get(ActivityInvite, (token.data or {}).get("invite_id"))
-    if a is None or inv is None or inv.activity_id != a.id:
-        raise NotFound("This link is not valid.")
-    person = session.get(Person, inv.person_id)
-    return dict(offer(a), status=inv.status, name=person.name if person else "")

@@ -3,19 +3,23 @@ of kind `forum_meeting`). Each month the forum-report flow emails the payments r
 every forum's contact (`send_monthly_report`)."""
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from involve import audit
-from involve.db import reader, unit_of_work
+from involve.db import unit_of_work
 from involve.domain.claim_schema import BOROUGHS
+from involve.domain.names import BOROUGH_NAMES
+from involve.domain.programme import PROGRAMME_ROLES
 from involve.errors import InvolveError, NotFound
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import normalise_email, require_staff
-from involve.services.recruitment import BOROUGH_LABELS, per
-from models import Activity, Forum, ForumMember, OutboxEmail, Person
+from involve.services.recruitment import per
+from models import Forum, ForumMember, OutboxEmail, Person
 
-FORUM_ROLES = ("coordinator", "ppi_lead", "admin")
 REPORTED = (("claims_submitted", "Claims for activities in the month"), ("payments_made", "Payments made"),
             ("people_paid", "People paid"), ("paid_total", "Money paid (£)"),
             ("fee_paid_total", "Involvement fees paid (£)"), ("expenses_paid_total", "Expenses paid (£)"))
@@ -33,7 +37,7 @@ def create(*, name: str, borough: str, service: str | None, by: str, contact: st
     if borough not in BOROUGHS:
         raise InvolveError(f"unknown borough {borough!r}: choose from {', '.join(BOROUGHS)}")
     with unit_of_work() as session:
-        by = require_staff(session, by, *FORUM_ROLES, doing="set up a user forum").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="set up a user forum").email
         contact = normalise_email(contact) if contact else by
         if session.execute(select(Forum.id).where(func.lower(Forum.name) == name.lower())).first():
             raise InvolveError(f"there is already a forum called {name!r}")
@@ -56,7 +60,7 @@ def _forum(session: Session, reference: str) -> Forum:
 
 def add_member(reference: str, *, email: str, by: str) -> Forum:
     with unit_of_work() as session:
-        by = require_staff(session, by, *FORUM_ROLES, doing="add a forum member").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="add a forum member").email
         forum = _forum(session, reference)
         email = normalise_email(email)
         person = session.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
@@ -71,19 +75,12 @@ def add_member(reference: str, *, email: str, by: str) -> Forum:
         return forum
 
 
-def forums() -> list[dict]:
-    with reader() as session:
-        members = dict(session.execute(select(ForumMember.forum_id, func.count()).group_by(ForumMember.forum_id)).all())
-        meetings = dict(session.execute(select(Activity.forum_id, func.count()).where(
-            Activity.forum_id.is_not(None)).group_by(Activity.forum_id)).all())
-        return [{"reference": f.reference, "name": f.name, "borough": f.borough, "service": f.service,
-                 "contact": f.contact_email, "members": members.get(f.id, 0), "meetings": meetings.get(f.id, 0)}
-                for f in session.execute(select(Forum).order_by(Forum.id)).scalars()]
-
-
-def send_monthly_report(month: str, figures: dict[str, str], location: str) -> int:
-    """Queue the month's payments report (figures only, no names; `figures` maps "metric|breakdown"
-    to the value) to every forum's contact; once per forum and month. Returns how many were queued."""
+def send_monthly_report(month: str, csv_path: str) -> int:
+    """Queue the month's payments report (its figures only, read from the report's CSV: no names) to
+    every forum's contact; once per forum and month. Returns how many were queued."""
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        figures = {f"{r['metric']}|{r['breakdown']}": r["value"] for r in csv.DictReader(fh)}
+    location = str(Path(csv_path).parent)
     with unit_of_work() as session:
         rows = []
         for forum in session.execute(select(Forum).order_by(Forum.id)).scalars():
@@ -92,7 +89,7 @@ def send_monthly_report(month: str, figures: dict[str, str], location: str) -> i
                        if metric in ("claims_submitted", "payments_made", "paid_total")]
             rows.append(email_row(template="forum_report", to=forum.contact_email, reference=forum.reference,
                                   context={"reference": forum.reference, "forum": forum.name, "month": month,
-                                           "lines": lines, "borough": BOROUGH_LABELS.get(forum.borough, ""),
+                                           "lines": lines, "borough": BOROUGH_NAMES.get(forum.borough, ""),
                                            "borough_lines": borough, "location": location},
                                   dedupe_key=f"{forum.reference}:report:{month}"))
         sent = set(session.execute(select(OutboxEmail.dedupe_key).where(

@@ -1,4 +1,4 @@
-"""The Action Plan: load a plan file, read actions with their updates, record progress.
+"""The Action Plan: load a plan file, record progress (reads: involve/views/programme.py).
 
 `load` checks the whole file first (involve.domain.programme.parse_plan): a duplicate id or any
 bad row refuses it and nothing is written. Loading again updates each action's texts and keeps
@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from involve import audit
-from involve.db import reader, unit_of_work
-from involve.domain.programme import MAX_TEXT, parse_plan, plan_status
+from involve.db import unit_of_work
+from involve.domain.programme import MAX_TEXT, PROGRAMME_ROLES, parse_plan, plan_status
 from involve.errors import InvolveError, NotFound
 from involve.services.people import require_staff
+from involve.views.programme import action_json
 from models import PlanAction, PlanUpdate
 
-PLAN_ROLES = ("coordinator", "ppi_lead", "admin")
 TEXTS = ("work_area", "action", "outcome", "lead", "timescale", "how_tracked")
 
 
@@ -31,7 +31,7 @@ def load(path: Path, *, by: str) -> dict:
         raise InvolveError(f"{path}: not a UTF-8 text file") from None
     actions = parse_plan(text, source=str(path))
     with unit_of_work() as session:
-        by = require_staff(session, by, *PLAN_ROLES, doing="load the action plan").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="load the action plan").email
         existing = {a.code: a for a in session.execute(select(PlanAction)).scalars()}
         added = updated = 0
         now = datetime.now(UTC)
@@ -75,37 +75,11 @@ def update(code: str, *, status: str, note: str, by: str, evidence: str | None =
     if len(note) > MAX_TEXT or len(evidence or "") > MAX_TEXT:
         raise InvolveError(f"the note is too long (at most {MAX_TEXT} characters)")
     with unit_of_work() as session:
-        by = require_staff(session, by, *PLAN_ROLES, doing="update the action plan").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="update the action plan").email
         row = _action(session, code, lock=True)
         before, row.status, row.updated_at = row.status, status, datetime.now(UTC)
         session.add(PlanUpdate(action_id=row.id, status=status, note=note, evidence=(evidence or "").strip() or None,
                                by=by, at=row.updated_at))
         session.flush()
         audit.record(session, [audit.Change("plan", row.code, "update", by, before, status)])
-        return as_dict(session, row)
-
-
-def as_dict(session: Session, row: PlanAction) -> dict:
-    updates = session.execute(select(PlanUpdate).where(PlanUpdate.action_id == row.id)
-                              .order_by(PlanUpdate.at, PlanUpdate.id)).scalars()
-    return {"id": row.code, "work_area": row.work_area, "action": row.action, "outcome": row.outcome,
-            "lead": row.lead, "timescale": row.timescale, "how_tracked": row.how_tracked, "status": row.status,
-            "updates": [{"at": u.at.isoformat(), "status": u.status, "note": u.note, "evidence": u.evidence,
-                         "by": u.by} for u in updates]}
-
-
-def actions() -> list[dict]:
-    """Every action in plan order, with its updates (oldest first)."""
-    with reader() as session:
-        rows = session.execute(select(PlanAction).order_by(PlanAction.position, PlanAction.code)).scalars().all()
-        return [as_dict(session, r) for r in rows]
-
-
-def action(code: str) -> dict:
-    with reader() as session:
-        return as_dict(session, _action(session, code))
-
-
-def count() -> int:
-    with reader() as session:
-        return int(session.execute(select(func.count()).select_from(PlanAction)).scalar_one())
+        return action_json(session, row)

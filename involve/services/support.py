@@ -10,14 +10,12 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock
 from involve.db import unit_of_work
-from involve.domain.programme import MAX_TEXT, SUPPORT_KINDS, SUPPORT_STATUSES
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
+from involve.domain.programme import MAX_TEXT, PROGRAMME_ROLES, SUPPORT_KINDS, SUPPORT_STATUSES
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.services.people import normalise_email, require_staff
 from involve.services.recruitment import per
 from models import BuddyPair, Person, SupportRequest, UnmetNeed
-
-SUPPORT_ROLES = ("coordinator", "ppi_lead", "admin")
 
 
 def _text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
@@ -42,7 +40,7 @@ def add_unmet_need(*, description: str, service: str, by: str, asked_by: str | N
     description = _text(description, "a description")
     service = _text(service, "the service", limit=200)
     with unit_of_work() as session:
-        by = require_staff(session, by, *SUPPORT_ROLES, doing="record unmet need").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="record unmet need").email
         need = UnmetNeed(description=description, service=service, asked_by=_text(asked_by, "who asked",
                                                                                   required=False, limit=200),
                          outcome=_text(outcome, "the outcome", required=False),
@@ -55,7 +53,7 @@ def add_unmet_need(*, description: str, service: str, by: str, asked_by: str | N
 
 def pair(*, buddy: str, person: str, by: str, on: date | None = None) -> BuddyPair:
     with unit_of_work() as session:
-        by = require_staff(session, by, *SUPPORT_ROLES, doing="pair a buddy or mentor").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="pair a buddy or mentor").email
         b, p = _person(session, buddy), _person(session, person)
         if b.id == p.id:
             raise InvolveError("a person cannot be their own buddy")
@@ -73,7 +71,7 @@ def pair(*, buddy: str, person: str, by: str, on: date | None = None) -> BuddyPa
 
 def end_pair(pair_id: int, *, by: str) -> BuddyPair:
     with unit_of_work() as session:
-        by = require_staff(session, by, *SUPPORT_ROLES, doing="end a buddy pairing").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="end a buddy pairing").email
         row = session.get(BuddyPair, pair_id)
         if row is None:
             raise NotFound(f"no buddy pairing BUD-{pair_id}")
@@ -89,7 +87,7 @@ def request_support(*, person: str, kind: str, description: str, by: str) -> Sup
         raise InvolveError(f"unknown kind {kind!r}: choose from {', '.join(SUPPORT_KINDS)}")
     description = _text(description, "a description")
     with unit_of_work() as session:
-        by = require_staff(session, by, *SUPPORT_ROLES, doing="record an admin-support request").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="record an admin-support request").email
         p = _person(session, person)
         row = SupportRequest(person_id=p.id, kind=kind, description=description, status="open",
                              requested_on=london_today(clock.now()), created_by=by)
@@ -104,7 +102,7 @@ def set_support_status(request_id: int, *, status: str, by: str) -> SupportReque
     if status not in SUPPORT_STATUSES:
         raise InvolveError(f"unknown status {status!r}: choose from {', '.join(SUPPORT_STATUSES)}")
     with unit_of_work() as session:
-        by = require_staff(session, by, *SUPPORT_ROLES, doing="update an admin-support request").email
+        by = require_staff(session, by, *PROGRAMME_ROLES, doing="update an admin-support request").email
         row = session.get(SupportRequest, request_id)
         if row is None:
             raise NotFound(f"no support request SUP-{request_id}")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from involve.errors import LinkInvalid, NotFound, WrongState
 from involve.services import activities
+from involve.views.programme import invitation
 from involve.web.actions import ActionHandler, register
 from involve.web.i18n import _
 
 
 def _show(session, token):
     try:
-        o = activities.invitation(session, token)
+        o = invitation(session, token)
     except NotFound:
         raise LinkInvalid(_("This link is not valid.")) from None
     if o["status"] != "invited":

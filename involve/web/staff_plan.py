@@ -8,23 +8,23 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve.domain.programme import PLAN_STATUSES
+from involve.domain.programme import PLAN_STATUSES, PROGRAMME_ROLES
 from involve.errors import InvolveError
 from involve.services import plan
+from involve.views.programme import plan_actions
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
 from involve.web.staff_pages import guard
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-PLAN_ROLES = ("coordinator", "ppi_lead", "admin")
 STATUS_LABELS = {"not_started": N_("Not started"), "on_track": N_("On track"), "at_risk": N_("At risk"),
                  "done": N_("Done")}
 STATUS_COLOURS = {"not_started": "grey", "on_track": "green", "at_risk": "orange", "done": "blue"}
 
 
 async def _page(request: Request, member, status_code: int = 200, error: str = "", form: dict | None = None):
-    actions = await run_in_threadpool(plan.actions)
+    actions = await run_in_threadpool(plan_actions)
     done = request.query_params.get("done", "")
     v = form or {}
     action_items = [{"value": a["id"], "text": f"{a['id']} {a['action'][:80]}", "selected": v.get("action") == a["id"]}
@@ -38,13 +38,13 @@ async def _page(request: Request, member, status_code: int = 200, error: str = "
 
 @router.get("/staff/plan")
 async def plan_page(request: Request):
-    member, refused = await guard(request, *PLAN_ROLES)
+    member, refused = await guard(request, *PROGRAMME_ROLES)
     return refused or await _page(request, member)
 
 
 @router.post("/staff/plan/update")
 async def plan_update(request: Request):
-    member, refused = await guard(request, *PLAN_ROLES)
+    member, refused = await guard(request, *PROGRAMME_ROLES)
     if refused:
         return refused
     form = {k: str(v) for k, v in (await request.form()).items()}

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from involve.cli.main import app
 from involve.db import get_engine, reader, unit_of_work
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.mail.render import render
 from involve.reports.annual import annual_report
 from involve.services import activity_claims, claims, processing

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from flows.reports import forum_report
 from involve.cli.main import app
 from involve.db import get_engine, reader, unit_of_work
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.mail.render import render
 from involve.services.people import add_person, add_staff
 from models import OutboxEmail

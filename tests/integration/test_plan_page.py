@@ -11,6 +11,7 @@ from sqlalchemy import select
 from involve.db import reader, unit_of_work
 from involve.services import plan
 from involve.services.people import add_staff
+from involve.views.programme import plan_action
 from involve.web.app import create_app
 from models import OutboxEmail
 
@@ -49,9 +50,9 @@ def test_plan_page_lists_and_updates(db):
         assert c.post("/staff/plan/update", data={"action": "5.1", "status": "done", "note": "x"}).status_code == 403
         bad = c.post("/staff/plan/update", data={"csrf_token": token, "action": "5.1", "status": "done", "note": " "})
         assert bad.status_code == 409 and "note is required" in bad.text
-        assert plan.action("5.1")["updates"] == []
+        assert plan_action("5.1")["updates"] == []
         r = c.post("/staff/plan/update", data={"csrf_token": token, "action": "5.1", "status": "on_track",
                                                "note": "Forums in Havering and Redbridge"})
         assert r.status_code == 200 and "Progress recorded for action 5.1" in r.text
-    [u] = plan.action("5.1")["updates"]
+    [u] = plan_action("5.1")["updates"]
     assert (u["status"], u["by"], u["note"]) == ("on_track", PPI, "Forums in Havering and Redbridge")
