@@ -25,6 +25,7 @@ class PlanAction(Base):
     lead: Mapped[str] = mapped_column(String(200), default="")
     timescale: Mapped[str] = mapped_column(String(200), default="")
     how_tracked: Mapped[str] = mapped_column(Text, default="")
+    evidence_kinds: Mapped[list] = mapped_column(default=list)  # activity kinds that count towards it
     status: Mapped[str] = mapped_column(String(20), default="not_started")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 
-from involve.domain.claim_schema import BOROUGHS
+from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
 from involve.errors import InvolveError
 
 PROGRAMME_ROLES = ("coordinator", "ppi_lead")  # load/update the plan, forums, support, record outputs
@@ -24,7 +24,7 @@ ANSWERED = {"accept": "accepted", "decline": "declined"}
 SUPPORT_KINDS = ("room", "copying", "travel_booking", "other")
 SUPPORT_STATUSES = ("open", "done", "cancelled")
 MAX_TEXT = 4000
-PLAN_FIELDS = ("id", "work_area", "action", "outcome", "lead", "timescale", "how_tracked", "status")
+PLAN_FIELDS = ("id", "work_area", "action", "outcome", "lead", "timescale", "how_tracked", "status", "evidence_kinds")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class PlanActionIn:
     timescale: str
     how_tracked: str
     status: str
+    evidence_kinds: tuple[str, ...] = ()  # activity kinds whose activities and claims count towards it
 
 
 def _text(value, where: str, *, required: bool, limit: int = MAX_TEXT) -> str:
@@ -60,7 +61,8 @@ def plan_status(value: str) -> str:
 
 def parse_plan(text: str, *, source: str = "plan") -> list[PlanActionIn]:
     """The actions of an Action Plan file (TOML: `[[actions]]` tables with `id`, `work_area`,
-    `action`, `outcome`, `lead`, `timescale`, `how_tracked`, optional `status`). The whole file is
+    `action`, `outcome`, `lead`, `timescale`, `how_tracked`, optional `status` and `evidence_kinds`:
+    the activity kinds whose activities and claims count towards the action). The whole file is
     checked before anything is used: a duplicate id, an unknown key or status refuses it."""
     try:
         data = tomllib.loads(text)
@@ -90,8 +92,18 @@ def parse_plan(text: str, *, source: str = "plan") -> list[PlanActionIn]:
             lead=_text(row.get("lead"), f"{where}: lead", required=False, limit=200),
             timescale=_text(row.get("timescale"), f"{where}: timescale", required=False, limit=200),
             how_tracked=_text(row.get("how_tracked"), f"{where}: how_tracked", required=False),
-            status=plan_status(row.get("status", "not_started"))))
+            status=plan_status(row.get("status", "not_started")),
+            evidence_kinds=_kinds(row.get("evidence_kinds", []), f"{where}: evidence_kinds")))
     return out
+
+
+def _kinds(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise InvolveError(f"{where}: must be a list of activity kinds")
+    bad = [k for k in value if k not in ACTIVITY_KINDS]
+    if bad:
+        raise InvolveError(f"{where}: {bad[0]!r} is not an activity kind ({', '.join(ACTIVITY_KINDS)})")
+    return tuple(dict.fromkeys(value))
 
 
 def check_activity(*, kind: str, kinds: tuple[str, ...], borough: str, level: str | None,

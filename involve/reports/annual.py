@@ -88,7 +88,7 @@ def annual_report(
         step(STEPS[6])
         diversity.add_race_equality(f, [(c.ethnic_group, c.status, c.claims) for c in cells])
         step(STEPS[7])
-        plan = programme.plan_progress(conn, period)
+        plan = programme.plan_progress(conn, period, cells)
         programme.add_action_plan(f, plan)
         programme.add_activities(f, conn, period)
         programme.add_recruitment(f, conn, period, cells)

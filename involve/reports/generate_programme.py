@@ -72,7 +72,8 @@ def _plan(conn, rng, first, last) -> list[str]:
         conn.execute(insert(PlanAction.__table__), [
             {"id": aid + i, "code": a["id"], "position": i, "work_area": a["work_area"], "action": a["action"],
              "outcome": a.get("outcome", ""), "lead": a.get("lead", ""), "timescale": a.get("timescale", ""),
-             "how_tracked": a.get("how_tracked", ""), "status": rng.choice(PLAN_STATUSES),
+             "how_tracked": a.get("how_tracked", ""), "evidence_kinds": a.get("evidence_kinds", []),
+             "status": rng.choice(PLAN_STATUSES),
              "created_at": _at(first), "updated_at": None} for i, a in enumerate(actions)])
         codes = [a["id"] for a in actions]
     action_ids = dict(conn.execute(select(PlanAction.code, PlanAction.id)).all())

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, distinct, func, or_, select
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
 from involve.domain.programme import LEVELS, MONITORING_KINDS, PLAN_STATUSES, PROGRAMMES, SUPPORT_STATUSES
 from involve.reports.figures import Figures
-from involve.reports.queries import Cell, Period
+from involve.reports.queries import APPROVED, Cell, Period
 from involve.reports.sections import category_keys
 from models import (
     Activity,
@@ -41,20 +41,28 @@ def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
             datetime.combine(period.end + timedelta(days=1), time(0), UTC))
 
 
-def plan_progress(conn: Connection, period: Period) -> list[dict]:
-    """Each action with its status, the activities of the year tagged with it and its updates in the year."""
+def plan_progress(conn: Connection, period: Period, cells: list[Cell]) -> list[dict]:
+    """Each action with its status, its evidence in the year (activities tagged with it or of one of
+    its evidence kinds; approved or paid claims of those kinds) and its updates in the year."""
     lo, hi = _utc_bounds(period)
-    held = dict(conn.execute(select(Activity.action_code, func.count()).where(
-        Activity.date.between(period.start, period.end), Activity.action_code.is_not(None))
-        .group_by(Activity.action_code)).all())
+    held = conn.execute(select(Activity.action_code, Activity.kind, func.count()).where(
+        Activity.date.between(period.start, period.end)).group_by(Activity.action_code, Activity.kind)).all()
+    claims: Counter = Counter()
+    for c in cells:
+        if c.status in APPROVED:
+            claims[c.kind] += c.claims
     updates: dict[int, list] = {}
     for u in conn.execute(select(PlanUpdate.action_id, PlanUpdate.at, PlanUpdate.status, PlanUpdate.note)
                           .where(PlanUpdate.at >= lo, PlanUpdate.at < hi).order_by(PlanUpdate.at, PlanUpdate.id)):
         updates.setdefault(u.action_id, []).append(u)
-    return [{"id": a.code, "work_area": a.work_area, "action": a.action, "lead": a.lead, "timescale": a.timescale,
-             "how_tracked": a.how_tracked, "status": a.status, "activities": int(held.get(a.code, 0)),
-             "updates": updates.get(a.id, [])}
-            for a in conn.execute(select(PlanAction).order_by(PlanAction.position, PlanAction.code))]
+    out = []
+    for a in conn.execute(select(PlanAction).order_by(PlanAction.position, PlanAction.code)):
+        kinds = set(a.evidence_kinds or [])
+        out.append({"id": a.code, "work_area": a.work_area, "action": a.action, "lead": a.lead,
+                    "timescale": a.timescale, "how_tracked": a.how_tracked, "status": a.status,
+                    "activities": sum(int(n) for code, kind, n in held if code == a.code or kind in kinds),
+                    "claims": sum(claims[k] for k in kinds), "updates": updates.get(a.id, [])})
+    return out
 
 
 def add_action_plan(f: Figures, plan: list[dict]) -> None:
@@ -65,6 +73,7 @@ def add_action_plan(f: Figures, plan: list[dict]) -> None:
     for a in plan:
         f.add("action_plan", "action_status", a["status"], "action", a["id"])
         f.add("action_plan", "action_activities", a["activities"], "action", a["id"])
+        f.add("action_plan", "action_claims", a["claims"], "action", a["id"])
         f.add("action_plan", "action_updates", len(a["updates"]), "action", a["id"])
 
 

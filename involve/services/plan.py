@@ -20,7 +20,7 @@ from involve.services.people import require_staff
 from involve.views.programme import action_json
 from models import PlanAction, PlanUpdate
 
-TEXTS = ("work_area", "action", "outcome", "lead", "timescale", "how_tracked")
+TEXTS = ("work_area", "action", "outcome", "lead", "timescale", "how_tracked", "evidence_kinds")
 
 
 def load(path: Path, *, by: str) -> dict:
@@ -39,13 +39,13 @@ def load(path: Path, *, by: str) -> dict:
             row = existing.get(a.code)
             if row is None:
                 session.add(PlanAction(code=a.code, position=position, status=a.status, created_at=now,
-                                       **{k: getattr(a, k) for k in TEXTS}))
+                                       **{k: _value(a, k) for k in TEXTS}))
                 added += 1
             else:
-                changed = [k for k in TEXTS if getattr(row, k) != getattr(a, k)] + \
+                changed = [k for k in TEXTS if getattr(row, k) != _value(a, k)] + \
                     (["position"] if row.position != position else [])
                 for k in TEXTS:
-                    setattr(row, k, getattr(a, k))
+                    setattr(row, k, _value(a, k))
                 row.position = position
                 if changed:
                     row.updated_at = now
@@ -54,6 +54,11 @@ def load(path: Path, *, by: str) -> dict:
         audit.record(session, [audit.Change("plan", "PLAN", "load", by, data={
             "file": Path(path).name, "actions": len(actions), "added": added, "updated": updated})])
     return {"actions": len(actions), "added": added, "updated": updated}
+
+
+def _value(a, key: str):
+    value = getattr(a, key)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _action(session: Session, code: str, *, lock: bool = False) -> PlanAction:

@@ -17,6 +17,7 @@ def action_json(session: Session, row: PlanAction) -> dict:
                               .order_by(PlanUpdate.at, PlanUpdate.id)).scalars()
     return {"id": row.code, "work_area": row.work_area, "action": row.action, "outcome": row.outcome,
             "lead": row.lead, "timescale": row.timescale, "how_tracked": row.how_tracked, "status": row.status,
+            "evidence_kinds": list(row.evidence_kinds or []),
             "updates": [{"at": u.at.isoformat(), "status": u.status, "note": u.note, "evidence": u.evidence,
                          "by": u.by} for u in updates]}
 

@@ -330,16 +330,19 @@ def _diversity(conn, e: Expect, p: dict) -> None:
 def _programme(conn, e: Expect, p: dict) -> None:
     """action_plan, activities, recruitment and support (the involvement programme)."""
     lo, hi = datetime.combine(p["lo"], datetime.min.time()), datetime.combine(p["hi"], datetime.min.time())
-    actions = q(conn, "SELECT id, code, status FROM plan_actions")
+    actions = q(conn, "SELECT id, code, status, evidence_kinds FROM plan_actions")
     e.put("plan_actions", len(actions))
     for status in PLAN_STATUSES:
         e.put("plan_actions", sum(1 for a in actions if a[2] == status), "status", status)
-    tagged = dict(q(conn, "SELECT a.action_code, COUNT(*) FROM activities a WHERE a.date >= :lo AND a.date < :hi "
-                          "AND a.action_code IS NOT NULL GROUP BY a.action_code", **p))
+    held = q(conn, "SELECT a.action_code, a.kind FROM activities a WHERE a.date >= :lo AND a.date < :hi", **p)
+    claimed = dict(q(conn, f"SELECT c.activity_kind, COUNT(*) FROM claims c WHERE {YEAR_SQL} AND {APPROVED_SQL} "
+                           f"GROUP BY c.activity_kind", **p))
     updates = Counter(aid for aid, at in q(conn, "SELECT action_id, at FROM plan_updates") if lo <= when(at) < hi)
-    for aid, code, status in actions:
+    for aid, code, status, kinds in actions:
+        kinds = set(json.loads(kinds) if isinstance(kinds, str) else kinds)
         e.put("action_status", status, "action", code)
-        e.put("action_activities", tagged.get(code, 0), "action", code)
+        e.put("action_activities", sum(1 for c, k in held if c == code or k in kinds), "action", code)
+        e.put("action_claims", sum(claimed.get(k, 0) for k in kinds), "action", code)
         e.put("action_updates", updates[aid], "action", code)
 
     year = "a.date >= :lo AND a.date < :hi"

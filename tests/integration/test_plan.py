@@ -49,6 +49,7 @@ def test_the_shipped_plan_loads_and_lists_every_action(db):
         assert KEYS <= set(g)
         assert (g["work_area"], g["action"], g["outcome"]) == (w["work_area"], w["action"], w["outcome"])
         assert g["status"] == "not_started" and g["updates"] == []
+        assert g["evidence_kinds"] == w.get("evidence_kinds", [])
     assert any("User forums in every major service" in a["action"] for a in got)
     # loading again changes nothing and keeps progress
     r = run("plan", "update", "5.1", "--status", "on_track", "--note", "Two forums meet monthly", "--by", BY)

@@ -173,6 +173,7 @@ def test_every_annual_figure_equals_independent_sql(data, tmp_path):
         assert int(got[(metric, "")]) > 0, f"the generated data exercises {metric}"
     assert int(got[("people_involved", "role:carer")]) > 0 and int(got[("people_involved", "role:service_user")]) > 0
     assert "Action plan progress" in files.html.read_text()
+    assert int(got[("action_claims", "action:4.1")]) > 0 and int(got[("action_activities", "action:5.1")]) > 0
     by_borough = sum(
         int(got[("people_involved", f"borough:{b}")])
         for b in ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")

@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('lead', sa.String(length=200), nullable=False),
     sa.Column('timescale', sa.String(length=200), nullable=False),
     sa.Column('how_tracked', sa.Text(), nullable=False),
+    sa.Column('evidence_kinds', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
