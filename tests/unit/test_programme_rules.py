@@ -38,7 +38,8 @@ def test_the_shipped_plan_parses_with_unique_ids():
     ('[[actions]]\nid = "1"\nwork_area = "A"\naction = "x"\nowner = "me"\n', "unknown key 'owner'"),
     ('[[actions]]\nid = "1"\nwork_area = "A"\naction = "x"\nstatus = "late"\n', "unknown status"),
     ('actions = 3', "no [[actions]]"),
-    ('[[actions]]\nid = "1"\nwork_area = "A"\naction = "x"\nevidence_kinds = ["picnic"]\n', "'picnic' is not an activity"),
+    ('[[actions]]\nid = "1"\nwork_area = "A"\naction = "x"\nevidence_kinds = ["picnic"]\n',
+     "'picnic' is not an activity"),
     ('[[actions]\n', "not valid TOML"),
 ])
 def test_a_bad_plan_is_refused_whole(text, words):
