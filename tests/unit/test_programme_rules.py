@@ -90,3 +90,12 @@ def test_new_kinds_are_claimable_under_the_policy(kind):
                          "fee": {"claimed": True}, "declaration": True})
     period = load_policy(POLICY).period_for(claim.activity.date)
     assert period.rates_for(kind) == (period.block_hours, period.block_rate)
+
+
+def test_every_borough_and_measure_has_a_census_figure_or_a_reason():
+    from involve.reports.population import MAPPED_BOROUGHS, load_baseline
+
+    b = load_baseline()
+    every = {(area, m) for area in MAPPED_BOROUGHS for m in b.measures}
+    assert set(b.figures) | set(b.missing) == every and not set(b.figures) & set(b.missing)
+    assert all(reason.strip() for reason in b.missing.values())
