@@ -20,6 +20,7 @@ from involve.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent / "default-policy.toml"
+DEFAULT_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "targets.toml"
 VAR_DIR = Path("var")
 
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     typeform_secret: str | None = None
     tally_secret: str | None = None
     policy_file: Path = DEFAULT_POLICY_FILE
+    targets_file: Path = DEFAULT_TARGETS_FILE  # the annual report's targets per year (target against actual)
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
     data_key: str | None = None
@@ -124,7 +126,7 @@ class Settings(BaseSettings):
             raise ValueError("expected 'embedded' or 'deployments'")
         return v
 
-    @field_validator("policy_file")
+    @field_validator("policy_file", "targets_file")
     @classmethod
     def _policy_file(cls, v: Path) -> Path:
         if not v.is_file():

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.domain.dates import LONDON
-from involve.reports import charts, diversity, programme, queries, recruitment, sections
+from involve.reports import charts, diversity, programme, queries, recruitment, sections, targets
 from involve.reports.figures import Figures
 from involve.reports.involved import involved
 from involve.reports.population import MAPPED_BOROUGHS, load_baseline
@@ -97,9 +97,11 @@ def annual_report(
         seq, head = audit.chain_head(Session(bind=conn))
     f.add("audit", "audit_chain_head_seq", seq)
     f.add("audit", "audit_chain_head_hash", head)
+    target_rows = targets.add_targets(f, year, targets.load_targets())
     step(STEPS[9])
     context = {
         "plan": plan,
+        "targets": target_rows,
         "period": period,
         "previous": previous,
         "baseline": baseline,

@@ -17,6 +17,7 @@ from involve.domain.programme import (
     parse_plan,
 )
 from involve.errors import InvolveError
+from involve.reports.targets import parse_targets
 
 PLAN = Path(__file__).resolve().parents[2] / "involve" / "data" / "action-plan.toml"
 POLICY = Path(__file__).resolve().parents[2] / "involve" / "default-policy.toml"
@@ -99,3 +100,15 @@ def test_every_borough_and_measure_has_a_census_figure_or_a_reason():
     every = {(area, m) for area in MAPPED_BOROUGHS for m in b.measures}
     assert set(b.figures) | set(b.missing) == every and not set(b.figures) & set(b.missing)
     assert all(reason.strip() for reason in b.missing.values())
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[[targets]]\nyear = 2025\nmetric = "x"\n', "needs year, metric and target"),
+    ('[[targets]]\nyear = 2025\nmetric = "x"\ntarget = "lots"\n', "not a number"),
+    ('[[targets]]\nyear = 2025\nmetric = "x"\ntarget = 1\ndirection = "about"\n', "at_least or at_most"),
+    ('[[targets]]\nyear = 2025\nmetric = "x"\ntarget = 1\n[[targets]]\nyear = 2025\nmetric = "x"\ntarget = 2\n',
+     "two targets"),
+])
+def test_a_bad_targets_file_is_refused(text, words):
+    with pytest.raises(InvolveError, match=words):
+        parse_targets(text)
