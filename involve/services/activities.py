@@ -8,6 +8,7 @@ people as PER-<id>) and its emails queued in the outbox.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -60,6 +61,8 @@ class ActivityIn:
 
 
 def _clean_title(title: str) -> str:
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in " \t" for ch in title or ""):
+        raise InvolveError("the title cannot contain line breaks or control characters")
     title = " ".join((title or "").split())
     if not title:
         raise InvolveError("a title is required")

@@ -151,6 +151,9 @@ def test_bad_input_is_refused_and_nothing_changes(db):
     assert r.exit_code == 2 and "past" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = create("--invite", "nobody@example.org")
     assert r.exit_code == 2 and "register" in r.stderr
+    r = run("activity", "create", "--kind", "survey", "--title", "Survey\nBcc: x", "--date", TODAY.isoformat(),
+            "--start", "10:00", "--end", "11:00", "--borough", "havering", "--by", COORD)
+    assert r.exit_code == 2 and "line breaks" in r.stderr
     r = create(kind="party")
     assert r.exit_code == 2 and "kind" in r.stderr
     r = create(kind="governance")
