@@ -6,6 +6,7 @@ with nothing changed."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +26,7 @@ from involve.services import activity_claims, claims, processing
 from involve.services.people import add_person, add_staff
 from involve.web import actions
 from models import ActivityInvite, AuditRecord, Claim, OutboxEmail
+from tests.integration.report_expect import expected
 
 COORD, FIN = "coord@example.nhs.uk", "fin@example.nhs.uk"
 ANN, BOB, CAT, DAN = (f"{n}@example.org" for n in ("ann", "bob", "cat", "dan"))
@@ -125,9 +127,10 @@ def test_forum_meeting_from_invitation_to_payment_and_report(db, web, tmp_path):
     claims.approve(made[ANN], by=COORD)
     claims.pay(made[ANN], by=FIN, payment_ref="BACS-1")
 
-    got = {(m, b): v for _, m, b, v in (row.split(",") for row in (
-        annual_report(YEAR, tmp_path / "r", pdf=False).csv.read_text().splitlines()[1:]))}
+    with open(annual_report(YEAR, tmp_path / "r", pdf=False).csv, newline="", encoding="utf-8") as fh:
+        got = {(r["metric"], r["breakdown"]): r["value"] for r in csv.DictReader(fh)}
     with get_engine().connect() as c:
+        assert got == expected(c, YEAR)  # every figure, as independent SQL gives it
         meetings = c.execute(text("SELECT COUNT(*) FROM activities WHERE kind = 'forum_meeting' "
                                   "AND date >= :lo AND date < :hi"), {"lo": f"{YEAR}-04-01",
                                                                       "hi": f"{YEAR + 1}-04-01"}).scalar_one()
