@@ -115,12 +115,12 @@ def check_activity(*, kind: str, kinds: tuple[str, ...], borough: str, level: st
         raise InvolveError(f"unknown borough {borough!r}: choose from {', '.join(BOROUGHS)}")
     if level is not None and kind != "governance":
         raise InvolveError("--level is for governance activities only")
-    if kind == "governance" and level not in LEVELS:
-        raise InvolveError(f"a governance activity needs --level: one of {', '.join(LEVELS)}")
+    if level is not None and level not in LEVELS:
+        raise InvolveError(f"unknown level {level!r}: choose from {', '.join(LEVELS)}")
     if programme is not None and kind != "staff_training":
         raise InvolveError("--programme is for staff_training activities only")
-    if kind == "staff_training" and programme not in PROGRAMMES:
-        raise InvolveError(f"a staff_training activity needs --programme: one of {', '.join(PROGRAMMES)}")
+    if programme is not None and programme not in PROGRAMMES:
+        raise InvolveError(f"unknown programme {programme!r}: choose from {', '.join(PROGRAMMES)}")
     if inviting and day < today:
         raise InvolveError(f"the activity on {day.isoformat()} is in the past; nobody can be invited to it")
 

@@ -159,8 +159,8 @@ def test_bad_input_is_refused_and_nothing_changes(db):
     assert r.exit_code == 2 and "line breaks" in r.stderr
     r = create(kind="party")
     assert r.exit_code == 2 and "kind" in r.stderr
-    r = create(kind="governance")
-    assert r.exit_code == 2 and "--level" in r.stderr
+    r = create("--level", "parliament", kind="governance")
+    assert r.exit_code == 2 and "level" in r.stderr
     r = create("--programme", "cpa", kind="staff_training", day=TODAY)
     assert r.exit_code == 0, r.output  # a staff-training activity in its programme
     assert changes() != before

@@ -58,10 +58,12 @@ def test_activity_rules():
     check()
     check(kind="governance", level="trust_board")
     check(kind="staff_training", programme="student_nurse")
+    check(kind="governance")  # the level and the programme are optional (then not in those breakdowns)
     check(day=date(2026, 11, 1), inviting=False)  # the past can be recorded, without invitations
     for kw, words in (({"day": date(2026, 11, 29)}, "in the past"), ({"kind": "picnic"}, "unknown activity kind"),
-                      ({"kind": "governance"}, "--level"), ({"level": "committee"}, "governance activities only"),
-                      ({"kind": "staff_training", "programme": "yoga"}, "--programme"),
+                      ({"kind": "governance", "level": "parliament"}, "unknown level"),
+                      ({"level": "committee"}, "governance activities only"),
+                      ({"kind": "staff_training", "programme": "yoga"}, "unknown programme"),
                       ({"programme": "cpa"}, "staff_training activities only"), ({"borough": "camden"}, "borough")):
         with pytest.raises(InvolveError, match=words):
             check(**kw)
