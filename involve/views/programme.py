@@ -75,3 +75,20 @@ def forums() -> list[dict]:
         return [{"reference": f.reference, "name": f.name, "borough": f.borough, "service": f.service,
                  "contact": f.contact_email, "members": members.get(f.id, 0), "meetings": meetings.get(f.id, 0)}
                 for f in session.execute(select(Forum).order_by(Forum.id)).scalars()]
+
+
+def activities(limit: int = 200) -> list[dict]:
+    """The latest activities (by date) with how many were invited, accepted and attended."""
+    with reader() as session:
+        rows = session.execute(select(Activity).order_by(Activity.date.desc(), Activity.id.desc()).limit(limit)
+                               ).scalars().all()
+        counts: dict[int, dict[str, int]] = {}
+        if rows:
+            for aid, status, n in session.execute(
+                    select(ActivityInvite.activity_id, ActivityInvite.status, func.count())
+                    .where(ActivityInvite.activity_id.in_([a.id for a in rows]))
+                    .group_by(ActivityInvite.activity_id, ActivityInvite.status)):
+                counts.setdefault(aid, {})[status] = int(n)
+        return [{"reference": a.reference, "kind": a.kind, "title": a.title, "date": a.date, "borough": a.borough,
+                 "invited": sum(counts.get(a.id, {}).values()), "accepted": counts.get(a.id, {}).get("accepted", 0),
+                 "attended": counts.get(a.id, {}).get("attended", 0)} for a in rows]

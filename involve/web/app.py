@@ -14,6 +14,7 @@ from involve.web import (
     claim_form,
     recruitment_api,
     staff,
+    staff_activities,
     staff_finance,
     staff_pages,
     staff_plan,
@@ -53,6 +54,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_pages.router)
     app.include_router(staff_finance.router)
     app.include_router(staff_plan.router)
+    app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     return app

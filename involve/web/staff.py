@@ -26,6 +26,7 @@ SESSION_COOKIE = "involve_staff"
 NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/finance", N_("Finance"), ("finance",)),
        ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator")),
+       ("/staff/activities", N_("Activities"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/plan", N_("Action plan"), ("coordinator", "ppi_lead"))]
 
 

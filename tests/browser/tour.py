@@ -146,8 +146,8 @@ def approval_link(sink: SmtpSink, reference: str, word: str = "Approve") -> str:
     return url
 
 
-def activity_invitation(live: LiveServer, sink: SmtpSink) -> str:
-    """A forum meeting next week with one person invited; returns the Accept: link of their email."""
+def activity_invitation(live: LiveServer, sink: SmtpSink) -> tuple[str, str]:
+    """A forum meeting next week with one person invited; returns (its reference, their Accept: link)."""
     person = "pat.forum@example.org"
     assert live.cli("register", "add", "--email", person, "--name", "Pat Forum").returncode == 0
     day = (date.today() + timedelta(days=7)).isoformat()
@@ -157,7 +157,7 @@ def activity_invitation(live: LiveServer, sink: SmtpSink) -> str:
     assert r.returncode == 0, r.stderr
     [mail] = sink.wait(made["reference"], "Havering user forum", to=person)
     [url] = links(text_of(mail), "Accept")
-    return url
+    return made["reference"], url
 
 
 def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
@@ -190,7 +190,11 @@ def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
     assert r.returncode == 0, r.stderr
     page.goto(f"{base}/staff/plan")
     seen("staff-plan", page)
-    invited = activity_invitation(live, sink)
+    activity, invited = activity_invitation(live, sink)
+    page.goto(f"{base}/staff/activities")
+    seen("staff-activities", page)
+    page.goto(f"{base}/staff/activities/{activity}")
+    seen("staff-activity", page)
     sign_out(page)
     page.goto(invited)
     seen("action-activity-accept", page)
