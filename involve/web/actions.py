@@ -126,8 +126,3 @@ async def do_action(signed: str, request: Request):
     if wake:
         wake()
     return render_page("message.html", title=_("Done"), message=message)
-
-
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
-# of a claim the system prepared for them register themselves on import.
-from involve.web import activity_links, claim_confirm, recruitment_links  # noqa: E402,F401

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.web import (
-    actions,
     assets,
     claim_form,
+    link_pages,
     recruitment_api,
     staff,
     staff_activities,
@@ -48,7 +48,7 @@ def create_app(runner=None) -> FastAPI:
 
     app.include_router(webhooks.router)
     _describe_webhooks(app)
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)

@@ -24,7 +24,7 @@ from involve.mail.render import render
 from involve.reports.annual import annual_report
 from involve.services import activity_claims, claims, processing
 from involve.services.people import add_person, add_staff
-from involve.web import actions
+from involve.web import link_pages
 from models import ActivityInvite, AuditRecord, Claim, OutboxEmail
 from tests.integration.report_expect import expected
 
@@ -42,7 +42,7 @@ def run(*args: str):
 @pytest.fixture
 def web() -> TestClient:
     api = FastAPI()
-    api.include_router(actions.router)
+    api.include_router(link_pages.router)
     return TestClient(api)
 
 
