@@ -39,7 +39,7 @@ def plan_list(as_json: JsonOpt = False) -> None:
         print_json(rows)
         return
     for a in rows:
-        out.print(_line(a), markup=False, highlight=False)
+        out.print(_line(a), markup=False, highlight=False, soft_wrap=True)
 
 
 @plan_app.command("show")
@@ -52,7 +52,7 @@ def plan_show(action_id: Annotated[str, typer.Argument(metavar="ID")], as_json: 
     if as_json:
         print_json(a)
         return
-    out.print(_line(a), markup=False, highlight=False)
+    out.print(_line(a), markup=False, highlight=False, soft_wrap=True)
     for key in ("outcome", "lead", "timescale", "how_tracked"):
         out.print(f"  {key}: {a[key] or '(not stated)'}", markup=False, highlight=False)
     for u in a["updates"]:

@@ -37,6 +37,7 @@ class Generated:
     claims: int
     payments: int
     recruitments: int
+    activities: int = 0
 
 
 def _next_id(conn, column) -> int:
@@ -108,7 +109,7 @@ def generate(
                 )
             ],
         )
-    return Generated(n_people, claims, paid_count, recruitments)
+    return Generated(n_people, claims, paid_count, recruitments, activities)
 
 
 def main(argv: list[str] | None = None) -> None:
