@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
+from involve.domain.text import BadText, bad_character, multiline
 from involve.errors import InvolveError
 
 PROGRAMME_ROLES = ("coordinator", "ppi_lead")  # load/update the plan, forums, support, record outputs
@@ -40,11 +41,45 @@ class PlanActionIn:
     evidence_kinds: tuple[str, ...] = ()  # activity kinds whose activities and claims count towards it
 
 
+def one_line_text(value, where: str, *, required: bool = True, limit: int = 200) -> str | None:
+    """A one-line field (title, name, service) under the one text policy (involve.domain.text)."""
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise InvolveError(f"{where}: must be text")
+    if problem := bad_character(value):
+        raise InvolveError(f"{where} {problem}")
+    value = " ".join(value.split())
+    if required and not value:
+        raise InvolveError(f"{where} is required")
+    if len(value) > limit:
+        raise InvolveError(f"{where} is too long (at most {limit} characters)")
+    return value or None
+
+
+def free_text(value, where: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+    """Text that may span lines (a note, an output): no NUL, control or text-direction characters."""
+    value = "" if value is None else value
+    try:
+        multiline(value)
+    except BadText as exc:
+        raise InvolveError(f"{where} {exc}") from None
+    value = value.strip()
+    if required and not value:
+        raise InvolveError(f"{where} is required")
+    if len(value) > limit:
+        raise InvolveError(f"{where} is too long (at most {limit} characters)")
+    return value or None
+
+
 def _text(value, where: str, *, required: bool, limit: int = MAX_TEXT) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvolveError(f"{where}: must be text")
+    try:
+        multiline(value)
+    except BadText as exc:
+        raise InvolveError(f"{where}: {exc}") from None
     value = " ".join(value.split()) if "\n" not in value.strip() else value.strip()
     if required and not value:
         raise InvolveError(f"{where}: is required")

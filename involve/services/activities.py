@@ -8,8 +8,7 @@ people as PER-<id>) and its emails queued in the outbox.
 """
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,7 +30,9 @@ from involve.domain.programme import (
     answer,
     can_attend,
     check_activity,
+    free_text,
     minutes_between,
+    one_line_text,
 )
 from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
@@ -61,14 +62,7 @@ class ActivityIn:
 
 
 def _clean_title(title: str) -> str:
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in " \t" for ch in title or ""):
-        raise InvolveError("the title cannot contain line breaks or control characters")
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvolveError("a title is required")
-    if len(title) > 300:
-        raise InvolveError("the title is too long (at most 300 characters)")
-    return title
+    return one_line_text(title, "the title", limit=300)
 
 
 def _times(start: str, end: str) -> int:
@@ -114,6 +108,7 @@ def create(data: ActivityIn, *, by: str, now: datetime | None = None) -> Activit
     """Create an activity and invite the people named (all checked first; nothing half-written)."""
     now = now or clock.now()
     title = _clean_title(data.title)
+    data = replace(data, service=one_line_text(data.service, "the service", required=False))
     _times(data.start, data.end)
     check_activity(kind=data.kind, kinds=ACTIVITY_KINDS, borough=data.borough, level=data.level,
                    programme=data.programme, day=data.day, today=london_today(now), inviting=bool(data.invite))
@@ -234,11 +229,7 @@ def offer_basics(a: Activity) -> dict:
 
 def record_output(reference: str, *, text: str, by: str) -> Activity:
     """The output of a monitoring activity (a ward-visit report, survey results, CPA-audit findings)."""
-    text = (text or "").strip()
-    if not text:
-        raise InvolveError("the output text is required")
-    if len(text) > MAX_TEXT * 5:
-        raise InvolveError(f"the output is too long (at most {MAX_TEXT * 5} characters)")
+    text = free_text(text, "the output", limit=MAX_TEXT * 5)
     with unit_of_work() as session:
         a = lock_activity(session, reference)
         by = require_staff(session, by, *ORGANISER_ROLES, doing="record an activity's output").email

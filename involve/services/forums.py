@@ -13,7 +13,7 @@ from involve import audit
 from involve.db import unit_of_work
 from involve.domain.claim_schema import BOROUGHS
 from involve.domain.names import BOROUGH_NAMES
-from involve.domain.programme import PROGRAMME_ROLES
+from involve.domain.programme import PROGRAMME_ROLES, one_line_text
 from involve.errors import InvolveError, NotFound
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import normalise_email, require_staff
@@ -31,9 +31,8 @@ def _next_reference(session: Session) -> str:
 
 
 def create(*, name: str, borough: str, service: str | None, by: str, contact: str | None = None) -> Forum:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 200:
-        raise InvolveError("a forum needs a name (at most 200 characters)")
+    name = one_line_text(name, "the forum's name")
+    service = one_line_text(service, "the service", required=False)
     if borough not in BOROUGHS:
         raise InvolveError(f"unknown borough {borough!r}: choose from {', '.join(BOROUGHS)}")
     with unit_of_work() as session:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.db import unit_of_work
-from involve.domain.programme import MAX_TEXT, PROGRAMME_ROLES, parse_plan, plan_status
+from involve.domain.programme import PROGRAMME_ROLES, free_text, parse_plan, plan_status
 from involve.errors import InvolveError, NotFound
 from involve.services.people import require_staff
 from involve.views.programme import action_json
@@ -74,11 +74,10 @@ def _action(session: Session, code: str, *, lock: bool = False) -> PlanAction:
 def update(code: str, *, status: str, note: str, by: str, evidence: str | None = None) -> dict:
     """A dated progress update: the action's new status and a note (required)."""
     status = plan_status(status)
-    note = (note or "").strip()
-    if not note:
+    if not (note or "").strip():
         raise InvolveError("a note is required: say what has happened")
-    if len(note) > MAX_TEXT or len(evidence or "") > MAX_TEXT:
-        raise InvolveError(f"the note is too long (at most {MAX_TEXT} characters)")
+    note = free_text(note, "the note")
+    evidence = free_text(evidence, "the evidence", required=False)
     with unit_of_work() as session:
         by = require_staff(session, by, *PROGRAMME_ROLES, doing="update the action plan").email
         row = _action(session, code, lock=True)

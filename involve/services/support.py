@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from involve import audit, clock
 from involve.db import unit_of_work
 from involve.domain.dates import london_today
-from involve.domain.programme import MAX_TEXT, PROGRAMME_ROLES, SUPPORT_KINDS, SUPPORT_STATUSES
+from involve.domain.programme import (
+    MAX_TEXT,
+    PROGRAMME_ROLES,
+    SUPPORT_KINDS,
+    SUPPORT_STATUSES,
+    free_text,
+    one_line_text,
+)
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.services.people import normalise_email, require_staff
 from involve.services.recruitment import per
@@ -19,12 +26,7 @@ from models import BuddyPair, Person, SupportRequest, UnmetNeed
 
 
 def _text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvolveError(f"{what} is required")
-    if len(value) > limit:
-        raise InvolveError(f"{what} is too long (at most {limit} characters)")
-    return value or None
+    return (one_line_text if limit <= 200 else free_text)(value, what, required=required, limit=limit)
 
 
 def _person(session: Session, email: str) -> Person:

@@ -20,6 +20,7 @@ from involve.web import (
     staff_plan,
     webhooks,
 )
+from involve.web.bodylimit import BodyLimitMiddleware
 
 
 def create_app(runner=None) -> FastAPI:
@@ -46,6 +47,7 @@ def create_app(runner=None) -> FastAPI:
         return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
                             headers=headers)
 
+    app.add_middleware(BodyLimitMiddleware)  # every request body bounded before it is read
     app.include_router(webhooks.router)
     _describe_webhooks(app)
     app.include_router(link_pages.router)

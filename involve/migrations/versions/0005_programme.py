@@ -2,7 +2,7 @@
 and members, buddy pairs, admin-support requests, unmet needs; people.carer (models/programme.py)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 13:04:57.640445
 """
 from alembic import op
@@ -11,7 +11,7 @@ import models.base
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
