@@ -2,7 +2,7 @@
 `Add receipts:` / `Reply:` links. Each call is one transaction: every file of the request is kept, or
 none (a refused file names itself and nothing else changes).
 
-Files are checked (involve.files) before the transaction begins, stored encrypted (involve.storage),
+Files are checked (involve.receipt_files) before the transaction begins, stored encrypted (involve.storage),
 and a cost's `receipt_missing` clears as soon as its receipt arrives.
 """
 from __future__ import annotations
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from involve import audit, files, storage
+from involve import audit, receipt_files, storage
 from involve.db import reader, unit_of_work
 from involve.domain.approval import ClaimFacts as Facts
 from involve.domain.approval import allowed_actions
 from involve.domain.flags import needs_receipt, receipt_wanted
 from involve.domain.policy import load_policy
 from involve.errors import NotAllowed, NotFound, WrongState
-from involve.files import FileRefused
+from involve.receipt_files import FileRefused
 from involve.services.people import actor
 from models import Claim, ExpenseLine, Receipt
 
@@ -35,16 +35,16 @@ class Upload:
     data: bytes
 
 
-def checked(uploads: list[Upload], *, already: int = 0) -> list[files.CheckedFile]:
+def checked(uploads: list[Upload], *, already: int = 0) -> list[receipt_files.CheckedFile]:
     """Check every file (content, size) and the count; the first refusal is raised, naming its file."""
     uploads = [u for u in uploads if u.data or u.name]
-    if already + len(uploads) > files.MAX_FILES:
-        raise FileRefused(f"You can send {files.MAX_FILES} files at most for one claim"
+    if already + len(uploads) > receipt_files.MAX_FILES:
+        raise FileRefused(f"You can send {receipt_files.MAX_FILES} files at most for one claim"
                           + (f" (you have sent {already} already)." if already else "."))
-    return [files.check(u.name, u.data) for u in uploads]
+    return [receipt_files.check(u.name, u.data) for u in uploads]
 
 
-def _store(session: Session, f: files.CheckedFile, **where) -> Receipt:
+def _store(session: Session, f: receipt_files.CheckedFile, **where) -> Receipt:
     key = storage.store().put(session, f.data)
     row = Receipt(file_name=f.name, content_type=f.content_type, size=len(f.data),
                   sha256=hashlib.sha256(f.data).hexdigest(), storage_key=key, **where)
@@ -135,7 +135,7 @@ def _refresh_flag(session: Session, claim: Claim) -> None:
 
 
 def add_claim_receipts(session: Session, claim: Claim, by_line: dict[int, list[Upload]], *, by: str,
-                       checked_files: dict[int, list[files.CheckedFile]] | None = None) -> int:
+                       checked_files: dict[int, list[receipt_files.CheckedFile]] | None = None) -> int:
     """Inside the caller's transaction (the Add receipts and Reply pages): store the files against the
     claim's lines, clear `receipt_missing` where it no longer applies, audit. Returns the count."""
     if claim.status not in OPEN_STATUSES:
@@ -216,7 +216,7 @@ def add_receipts(reference: str, by_line: dict[int, list[Upload]], *, claimant: 
         already = receipt_count(s, claim.id) if claim else 0
     flat = [(i, u) for i, ups in by_line.items() for u in ups]
     good = checked([u for _, u in flat], already=already)
-    files_by_line: dict[int, list[files.CheckedFile]] = {}
+    files_by_line: dict[int, list[receipt_files.CheckedFile]] = {}
     for (i, _), f in zip(flat, good, strict=True):
         files_by_line.setdefault(i, []).append(f)
     with unit_of_work() as session:

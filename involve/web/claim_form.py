@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import DuplicateDelivery, InvalidClaim, InvolveError
-from involve.files import ACCEPT, FileRefused
+from involve.receipt_files import ACCEPT, FileRefused
 from involve.services.intake import accept_claim
 from involve.services.receipts import add_form_receipts, attach_form_receipts, form_receipts
 from involve.web import claim_fields as cf
@@ -25,6 +25,7 @@ from involve.web.claim_estimate import estimate, pounds
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claim form"], include_in_schema=False)
@@ -124,7 +125,7 @@ async def _save_receipts(form, state: dict) -> dict[str, str]:
 
 
 def _refused_cost(by_cost: dict, message: str) -> str:
-    from involve.files import safe_name
+    from involve.receipt_files import safe_name
 
     return next((cost for cost, ups in by_cost.items() if any(safe_name(u.name) in message for u in ups)),
                 next(iter(by_cost)))
@@ -153,7 +154,7 @@ async def check_page(request: Request):
     return response
 
 
-@router.post("/claim/check")
+@router.post("/claim/check", dependencies=[rate_limited("form")])
 async def send(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
@@ -246,7 +247,7 @@ async def step_get(request: Request, step: str, change: bool = False):
     return response
 
 
-@router.post("/claim/{step}")
+@router.post("/claim/{step}", dependencies=[rate_limited("form")])
 async def step_post(request: Request, step: str):
     if step not in cf.STEPS:
         return RedirectResponse("/claim", status_code=303)

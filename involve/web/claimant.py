@@ -21,13 +21,14 @@ from involve import links
 from involve.db import reader
 from involve.domain.statement import tax_year_of
 from involve.errors import InvolveError, LinkInvalid, NotFound
-from involve.files import ACCEPT
+from involve.receipt_files import ACCEPT
 from involve.services.claimant_links import request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claimant"], include_in_schema=False)
@@ -53,7 +54,7 @@ async def status_page(request: Request):
     return render_form(request, "claims_status.html", v={}, errors={}, error_list=[])
 
 
-@router.post("/claims/status")
+@router.post("/claims/status", dependencies=[rate_limited("status")])
 async def status_request(request: Request):
     """No CSRF check here on purpose: the only effect is an email to the address given, which anyone
     could ask for directly, and a script or form elsewhere must be able to ask for the link."""

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from involve.errors import InvolveError, LinkInvalid
-from involve.files import ACCEPT
+from involve.receipt_files import ACCEPT
 from involve.services import claim_questions, receipts
 from involve.services.processing import line_label
 from involve.views.claims import claim_by_reference

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
+from involve.domain.text import clean_multiline
 from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
 from involve.services.claim_questions import ask
@@ -116,7 +117,7 @@ async def claim_action(request: Request, reference: str, action: str):
     member, refused = await guard(request, *DECIDERS, "finance")
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = {k: clean_multiline(str(v)) for k, v in (await request.form()).items()}
     if not csrf_ok(request, form):
         return csrf_failed()
     if action not in DONE:

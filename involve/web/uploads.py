@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
 from involve.errors import InvolveError
-from involve.files import MAX_BYTES, MAX_FILES
+from involve.receipt_files import MAX_BYTES, MAX_FILES
 from involve.services.receipts import Upload
 
 FORM_OVERHEAD = 256 * 1024

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from involve import files
+from involve import receipt_files as files  # noqa: I001
 from involve.domain.payment_dates import add_working_days
 from involve.domain.statement import split_payment, tax_year, tax_year_of
 from involve.web import claim_fields as cf

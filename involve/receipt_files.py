@@ -1,0 +1,142 @@
+"""Receipt files: checked by what they contain, never by their name or the browser's say-so.
+
+    JPEG, PNG, WebP  opened by Pillow with a pixel limit (a decompression bomb is refused, not
+                     half-decoded), then re-encoded: EXIF (GPS, camera, times) and every other
+                     metadata block is dropped; the photo is turned upright first.
+    PDF              parsed by pypdf; refused when encrypted, or when any object carries JavaScript,
+                     an embedded file, a launch action or rich media.
+
+`check(name, data)` answers a `CheckedFile` or raises `FileRefused` whose message names the file.
+"""
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from involve.errors import InvolveError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty for a receipt
+ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
+PDF_DANGER = ("/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/Launch", "/RichMedia", "/XFA",
+              "/SubmitForm", "/ImportData")
+
+
+class FileRefused(InvolveError):
+    """A file that is not a receipt we can keep: the message names the file and says why."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def safe_name(name: str | None) -> str:
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip() or "receipt"
+    return base[:200]
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def check(name: str | None, data: bytes) -> CheckedFile:
+    name = safe_name(name)
+    if len(data) > MAX_BYTES:
+        raise FileRefused(f"{name} is larger than 10 MB. Send a smaller photo or PDF.")
+    if not data:
+        raise FileRefused(f"{name} is empty. Choose the photo or PDF of your receipt again.")
+    kind = sniff(data)
+    if kind is None:
+        raise FileRefused(f"{name} is not a photo or PDF. Send a JPEG, PNG or PDF of your receipt.")
+    if kind == "application/pdf":
+        _check_pdf(name, data)
+        return CheckedFile(name, kind, data)
+    return _reencode_image(name, data)
+
+
+def _reencode_image(name: str, data: bytes) -> CheckedFile:
+    from PIL import Image, ImageOps
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise Image.DecompressionBombError("too many pixels")
+                img.load()
+                upright = ImageOps.exif_transpose(img)
+                has_alpha = upright.mode in ("RGBA", "LA", "P") and img.format != "JPEG"
+                out = io.BytesIO()
+                if has_alpha or img.format == "PNG":
+                    clean = upright.convert("RGBA" if has_alpha else "RGB")
+                    clean.save(out, format="PNG", optimize=True)
+                    kind = "image/png"
+                else:
+                    upright.convert("RGB").save(out, format="JPEG", quality=85)
+                    kind = "image/jpeg"
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise FileRefused(f"{name} is too large a picture to open safely. Send a smaller photo.") from None
+    except FileRefused:
+        raise
+    except Exception:  # noqa: BLE001 - any decoding failure means the same thing to the person
+        raise FileRefused(f"{name} could not be opened as a picture. Send a JPEG, PNG or PDF.") from None
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return CheckedFile(f"{stem}.{'png' if kind == 'image/png' else 'jpg'}", kind, out.getvalue())
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    refused = FileRefused(f"{name} contains scripts or attached files. Send a plain PDF or a photo instead.")
+    raw = data.replace(b"#4A", b"J").replace(b"#53", b"S")  # names may be hex-escaped: /#4A#53
+    if any(token.encode() + end in raw for token in PDF_DANGER for end in (b" ", b"/", b"(", b"<", b"\n", b"\r")):
+        raise refused
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise FileRefused(f"{name} is protected with a password. Send a PDF without a password.")
+        seen: set[int] = set()
+
+        def walk(obj, depth: int = 0) -> None:
+            if depth > 50:
+                return
+            if isinstance(obj, IndirectObject):
+                if obj.idnum in seen:
+                    return
+                seen.add(obj.idnum)
+                obj = obj.get_object()
+            if isinstance(obj, DictionaryObject):
+                if any(str(k) in PDF_DANGER for k in obj) or str(obj.get("/S", "")) in PDF_DANGER:
+                    raise refused
+                for value in obj.values():
+                    walk(value, depth + 1)
+            elif isinstance(obj, ArrayObject):
+                for value in obj:
+                    walk(value, depth + 1)
+
+        walk(reader.trailer)
+        if reader.attachments:
+            raise refused
+        if len(reader.pages) == 0:
+            raise FileRefused(f"{name} has no pages.")
+    except FileRefused:
+        raise
+    except Exception:  # noqa: BLE001 - a PDF pypdf cannot read is not one we keep
+        raise FileRefused(f"{name} could not be opened as a PDF. Send a photo of the receipt instead.") from None
