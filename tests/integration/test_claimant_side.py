@@ -307,10 +307,11 @@ def test_a_person_may_ask_for_a_lower_fee(client, example_claim):
     ref = submit(claim)
     c = get(ref)
     assert (c.fee_amount, c.total_amount) == (Decimal("30.00"), Decimal("68.00"))
-    higher = dict(example_claim, fee={"claimed": True, "requested_amount": "300.00"})
+    higher = dict(example_claim, submission_id="form-higher", fee={"claimed": True, "requested_amount": "300.00"})
     assert get(submit(higher, "d9")).fee_amount == Decimal("80.00")  # never more than the policy's
     with pytest.raises(InvolveError):
-        submit(dict(example_claim, fee={"claimed": False, "requested_amount": "5.00"}), "d10")
+        submit(dict(example_claim, submission_id="form-none", fee={"claimed": False, "requested_amount": "5.00"}),
+               "d10")
 
 
 def test_save_and_come_back_on_another_device(client):
