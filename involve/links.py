@@ -51,6 +51,11 @@ def new_link(*, action: str, reference: str, holder: str, data: dict | None = No
     return row, f"{settings.base_url.rstrip('/')}{path}{signed}"
 
 
+def signed_token(token: LinkToken) -> str:
+    """A fresh signature for an existing token (a page that posts its form to another path)."""
+    return _serializer().dumps({"t": token.id, "a": token.action})
+
+
 def store_links(session: Session, rows: list[dict]) -> None:
     if rows:
         session.execute(insert(LinkToken.__table__), rows)

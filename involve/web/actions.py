@@ -140,14 +140,37 @@ async def other_method(signed: str):
     return page
 
 
+UPLOAD_ACTIONS = ("add_receipts", "reply")  # link pages whose forms carry files (POST to /claims/upload/)
+
+
 @router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
+    return await act_on(signed, request)
+
+
+@router.post("/claims/upload/{signed}", response_class=HTMLResponse, include_in_schema=False)
+async def do_upload(signed: str, request: Request):
+    """The Add receipts and Reply forms post here: the same action, with room in the body for files."""
+    return await act_on(signed, request, uploads=True)
+
+
+async def act_on(signed: str, request: Request, *, uploads: bool = False):
+    """With `uploads` (a body with room for files) the link is checked before the body is read, so a
+    forged or used link costs no upload; other link pages' bodies are small (involve/web/bodylimit.py)."""
+    if uploads:
+        try:
+            token, _page, _ctx = await run_in_threadpool(_load, signed)
+            if token.action not in UPLOAD_ACTIONS:
+                raise LinkInvalid(_("This link is not valid."))
+        except (InvolveError, SQLAlchemyError) as exc:
+            return _failure(exc)
     try:
-        form = await bounded_form(request)  # the Add receipts and Reply pages carry files
+        form = await bounded_form(request)
     except BodyTooLarge as exc:
         return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
     try:
-        token, _page, _ctx = await run_in_threadpool(_load, signed)
+        if not uploads:
+            token, _page, _ctx = await run_in_threadpool(_load, signed)
         # no NUL or control characters stored; files (Add receipts, Reply) pass through as they are
         answers = FormData([(k, clean_multiline(v) if isinstance(v, str) else v) for k, v in form.multi_items()])
         message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, answers)

@@ -17,8 +17,8 @@ from involve.web.problems import problem
 DEFAULT_LIMIT = 256 * 1024  # recruitment JSON with a job description; forms are far smaller
 # pages whose forms carry receipt files (their endpoints bound the body again, so a refused file is named)
 UPLOADS = (MAX_FILES + 3) * MAX_BYTES
-LIMITS = {"/webhooks/": 64 * 1024, "/api/recruitments": 256 * 1024, "/claim/expenses": UPLOADS, "/act/": UPLOADS,
-          "/claims/mine/": UPLOADS}
+LIMITS = {"/webhooks/": 64 * 1024, "/api/recruitments": 256 * 1024, "/claim/expenses": UPLOADS,
+          "/claims/upload/": UPLOADS, "/claims/mine/": UPLOADS}
 
 
 class BodyTooLarge(Exception):

@@ -87,7 +87,7 @@ async def start(request: Request):
 
 
 async def _step_page(request: Request, step: str, state: dict, errors: dict, status: int = 200,
-                     change: bool = False):
+                     change: bool = False, lost: bool = False):
     i = cf.STEPS.index(step)
     back = "/claim" if i == 0 else f"/claim/{cf.STEPS[i - 1]}"
     extra = {"deadline_days": _timescales()["deadline_days"]} if step == "activity" else {}
@@ -96,7 +96,7 @@ async def _step_page(request: Request, step: str, state: dict, errors: dict, sta
                  "receipt_limit": _receipt_limit()}
     return render_form(request, f"claim_{step.replace('-', '_')}.html", status, v=state["v"], errors=errors,
                        error_list=_error_list(errors), step=step, back="/claim/check" if change else back,
-                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]), **extra)
+                       change=change, cf=cf, step_title=_(cf.STEP_TITLES[step]), lost=lost, **extra)
 
 
 def _receipt_limit() -> str:
@@ -233,8 +233,7 @@ async def step_get(request: Request, step: str, change: bool = False):
         return render_page("message.html", 404, title=_("Page not found"),
                            message=_("Check the web address, or start your claim again."),
                            link={"href": "/claim", "text": _("Start a claim")})
-    if lost := _lost(request, step):
-        return lost
+    lost = _lost(request, step) is not None  # shown with a Start again notice (the page still works)
     state = _state(request)
     if state.get("done"):
         return RedirectResponse("/claim/confirmation", status_code=303)
@@ -242,7 +241,7 @@ async def step_get(request: Request, step: str, change: bool = False):
         return RedirectResponse("/claim/payment", status_code=303)
     pending = state.pop("errors", None) or {}
     errors = {f: m for f, m in pending.items() if cf.step_of(f) == step}
-    response = await _step_page(request, step, state, errors, 400 if errors else 200, change=change)
+    response = await _step_page(request, step, state, errors, 400 if errors else 200, change=change, lost=lost)
     set_cookie(response, COOKIE, seal(state), max_age=MAX_AGE, path="/claim")
     return response
 

@@ -17,6 +17,13 @@ from involve.web.uploads import uploads
 from models import LinkToken
 
 
+def upload_url(token: LinkToken) -> str:
+    """Where the page's form posts: the same link under /claims/upload/ (room in the body for files)."""
+    from involve import links
+
+    return "/claims/upload/" + links.signed_token(token)
+
+
 def receipt_field(line_id: int) -> str:
     return f"receipt-{line_id}"
 
@@ -37,7 +44,7 @@ def _show_receipts(session, token: LinkToken):
         raise LinkInvalid(_("Claim %(ref)s has been decided, so receipts can no longer be added to it.",
                             ref=claim.reference))
     return "claimant_receipts.html", {"claim": claim, "lines": _lines(claim), "accept": ACCEPT,
-                                      "action_url": "", "errors": {}, "error_list": []}
+                                      "action_url": upload_url(token), "errors": {}, "error_list": []}
 
 
 def files_by_line(form, lines: list[dict]) -> dict[int, list[receipts.Upload]]:
@@ -70,7 +77,7 @@ def _show_reply(session, token: LinkToken):
     question = claim_questions.open_question(session, claim)
     return "claimant_reply.html", {"claim": claim, "question": question.question if question else "",
                                    "lines": _lines(claim, all_costs=True), "accept": ACCEPT, "v": {},
-                                   "errors": {}, "error_list": []}
+                                   "action_url": upload_url(token), "errors": {}, "error_list": []}
 
 
 def parse_reply(form, lines: list[dict]) -> tuple[dict, dict[int, Decimal], dict[str, str]]:

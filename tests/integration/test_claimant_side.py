@@ -89,6 +89,7 @@ def test_add_receipts_link_clears_the_flag_and_bad_files_change_nothing(client, 
     page = client.get(url)
     assert page.status_code == 200 and 'type="file"' in page.text
     field = re.search(r'name="(receipt-\d+)"', page.text).group(1)
+    url = re.search(r'action="(/claims/upload/[^"]+)"', page.text).group(1)  # the form posts here
     bad = {"20 MB": ("big.jpg", b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024)),
            "exe": ("photo.jpg", b"MZ\x90\x00" + b"\x00" * 500),
            "js pdf": ("bill.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript "
@@ -116,9 +117,14 @@ def test_add_receipts_link_clears_the_flag_and_bad_files_change_nothing(client, 
     from involve.views.claims import claim_dict, claim_with_history
     cl, _h = claim_with_history(ref)
     assert [e["receipt_attached"] for e in claim_dict(cl, expenses=True)["expenses"]].count(True) == 1
-    assert client.get(url).status_code == 200  # works again until decided
+    assert client.post("/claims/upload/forged", files={field: ("x.jpg", b"\xff" * 2_000_000, "image/jpeg")}
+                       ).status_code == 410
+    link_url = link(body, "Add receipts")
+    again = client.get(link_url)  # works again until decided; nothing more is needed now
+    assert again.status_code == 200 and 'type="file"' not in again.text
     claims.approve(ref, by=LEAD)
-    assert client.get(url).status_code == 410
+    assert client.get(link_url).status_code == 410
+    assert client.post(url, files={field: ("IMG_3.jpg", jpeg(), "image/jpeg")}).status_code == 410
 
 
 def _png_bomb() -> bytes:
@@ -299,7 +305,9 @@ def test_approver_link_names_the_cost_without_a_receipt_and_takes_a_lower_amount
 
 def test_a_lost_form_session_offers_start_again(client):
     r = TestClient(client.app).get("/claim/expenses")
-    assert r.status_code == 400 and "Start again" in r.text and 'href="/claim"' in r.text
+    assert r.status_code == 200 and "Start again" in r.text and 'href="/claim"' in r.text
+    r = TestClient(client.app).get("/claim/check")
+    assert r.status_code == 400 and "Start again" in r.text
 
 
 def test_a_person_may_ask_for_a_lower_fee(client, example_claim):
