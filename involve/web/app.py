@@ -16,8 +16,10 @@ from involve.web import (
     recruitment_api,
     security,
     staff,
+    staff_activities,
     staff_finance,
     staff_pages,
+    staff_plan,
     webhooks,
 )
 from involve.web.bodylimit import BodyLimitMiddleware
@@ -72,6 +74,8 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_finance.router)
+    app.include_router(staff_plan.router)
+    app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     security.install(app)

@@ -26,7 +26,9 @@ LINK_AGE, SESSION_AGE = SIGN_IN_MINUTES * 60, 8 * 3600
 SESSION_COOKIE = "involve_staff"
 NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/finance", N_("Finance"), ("finance",)),
-       ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator"))]
+       ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator")),
+       ("/staff/activities", N_("Activities"), ("coordinator", "ppi_lead", "lead")),
+       ("/staff/plan", N_("Action plan"), ("coordinator", "ppi_lead"))]
 
 
 def _links() -> URLSafeTimedSerializer:
