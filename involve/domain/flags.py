@@ -1,4 +1,4 @@
-"""The six claim flags. Pure: callers pass in what the rules look at.
+"""The claim flags. Pure: callers pass in what the rules look at.
 
 Flags never block a claim; they tell the approver what to look at.
 """
@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from involve.domain.policy import Period
 
-FLAGS = ("late", "receipt_missing", "duplicate_suspected", "benefits_limit", "second_approval", "not_in_register")
+FLAGS = ("late", "receipt_missing", "duplicate_suspected", "benefits_limit", "second_approval", "not_in_register",
+         *("bank_details_changed", "bank_details_invalid", "over_budget"))  # finance: involve/domain/payee.py
 
 
 @dataclass(frozen=True)
