@@ -22,6 +22,7 @@ from involve.domain.flags import FlagFacts, flags_for, times_overlap
 from involve.domain.policy import Policy, load_policy
 from involve.domain.transitions import next_status
 from involve.mail.outbox import email_row, enqueue
+from involve.services import budgets, payees
 from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
@@ -89,6 +90,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             by_person[o.claimant_email].append(o)
         fees_this_batch: dict[int, Decimal] = {}
         now = datetime.now(UTC)
+        computed: dict[int, tuple] = {}
         claim_updates, line_updates, changes, mails, link_rows = [], [], [], [], []
 
         def link(action: str, reference: str, who: str) -> str:
@@ -124,12 +126,26 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
+            computed[c.id] = (result, flags, period)
+        # finance: the payee record, bank-detail checks and the cost centre's budget (whole batch at once)
+        summaries = {c.id: claim_summary(c, fee=computed[c.id][0].fee, expenses=computed[c.id][0].expenses,
+                                         total=computed[c.id][0].total, flags=computed[c.id][1]) for c in batch}
+        money = {c.id: (r.fee, r.expenses, r.total) for c in batch for r in (computed[c.id][0],)}
+        paying = payees.apply_batch(session, batch, money, summaries, now)
+        charged = budgets.charge_batch(session, batch, {i: m[2] for i, m in money.items()}, policy)
+        mails += paying.mails
+        link_rows += paying.link_rows
+        for c in batch:
+            result, flags, period = computed[c.id]
+            cost_centre, over = charged[c.id]
+            flags = flags + paying.flags[c.id] + (["over_budget"] if over else [])
+            cl = lines[c.id]
             approver_list, named = approvers_for(ClaimFacts.of(c), staff)
             to_status = next_status("process", c.status, reference=c.reference)
             claim_updates.append({"_id": c.id, "status": to_status, "fee_amount": result.fee,
                                   "expenses_amount": result.expenses, "total_amount": result.total,
                                   "flags": flags, "policy_period": period.effective_from.isoformat(),
-                                  "approver_email": named, "processed_at": now})
+                                  "approver_email": named, "processed_at": now, "cost_centre": cost_centre})
             line_updates += [{"_id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True)]
             changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
                                         data={"fee": str(result.fee), "expenses": str(result.expenses),
@@ -148,7 +164,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         if line_updates:
             session.execute(_UPDATE_LINE, line_updates)
         links.store_links(session, link_rows)
-        audit.record(session, changes)
+        audit.record(session, changes + paying.changes)
         enqueue(session, mails)
         faults.point("process.before_commit")
     faults.point("process.after_commit")
