@@ -9,11 +9,13 @@ from __future__ import annotations
 import typer
 
 from involve.cli.audit import audit_app
+from involve.cli.budget import budget_app
 from involve.cli.claims import claims_app
 from involve.cli.db import db_app, serve
 from involve.cli.getting_started import info, send_example
 from involve.cli.keys import keys_app
 from involve.cli.payments import payments_app
+from involve.cli.payroll import payroll_app
 from involve.cli.recruitment import recruitment_app, training_app
 from involve.cli.register import register_app
 from involve.cli.report import dev_app, report_app
@@ -26,6 +28,7 @@ GROUPS = {
     "db": db_app, "staff": staff_app, "register": register_app, "claims": claims_app, "payments": payments_app,
     "audit": audit_app, "report": report_app, "dev": dev_app, "recruitment": recruitment_app,
     "training": training_app, "keys": keys_app, "retention": retention_app,
+    "payroll": payroll_app, "budget": budget_app,
 }
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)

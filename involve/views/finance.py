@@ -78,3 +78,64 @@ def bank_changes_waiting() -> list[Payee]:
     with reader() as s:
         return list(s.execute(select(Payee).where(Payee.pending_encrypted.is_not(None))
                               .order_by(Payee.pending_at)).scalars())
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    cost_centre: str
+    month: str  # YYYY-MM
+    budget: Decimal
+    committed: Decimal  # awaiting a decision (claimed total)
+    approved: Decimal  # approved, not yet paid (payable amount)
+    paid: Decimal  # paid (payable amount)
+
+
+COMMITTED = ("awaiting_approval", "awaiting_second_approval", "needs_information")
+APPROVED = ("approved", "payment_failed")
+
+
+def budget_rows(year: int) -> list[BudgetRow]:
+    """Every cost centre (the policy's, and any with a budget or spend) by month of the financial
+    year: its share of the year's budget and the claims' spend by the month of the activity."""
+    from sqlalchemy import case
+
+    from involve.domain.budget import monthly_shares, months, year_bounds
+    from involve.domain.policy import load_policy
+    from models import Budget
+
+    rules = load_policy().budget
+    lo, hi = year_bounds(year)
+    payable = case((Claim.expenses_only.is_(True), Claim.expenses_amount), else_=Claim.total_amount)
+    with reader() as s:
+        budgets = {b.cost_centre: b.amount for b in s.execute(select(Budget).where(Budget.year == year)).scalars()}
+        spend = s.execute(select(Claim.cost_centre, Claim.service, Claim.activity_kind, Claim.activity_date,
+                                 Claim.status, func.sum(Claim.total_amount), func.sum(payable))
+                          .where(Claim.activity_date.between(lo, hi),
+                                 Claim.status.in_((*COMMITTED, *APPROVED, "paid")))
+                          .group_by(Claim.cost_centre, Claim.service, Claim.activity_kind, Claim.activity_date,
+                                    Claim.status)).all()
+    cells: dict[tuple[str, str], list[Decimal]] = {}
+    for cc, service, kind, day, status, total, pay in spend:
+        cc = cc or rules.cost_centre_for(service, kind)
+        cell = cells.setdefault((cc, f"{day:%Y-%m}"), [ZERO, ZERO, ZERO])
+        if status in COMMITTED:
+            cell[0] += Decimal(total or 0)
+        elif status in APPROVED:
+            cell[1] += Decimal(pay or 0)
+        else:
+            cell[2] += Decimal(pay or 0)
+    codes = list(dict.fromkeys([*rules.codes, *sorted(budgets), *sorted(cc for cc, _ in cells)]))
+    rows = []
+    for cc in codes:
+        shares = monthly_shares(budgets[cc]) if cc in budgets else [ZERO] * 12
+        for month, share in zip(months(year), shares, strict=True):
+            c, a, p = (v.quantize(Decimal("0.01")) for v in cells.get((cc, month), [ZERO, ZERO, ZERO]))
+            rows.append(BudgetRow(cc, month, share, c, a, p))
+    return rows
+
+
+def budgets_for(year: int) -> dict[str, Decimal]:
+    from models import Budget
+
+    with reader() as s:
+        return {b.cost_centre: b.amount for b in s.execute(select(Budget).where(Budget.year == year)).scalars()}
