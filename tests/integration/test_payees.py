@@ -14,13 +14,11 @@ from tests.integration.finance_support import (
     FIN,
     FIN2,
     approved,
-    claim_for,
     get,
     link_in,
     mails,
     setup_people,
     sql_money,
-    submit,
 )
 
 OTHER_BANK = {"account_name": "S Okafor", "sort_code": "08-99-99", "account_number": "66374958"}
