@@ -27,7 +27,7 @@ from involve import audit
 from involve.db import unit_of_work
 from involve.services.people import require_staff
 from involve.settings import settings
-from models import Claim, ExpenseLine, OutboxEmail, Payment, Person
+from models import Claim, ExpenseLine, OutboxEmail, Payee, Payment, PayrollLine, Person
 
 ANON_DOMAIN = "anonymised.invalid"
 ANON_NAME = "Anonymised"
@@ -151,6 +151,10 @@ def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = Fal
                 .values(description=None, receipt=None)
             )
             session.execute(update(Payment).where(Payment.claim_id.in_(ids)).values(details=None))
+            for email, pseudonym in names.items():  # payroll lines follow their claims to the pseudonym
+                session.execute(update(PayrollLine).where(PayrollLine.claim_id.in_(ids),
+                                                          PayrollLine.claimant_email == email)
+                                .values(claimant_email=pseudonym))
             refs = [c.reference for c in claims]
             session.execute(
                 delete(OutboxEmail).where(OutboxEmail.reference.in_(refs), OutboxEmail.sent_at.isnot(None))
@@ -161,6 +165,9 @@ def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = Fal
             # follow the register entry to the pseudonym, so reports still join them to it
             session.execute(
                 update(Claim).where(Claim.claimant_email == p.email).values(claimant_email=pseudonym)
+            )
+            session.execute(
+                update(PayrollLine).where(PayrollLine.claimant_email == p.email).values(claimant_email=pseudonym)
             )
             p.name, p.email = ANON_NAME, pseudonym
             p.active, p.recruitment_consent, p.weekly_earnings_limit = False, False, None
@@ -176,5 +183,7 @@ def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = Fal
                 )
             )
         session.flush()
+        # a payee record (payment details held once) is kept while its person has a claim in retention
+        session.execute(delete(Payee).where(~select(Claim.id).where(Claim.claimant_email == Payee.email).exists()))
         audit.record(session, changes)
         return result

@@ -107,3 +107,17 @@ def test_bacs_run_from_the_database(db, example_claim, tmp_path, monkeypatch):
     pence = sum(int(x[35:46]) for x in data)
     assert Decimal(pence) / 100 == sql_money("SELECT SUM(total_amount) FROM claims") == run.total
     assert processing.count_submitted() == 0
+
+
+def test_retention_clears_payee_records(db, example_claim):
+    from datetime import date
+
+    from involve.services import retention
+
+    setup_people()
+    approved(example_claim, 1, method="payroll", bank=dict(OTHER_BANK, ni_number="AB123456C"))
+    assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    retention.run(as_of=date(2030, 1, 1))  # a year of activity still within retention: kept
+    assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    retention.run(as_of=date(2040, 1, 1))
+    assert sql_money("SELECT COUNT(*) FROM payees") == 0
