@@ -27,8 +27,7 @@ from models import Claim, Payment
 
 def lock_claim(session: Session, reference: str) -> Claim:
     stmt = select(Claim).where(Claim.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     claim = session.execute(stmt).scalar_one_or_none()
     if claim is None:
         raise NotFound(f"no claim with reference {reference}")

@@ -126,9 +126,3 @@ async def do_action(signed: str, request: Request):
     if wake:
         wake()
     return render_page("message.html", title=_("Done"), message=message)
-
-
-# Recruitment's handlers (accept, decline, comment, propose), the person's Confirm: / Withdraw:
-# of a claim the system prepared for them, and Payment details: / Confirm bank details: register
-# themselves on import.
-from involve.web import claim_confirm, payment_links, recruitment_links  # noqa: E402,F401

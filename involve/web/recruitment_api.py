@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve import clock
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.domain.recruitment_schema import InvalidRecruitment, parse_recruitment
 from involve.errors import InvolveError
 from involve.services import recruitment

@@ -181,10 +181,8 @@ async def bank_change_check(request: Request):
 
 
 def _recruitments() -> list[dict]:
-    try:
-        from involve.views.recruitment import list_recruitments
-    except ImportError:  # recruitment not installed in this build
-        return []
+    from involve.views.recruitment import list_recruitments
+
     return list_recruitments()
 
 
