@@ -73,7 +73,7 @@ def payees_by_email(session: Session, emails: set[str], *, lock: bool = False) -
     if not emails:
         return {}
     stmt = select(Payee).where(Payee.email.in_(emails))
-    if lock and session.get_bind().dialect.name != "sqlite":
+    if lock:
         stmt = stmt.with_for_update()
     return {p.email: p for p in session.execute(stmt).scalars()}
 

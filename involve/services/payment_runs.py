@@ -79,8 +79,7 @@ def usable_bank(claim: Claim, payee: Payee | None) -> tuple[dict | None, str]:
 def _take(session: Session) -> list[Claim]:
     stmt = (select(Claim).where(Claim.status.in_(PAYABLE), Claim.payment_run_id.is_(None))
             .order_by(Claim.id))
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 
@@ -171,8 +170,7 @@ def record_payment(session: Session, claim: Claim, *, by: str, payment_ref: str,
 
 def lock_run(session: Session, reference: str) -> PaymentRun:
     stmt = select(PaymentRun).where(PaymentRun.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     run = session.execute(stmt).scalar_one_or_none()
     if run is None:
         raise NotFound(f"no payment run {reference}")
@@ -181,7 +179,7 @@ def lock_run(session: Session, reference: str) -> PaymentRun:
 
 def claims_in_run(session: Session, run: PaymentRun, *, lock: bool = False) -> list[Claim]:
     stmt = select(Claim).where(Claim.payment_run_id == run.id).order_by(Claim.id)
-    if lock and session.get_bind().dialect.name != "sqlite":
+    if lock:
         stmt = stmt.with_for_update()
     return list(session.execute(stmt).scalars())
 

@@ -72,8 +72,7 @@ def export(*, period: str, by: str, out: Path) -> PayrollResult:
                                     Claim.activity_date <= last,
                                     ~select(PayrollLine.id).where(PayrollLine.claim_id == Claim.id).exists())
                 .order_by(Claim.claimant_email, Claim.id))
-        if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         claims = list(session.execute(stmt).scalars())
         payees = pay_details.payees_by_email(session, {c.claimant_email for c in claims})
         people: dict[str, dict] = {}

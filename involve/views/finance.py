@@ -47,6 +47,7 @@ def runs(limit: int = 200) -> list[dict]:
             Claim.payment_run_id.in_([r.id for r in rows]), Claim.status != "paid")
             .group_by(Claim.payment_run_id)).all())
     return [{"run": r.reference, "status": r.status, "format": r.file_format, "claims": r.claim_count,
+             "count": r.claim_count,
              "total": f"{r.total:.2f}", "unpaid_claims": unpaid.get(r.id, 0),
              "created_at": r.created_at.isoformat(), "created_by": r.created_by,
              "paid_at": r.paid_at.isoformat() if r.paid_at else None, "paid_by": r.paid_by, "file": r.file_name}
