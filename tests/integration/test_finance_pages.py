@@ -48,6 +48,7 @@ def test_record_one_payment_after_confirmation(db, example_claim):
     with TestClient(create_app()) as c:
         sign_in(c, FIN)
         token = csrf(c.get("/staff/finance"))
+        assert f'href="/staff/finance/pay/{ref}"' in c.get(f"/staff/claims/{ref}").text  # no one-click payment
         confirm = c.get(f"/staff/finance/pay/{ref}")
         assert "Bank transfer".lower() in confirm.text.lower() and "******78" in confirm.text
         r = c.post(f"/staff/claims/{ref}/pay", data={"csrf_token": token, "next": "/staff/finance",
