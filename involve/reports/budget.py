@@ -48,7 +48,7 @@ def budget_report(year: int, out_dir: Path) -> BudgetFiles:
               ("Committed", [float(totals[cc][0]) for cc in codes])]
     label = f"{year}/{str(year + 1)[2:]}"
     svg = bars(f"Spend against budget {label}", codes, series, unit="£")
-    chart = finance_files.write_text(out_dir / "charts" / "budget.svg", svg, mode=0o644)
+    chart = finance_files.write_text(out_dir / "charts" / "budget.svg", svg)
     parts = [f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
              f'<meta name="viewport" content="width=device-width, initial-scale=1">'
              f"<title>Involvement budget {label}</title>"
@@ -77,5 +77,5 @@ def budget_report(year: int, out_dir: Path) -> BudgetFiles:
                     f"<td>{_money(v)}</td>" for v in (r.budget, r.committed, r.approved, r.paid)) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>\n")
-    html = finance_files.write_text(out_dir / "report.html", "".join(parts), mode=0o600)
+    html = finance_files.write_text(out_dir / "report.html", "".join(parts))
     return BudgetFiles(html, csv_path, chart, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ def test_payroll_export_fees_only_each_once(db, example_claim, tmp_path):
     bank_only = approved(example_claim, 1, start=5)  # a bank transfer claim: not payroll's
     out = tmp_path / "payroll.csv"
     r = payroll.export(period="2026-11", by=FIN, out=out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and stat.S_IMODE(r.ytd_path.stat().st_mode) == 0o600
     with out.open() as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["ni_number", "payroll_reference", "name", "period", "gross_fee", "claims"]
@@ -41,6 +43,14 @@ def test_payroll_export_fees_only_each_once(db, example_claim, tmp_path):
         payroll.export(period="2026-11", by=FIN, out=tmp_path / "again.csv")  # never a fee twice
     # payroll claims keep their expenses for the bank
     assert all(get(x).status == "approved" for x in refs)
+    later = approved(example_claim, 1, start=8, method="payroll", bank=PAYROLL)
+    again = payroll.export(period="2026-11", by=FIN, out=tmp_path / "payroll-2.csv")
+    assert again.claims == later  # only the fee not exported before
+    assert sql_money("SELECT COUNT(*) FROM payroll_lines") == 3
+    assert sql_money("SELECT COUNT(DISTINCT claim_id) FROM payroll_lines") == 3
+    with again.ytd_path.open() as fh:
+        assert Decimal(next(csv.DictReader(fh))["gross_fee_to_date"]) == sql_money(
+            "SELECT SUM(fee_amount) FROM claims WHERE payment_method = 'payroll'")
 
 
 def test_payroll_refuses_future_period_and_bad_ni(db, example_claim, tmp_path):
@@ -73,6 +83,9 @@ def test_budget_flag_and_report_equal_sql(db, example_claim, tmp_path):
     r = CliRunner().invoke(app, ["report", "budget", "--year", "2026", "--out", str(tmp_path / "b")])
     assert r.exit_code == 0, r.output
     assert r.stdout.strip().endswith("report.html") and (tmp_path / "b" / "charts" / "budget.svg").exists()
+    for name in ("report.csv", "report.html", "charts/budget.svg"):  # written whole and owner-only
+        assert stat.S_IMODE((tmp_path / "b" / name).stat().st_mode) == 0o600
+    assert not list((tmp_path / "b").rglob("*.tmp"))
     with (tmp_path / "b" / "report.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["cost_centre", "month", "budget", "committed", "approved", "paid"]
