@@ -105,12 +105,20 @@ def create_run(*, by: str, out_dir: Path, file_format: str = "csv", include_bank
         taken = _take(session)
         payees = pay_details.payees_by_email(session, {c.claimant_email for c in taken})
         chosen: list[tuple[Claim, dict, Decimal]] = []
+        not_theirs = 0
         for c in taken:
             bank, _why = usable_bank(c, payees.get(c.claimant_email))
-            if bank is not None and may(who, "pay", ClaimFacts.of(c)):
-                chosen.append((c, bank, bank_amount(c)))
+            if bank is None:
+                continue
+            if not may(who, "pay", ClaimFacts.of(c)):
+                not_theirs += 1  # they approved it: another finance user pays it
+                continue
+            chosen.append((c, bank, bank_amount(c)))
         if not chosen:
-            held = f" ({len(taken)} approved claims wait for payment details or a check)" if taken else ""
+            waiting = len(taken) - not_theirs
+            held = (f"; {waiting} approved claims wait for payment details or a check of changed bank details"
+                    if waiting else "") + (f"; {not_theirs} approved by {member.email} need another finance user"
+                                           if not_theirs else "")
             raise NothingToPay(f"there are no approved claims with usable payment details to pay{held}")
         total = sum((a for _, _, a in chosen), Decimal("0.00"))
         ref = new_reference("RUN")

@@ -33,7 +33,7 @@ def test_change_of_bank_details_needs_the_person_and_a_second_person(db, example
     assert "bank_details_changed" in get(changed).flags
     [ask] = mails("bank_details_change")
     assert ask.to_addr == "sam.okafor@example.org" and "66374958" not in str(ask.context)
-    with pytest.raises(payment_runs.NothingToPay, match="2 approved claims wait"):
+    with pytest.raises(payment_runs.NothingToPay, match="2 approved claims wait for payment details"):
         payment_runs.create_run(by=FIN, out_dir=tmp_path)  # no payment to this person until checked
     with pytest.raises(WrongState, match="not confirmed"):
         payee_changes.check_change("sam.okafor@example.org", by=FIN)  # the person has not confirmed
