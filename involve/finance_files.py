@@ -2,24 +2,16 @@
 file beside the target, renamed into place, so nobody ever reads half a file) and owner-only (0600)
 from the first byte.
 
-`write_csv` has the signature of the project's shared CSV writer (`involve/csvfile.py`); when that
-is in the build, this module's CSVs go through it instead (one import to swap).
+CSVs go through the project's one CSV writer (`involve/csvfile.py`: spreadsheet formulas
+neutralised); Bacs files, HTML and charts through `write_text`.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a formula start is quoted with a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+from involve import csvfile
 
 
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> Path:
@@ -47,11 +39,7 @@ def write_text(path: Path, text: str, *, mode: int = 0o600, encoding: str = "utf
     return write_bytes(path, text.encode(encoding), mode=mode)
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *,
-              mode: int | None = 0o600) -> Path:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return write_text(path, buf.getvalue(), mode=0o600 if mode is None else mode)
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    """Through the project's one CSV writer (spreadsheet formulas neutralised, atomic), owner-only."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return csvfile.write_csv(path, header, rows, mode=0o600)

@@ -45,30 +45,30 @@ def set_budget(*, cost_centre: str, year: int, amount: Decimal, by: str, policy:
         return row
 
 
-def charge_batch(session: Session, batch: list[Claim], totals: dict[int, Decimal],
-                 policy: Policy) -> dict[int, tuple[str, bool]]:
-    """claim id -> (its cost centre, whether it takes that cost centre over the year's budget).
-    Claims of the same batch count in order, so the claim that crosses the line is the one flagged."""
-    charged = {c.id: (policy.budget.cost_centre_for(c.service, c.activity_kind), financial_year(c.activity_date))
-               for c in batch}
-    keys = set(charged.values())
-    budgets = {(b.cost_centre, b.year): b.amount for b in session.execute(
-        select(Budget).where(Budget.cost_centre.in_({k[0] for k in keys}),
-                             Budget.year.in_({k[1] for k in keys}))).scalars()}
-    spent: dict[tuple[str, int], Decimal] = defaultdict(lambda: Decimal("0.00"))
-    ids = [c.id for c in batch]
-    for key in keys:
-        if key not in budgets:
-            continue
-        lo, hi = year_bounds(key[1])
-        spent[key] = session.execute(select(func.coalesce(func.sum(Claim.total_amount), 0)).where(
-            Claim.cost_centre == key[0], Claim.activity_date.between(lo, hi), Claim.status.not_in(NOT_SPENDING),
-            Claim.id.not_in(ids))).scalar_one()
-        spent[key] = Decimal(spent[key]).quantize(Decimal("0.01"))
-    out = {}
-    for c in batch:
-        key = charged[c.id]
-        total = totals[c.id]
-        out[c.id] = (key[0], over_budget(budgets.get(key), spent[key], total))
-        spent[key] += total
-    return out
+class BudgetCharger:
+    """During processing: each claim's cost centre, and whether it takes that cost centre past the
+    year's budget. Reads the batch's budgets and spend once; claims of the batch count in the order
+    they are charged, so the claim that crosses the line is the one flagged."""
+
+    def __init__(self, session: Session, batch: list[Claim], policy: Policy) -> None:
+        self.rules = policy.budget
+        keys = {(self.rules.cost_centre_for(c.service, c.activity_kind), financial_year(c.activity_date))
+                for c in batch}
+        self.budgets = {(b.cost_centre, b.year): b.amount for b in session.execute(
+            select(Budget).where(Budget.cost_centre.in_({k[0] for k in keys}),
+                                 Budget.year.in_({k[1] for k in keys}))).scalars()} if keys else {}
+        self.spent: dict[tuple[str, int], Decimal] = defaultdict(lambda: Decimal("0.00"))
+        ids = [c.id for c in batch]
+        for key in keys & self.budgets.keys():
+            lo, hi = year_bounds(key[1])
+            total = session.execute(select(func.coalesce(func.sum(Claim.total_amount), 0)).where(
+                Claim.cost_centre == key[0], Claim.activity_date.between(lo, hi),
+                Claim.status.not_in(NOT_SPENDING), Claim.id.not_in(ids))).scalar_one()
+            self.spent[key] = Decimal(total).quantize(Decimal("0.01"))
+
+    def charge(self, c: Claim, total: Decimal) -> tuple[str, bool]:
+        """(the claim's cost centre, whether it takes it over budget); counts the claim as spent."""
+        key = (self.rules.cost_centre_for(c.service, c.activity_kind), financial_year(c.activity_date))
+        over = over_budget(self.budgets.get(key), self.spent[key], total)
+        self.spent[key] += total
+        return key[0], over

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, second_approvers
+from involve.domain.emails import same_address
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
@@ -128,6 +129,6 @@ def _use_link(session: Session, signed: str | None, reference: str, action: str,
     if signed is None:
         return
     token = links.load(session, signed, for_update=True)
-    if token.reference != reference or token.action != action or token.holder_email != by:
+    if token.reference != reference or token.action != action or not same_address(token.holder_email, by):
         raise NotAllowed("this link is for a different action")
     links.use(token)

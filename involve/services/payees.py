@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -92,21 +92,21 @@ def set_current(payee: Payee, bank: dict, *, source: str, now: datetime) -> None
 
 
 @dataclass
-class BatchOutcome:
-    """What processing a batch of claims adds: flags per claim id, emails and link rows to store."""
-    flags: dict[int, list[str]] = field(default_factory=dict)
+class ClaimOutcome:
+    """What processing one claim adds: flags, emails and link rows to store, audit records."""
+    flags: list[str] = field(default_factory=list)
     mails: list[dict] = field(default_factory=list)
     link_rows: list[dict] = field(default_factory=list)
     changes: list[audit.Change] = field(default_factory=list)
 
 
-def _link(out: BatchOutcome, action: str, reference: str, holder: str) -> str:
+def _link(out: ClaimOutcome, action: str, reference: str, holder: str) -> str:
     row, url = links.new_link(action=action, reference=reference, holder=holder)
     out.link_rows.append(row)
     return url
 
 
-def ask_for_details_mail(out: BatchOutcome, claim: Claim, summary: dict, why: str) -> None:
+def ask_for_details_mail(out: ClaimOutcome, claim: Claim, summary: dict, why: str) -> None:
     url = _link(out, ASK_DETAILS, claim.reference, claim.claimant_email)
     out.mails.append(email_row(template="payment_details", to=claim.claimant_email, reference=claim.reference,
                                context=dict(summary, why=why, details_url=url),
@@ -122,51 +122,49 @@ def needs_bank(claim: Claim, expenses: object) -> bool:
     return True
 
 
-def apply_batch(session: Session, batch: list[Claim], amounts: dict[int, tuple], summaries: dict[int, dict],
-                now: datetime | None = None) -> BatchOutcome:
-    """During processing: record each claim's payment details on its payee record (first details,
-    or a pending change), and say which claims to flag and whom to ask. `amounts`: claim id ->
-    (fee, expenses, total) as processing worked them out."""
-    now = now or datetime.now(UTC)
-    out = BatchOutcome()
-    payees = payees_by_email(session, {c.claimant_email for c in batch}, lock=True)
-    for c in batch:
-        flags: list[str] = []
-        details = claim_details(c)
-        bank = bank_part(details)
-        payee = payees.get(c.claimant_email)
-        ids = {k: details[k] for k in PAYROLL_KEYS if details.get(k)}
-        if ids:
-            if payee is None:
-                payee = payees[c.claimant_email] = Payee(email=c.claimant_email, created_at=now)
-                session.add(payee)
-            payee.payroll_encrypted = crypto.encrypt_json({**payroll_ids(payee), **ids})
-        if bank is not None and not account_passes_modulus_check(bank["sort_code"], bank["account_number"]):
-            flags.append("bank_details_invalid")
-            ask_for_details_mail(out, c, summaries[c.id], "invalid")
-        elif bank is not None:
-            if payee is None:
-                payee = payees[c.claimant_email] = Payee(email=c.claimant_email, created_at=now)
-                session.add(payee)
-            current = current_bank(payee)
-            if current is None:
-                set_current(payee, bank, source=c.reference, now=now)
-            elif not same_account(current, bank) and not same_account(current_pending(payee), bank):
-                set_pending(payee, bank, source=c.reference, now=now, confirmed=False)
-                url = _link(out, CONFIRM_CHANGE, c.reference, payee.email)
-                out.mails.append(email_row(
-                    template="bank_details_change", to=payee.email, reference=c.reference,
-                    context=dict(summaries[c.id], old_masked=payee.bank_details_masked,
-                                 new_masked=payee.pending_masked, confirm_url=url),
-                    dedupe_key=f"{c.reference}:bank-change"))
-                out.changes.append(audit.Change("payee", c.reference, "bank_details_change_requested", audit.SYSTEM,
-                                                data={"masked": payee.pending_masked}))
-        elif needs_bank(c, amounts[c.id][1]) and current_bank(payee) is None:
-            ask_for_details_mail(out, c, summaries[c.id], "missing")
-        if recently_changed(payee, now):
-            flags.append("bank_details_changed")
-        out.flags[c.id] = flags
-    session.flush()
+def _payee(session: Session, payees: dict[str, Payee], email: str, now: datetime) -> Payee:
+    payee = payees.get(email)
+    if payee is None:
+        payee = payees[email] = Payee(email=email, created_at=now)
+        session.add(payee)
+    return payee
+
+
+def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expenses: object, summary: dict,
+                now: datetime) -> ClaimOutcome:
+    """During processing, for one claim: record its payment details on its person's payee record
+    (first details, or a pending change to confirm), and say what to flag and whom to ask.
+    `payees`: the batch's payee records by email (`payees_by_email(..., lock=True)`), updated here."""
+    out = ClaimOutcome()
+    details = claim_details(c)
+    bank = bank_part(details)
+    payee = payees.get(c.claimant_email)
+    ids = {k: details[k] for k in PAYROLL_KEYS if details.get(k)}
+    if ids:
+        payee = _payee(session, payees, c.claimant_email, now)
+        payee.payroll_encrypted = crypto.encrypt_json({**payroll_ids(payee), **ids})
+    if bank is not None and not account_passes_modulus_check(bank["sort_code"], bank["account_number"]):
+        out.flags.append("bank_details_invalid")
+        ask_for_details_mail(out, c, summary, "invalid")
+    elif bank is not None:
+        payee = _payee(session, payees, c.claimant_email, now)
+        current = current_bank(payee)
+        if current is None:
+            set_current(payee, bank, source=c.reference, now=now)
+        elif not same_account(current, bank) and not same_account(current_pending(payee), bank):
+            set_pending(payee, bank, source=c.reference, now=now, confirmed=False)
+            url = _link(out, CONFIRM_CHANGE, c.reference, payee.email)
+            out.mails.append(email_row(
+                template="bank_details_change", to=payee.email, reference=c.reference,
+                context=dict(summary, old_masked=payee.bank_details_masked, new_masked=payee.pending_masked,
+                             confirm_url=url),
+                dedupe_key=f"{c.reference}:bank-change"))
+            out.changes.append(audit.Change("payee", c.reference, "bank_details_change_requested", audit.SYSTEM,
+                                            data={"masked": payee.pending_masked}))
+    elif needs_bank(c, expenses) and current_bank(payee) is None:
+        ask_for_details_mail(out, c, summary, "missing")
+    if recently_changed(payee, now):
+        out.flags.append("bank_details_changed")
     return out
 
 
