@@ -16,7 +16,7 @@ from involve import csvfile
 
 def write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder is owner-only too
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -41,5 +41,5 @@ def write_text(path: Path, text: str, *, mode: int = 0o600, encoding: str = "utf
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
     """Through the project's one CSV writer (spreadsheet formulas neutralised, atomic), owner-only."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return csvfile.write_csv(path, header, rows, mode=0o600)

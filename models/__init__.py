@@ -8,6 +8,17 @@ from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
 from models.people import Person, Staff
+from models.programme import (
+    Activity,
+    ActivityInvite,
+    BuddyPair,
+    Forum,
+    ForumMember,
+    PlanAction,
+    PlanUpdate,
+    SupportRequest,
+    UnmetNeed,
+)
 from models.recruitment import (
                                 JdComment,
                                 PanelMember,
@@ -23,5 +34,7 @@ __all__ = [
     "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
-    "PanelScore", "Payee", "PayrollExport", "PayrollLine", "Budget",
+    "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
+    "SupportRequest", "UnmetNeed",
+    "Payee", "PayrollExport", "PayrollLine", "Budget",
 ]

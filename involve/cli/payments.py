@@ -17,15 +17,17 @@ payments_app = typer.Typer(no_args_is_help=True, help="Payment runs, failed paym
 def payments_run(by: ByOpt,
                  file_format: Annotated[str, typer.Option("--format", help="csv or bacs18 (Bacs Standard 18).")]
                  = "csv",
-                 out_dir: Annotated[Path, typer.Option("--out", help="Folder for the file.")]
-                 = Path("var/payment-runs"),
+                 out_dir: Annotated[Path | None, typer.Option(
+                     "--out", help="Folder for the file (default: var/payment-runs under INVOLVE_HOME).")] = None,
                  include_bank_details: Annotated[bool, typer.Option(
                      "--include-bank-details", help="CSV: full bank details (a Bacs file always has them).")] = False,
                  as_json: JsonOpt = False) -> None:
     """A payment run RUN-… of approved, unpaid claims with usable payment details; prints the file's path."""
     from involve.services.payment_runs import create_run
+    from involve.settings import settings
 
-    r = create_run(by=by, out_dir=out_dir, file_format=file_format, include_bank_details=include_bank_details)
+    r = create_run(by=by, out_dir=out_dir or settings.payment_runs_dir, file_format=file_format,
+                   include_bank_details=include_bank_details)
     if as_json:
         return print_json({"run": r.reference, "claims": r.claims, "total": f"{r.total:.2f}", "file": str(r.path),
                            "held": r.held})

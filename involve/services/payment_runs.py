@@ -27,6 +27,7 @@ from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services import payees as pay_details
 from involve.services.intake import new_reference
+from involve.services.keys import require_readable_data
 from involve.services.people import actor, check, require_staff
 from involve.services.processing import claim_summary
 from involve.settings import settings
@@ -99,6 +100,7 @@ def create_run(*, by: str, out_dir: Path, file_format: str = "csv", include_bank
     if file_format not in FORMATS:
         raise InvolveError(f"--format: choose csv or bacs18, not {file_format!r}")
     originator = _originator() if file_format == "bacs18" else None
+    require_readable_data()  # a data key that cannot open the bank details: refuse before anything changes
     with unit_of_work() as session:
         member = require_staff(session, by, "finance", doing="make a payment run")
         who = actor(session, member.email)

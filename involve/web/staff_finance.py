@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import InvolveError
 from involve.services import payee_changes, payment_runs
-from involve.settings import VAR_DIR
+from involve.settings import settings
 from involve.views import finance as finance_views
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
@@ -19,7 +19,6 @@ from involve.web.staff import staff_page
 from involve.web.staff_pages import DONE, guard
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-RUNS_DIR = VAR_DIR / "payment-runs"
 FINANCE_DONE = {**DONE, "mark_paid": N_("Payment run marked paid. We have told each person."),
                 "checked": N_("Change of bank details checked. The new details will be used.")}
 
@@ -63,7 +62,7 @@ async def payment_run(request: Request):
     file_format = "bacs18" if form.get("format") == "bacs18" else "csv"
     try:
         result = await run_in_threadpool(lambda: payment_runs.create_run(
-            by=member.email, out_dir=RUNS_DIR, file_format=file_format,
+            by=member.email, out_dir=settings.payment_runs_dir, file_format=file_format,
             include_bank_details=form.get("bank_details") == "yes"))
     except payment_runs.NothingToPay:
         return await _finance_page(request, member, 409, error=_(
@@ -81,7 +80,7 @@ async def payment_run_file(request: Request, reference: str):
     if refused:
         return refused
     name = await run_in_threadpool(finance_views.payment_run_file_name, reference)
-    path = RUNS_DIR / name if name else None
+    path = settings.payment_runs_dir / name if name else None
     if path is None or not path.is_file():
         return staff_page(request, member, "message.html", 404, title=_("File not found"),
                           message=_("This payment run file is not on this server."))

@@ -2,7 +2,7 @@
 exports, budgets by cost centre, a claim's cost centre
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-30 13:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import models.base
 
 
 revision = '0007'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
