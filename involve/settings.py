@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     runner: str = "embedded"
     data_key: str | None = None
     link_max_age_days: int = 14
+    staff_session_idle_minutes: int = 30  # a staff session ends after this long without a request
     mail_dir: Path = Path("var/mail")
     outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)

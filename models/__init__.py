@@ -6,7 +6,7 @@ from models.audit import AuditHead, AuditRecord
 from models.base import Base
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.outbox import LinkToken, OutboxEmail
-from models.people import Person, Staff
+from models.people import Person, Staff, StaffSession, StaffSignInLink
 from models.recruitment import (
                                 JdComment,
                                 PanelMember,
@@ -19,7 +19,8 @@ from models.recruitment import (
 )
 
 __all__ = [
-    "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
+    "Base", "Person", "Staff", "StaffSession", "StaffSignInLink",
+    "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore",

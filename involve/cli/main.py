@@ -12,6 +12,7 @@ from involve.cli.audit import audit_app
 from involve.cli.claims import claims_app
 from involve.cli.db import db_app, serve
 from involve.cli.getting_started import info, send_example
+from involve.cli.init import init
 from involve.cli.keys import keys_app
 from involve.cli.payments import payments_app
 from involve.cli.recruitment import recruitment_app, training_app
@@ -30,6 +31,7 @@ GROUPS = {
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 
+app.command("init")(init)
 app.command("serve")(serve)
 app.command("info")(info)
 app.command("send-example")(send_example)

@@ -124,7 +124,7 @@ def test_training_and_the_api(staffed, sink):
     assert live.cli("training", "add", "--date", "2020-01-01", "--start", "10:00", "--end", "12:00",
                     "--capacity", "4", "--by", HR).returncode == 2
 
-    token = live.cli("staff", "token", "--email", HR).stdout.strip()
+    token = live.cli("staff", "token", "--email", HR, "--by", HR).stdout.strip()
     body = {"title": "Clinical Psychologist", "staff_group": "psychologist", "borough": "redbridge",
             "interview_date": (date.today() + timedelta(days=10)).isoformat(), "panel_size": 1}
     api = live.url + "/api/recruitments"

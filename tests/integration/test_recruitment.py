@@ -437,12 +437,12 @@ def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
     body = {"title": "Social Worker", "staff_group": "social_worker", "borough": "redbridge",
             "interview_date": (TODAY + timedelta(days=14)).isoformat(), "panel_size": 3}
     assert client.post("/api/recruitments", json=body).status_code == 401
-    forged = issue_token(HR) + "x"
+    forged = issue_token(HR, by=HR) + "x"
     assert client.post("/api/recruitments", json=body, headers={"Authorization": f"Bearer {forged}"}
                        ).status_code == 401
-    lead = {"Authorization": f"Bearer {issue_token(LEAD)}"}
+    lead = {"Authorization": f"Bearer {issue_token(LEAD, by=LEAD)}"}
     assert client.post("/api/recruitments", json=body, headers=lead).status_code == 403
-    hr = {"Authorization": f"Bearer {issue_token(HR, days=1)}"}
+    hr = {"Authorization": f"Bearer {issue_token(HR, days=1, by=HR)}"}
     bad = client.post("/api/recruitments", json=dict(body, panel_size=9), headers=hr)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "panel_size"
     assert client.post("/api/recruitments", content=b"x", headers=dict(hr, **{"content-type": "text/plain"})
@@ -455,4 +455,4 @@ def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
     assert client.get("/api/recruitments/REC-1999-0001", headers=hr).status_code == 404
     assert client.get(f"/api/recruitments/{ref}", headers=lead).status_code == 403
     with pytest.raises(NotAllowed):
-        issue_token("nobody@example.nhs.uk")
+        issue_token("nobody@example.nhs.uk", by="nobody@example.nhs.uk")

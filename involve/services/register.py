@@ -1,0 +1,73 @@
+"""Changing the involvement register under the authority rules: a co-ordinator, PPI lead or admin adds,
+edits and deactivates people (involve/domain/authority.py). One transaction each, audited as PER-<id>
+(never the person's email)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from involve import audit
+from involve.db import unit_of_work
+from involve.domain import authority
+from involve.errors import NotAllowed, NotFound, WrongState
+from involve.services.people import actor, add_person, normalise_email
+from models import Person
+
+
+def require_register_editor(session: Session, by: str | None) -> str:
+    if not by:
+        raise NotAllowed("--by is required: the co-ordinator, PPI lead or admin changing the register")
+    who = actor(session, by)
+    refusal = authority.may_change_register(who)
+    if refusal:
+        raise NotAllowed(refusal)
+    return who.email
+
+
+def register(*, by: str | None, **fields) -> dict:
+    """Add a person to the register or update them; returns what the CLI prints."""
+    from involve.domain.diversity import categories_of
+
+    with unit_of_work() as session:
+        by = require_register_editor(session, by)
+        p = add_person(session, by=by, **fields)
+        return {"id": p.id, "reference": f"PER-{p.id}", "email": p.email, "name": p.name, "borough": p.borough,
+                "carer": bool(p.carer), "mapping_categories": sorted(categories_of(p))}
+
+
+def _person(session: Session, email: str) -> Person:
+    p = session.execute(select(Person).where(Person.email == normalise_email(email))).scalar_one_or_none()
+    if p is None:
+        raise NotFound(f"{email} is not in the register")
+    return p
+
+
+def deactivate(email: str, *, by: str | None) -> Person:
+    with unit_of_work() as session:
+        by = require_register_editor(session, by)
+        p = _person(session, email)
+        if not p.active:
+            raise WrongState(f"PER-{p.id} is already inactive")
+        p.active = False
+        audit.record(session, [audit.Change("register", f"PER-{p.id}", "deactivate", by, "active", "inactive")])
+        return p
+
+
+EDITABLE = ("name", "borough", "recruitment_consent", "carer", "age_band", "ethnic_group", "gender", "disability",
+            "religion", "sexual_orientation", "access_needs", "availability_note", "preferred_format")
+
+
+def edit(email: str, changes: dict, *, by: str) -> Person:
+    """Change some of a person's register fields (a co-ordinator's edit page, or the person's own page with
+    by = "self"). Only EDITABLE fields; the audit names the fields changed, never their values."""
+    with unit_of_work() as session:
+        if by != "self":
+            by = require_register_editor(session, by)
+        p = _person(session, email)
+        changed = sorted(k for k, v in changes.items() if k in EDITABLE and getattr(p, k) != v)
+        for k in changed:
+            setattr(p, k, changes[k])
+        if changed:
+            audit.record(session, [audit.Change("register", f"PER-{p.id}", "edit",
+                                                p.email if by == "self" else by, data={"fields": changed})])
+        return p
