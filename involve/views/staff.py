@@ -37,3 +37,10 @@ def away_today(session: Session, today: date) -> dict[str, str | None]:
     stmt = select(Staff.email, Staff.away_delegate).where(
         Staff.active.is_(True), Staff.away_from <= today, Staff.away_to >= today)
     return {e: d for e, d in session.execute(stmt)}
+
+
+def admin_emails() -> list[str]:
+    """Active admins (what `make run` tells a newcomer; empty on a new database)."""
+    with reader() as s:
+        return sorted(m.email for m in s.execute(select(Staff).where(Staff.active.is_(True))).scalars()
+                      if "admin" in (m.roles or []))

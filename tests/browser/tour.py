@@ -36,10 +36,11 @@ def new_page(browser, base_url: str, *, javascript: bool = True):
 
 def seed_staff(live: LiveServer) -> None:
     for email, name, role in STAFF:
-        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     # the finance address the server sends "approved" emails to may also record payments
-    r = live.cli("staff", "add", "--email", live.finance, "--name", "Finance", "--role", "finance")
+    r = live.cli("staff", "add", "--email", live.finance, "--name", "Finance", "--role", "finance",
+                 "--by", live.admin)
     assert r.returncode == 0, r.stderr
 
 

@@ -19,12 +19,12 @@ PAT, RAY = "pat.panel@example.org", "ray.recruit@example.org"
 @pytest.fixture(scope="module")
 def staffed(live):
     for email, name, role in ((HR, "HR", "hr"), (COORD, "Co-ordinator", "coordinator")):
-        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     trained = (date.today() - timedelta(days=100)).isoformat()
     for email, name, borough in ((PAT, "Pat Panel", "havering"), (RAY, "Ray Recruit", "redbridge")):
         r = live.cli("register", "add", "--email", email, "--name", name, "--borough", borough,
-                     "--recruitment-consent", "--panel-trained-on", trained)
+                     "--recruitment-consent", "--panel-trained-on", trained, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     return live
 
