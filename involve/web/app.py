@@ -8,7 +8,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import (
+    actions,
+    assets,
+    claim_form,
+    recruitment_api,
+    staff,
+    staff_bulk,
+    staff_finance,
+    staff_pages,
+    webhooks,
+)
 
 
 def create_app(runner=None) -> FastAPI:
@@ -41,6 +51,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
+    app.include_router(staff_bulk.router)
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
