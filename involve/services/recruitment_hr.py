@@ -1,5 +1,6 @@
 """HR's decisions on what the panel contributed: job-description comments (accept or decline,
-each with a reason), the draft and final job description, questions used, and panel scores.
+each with a reason; the member is emailed the decisions and the final text once it exists), the draft and
+final job description, questions used, and panel scores.
 
 Each is one transaction with one audit record (entity "recruitment", REC-…); only `hr` or
 `coordinator` staff may act. A new or changed draft makes the recruitment due, so the flow sends
@@ -15,9 +16,10 @@ from involve import audit, clock
 from involve.db import unit_of_work
 from involve.domain.recruitment import SITS
 from involve.errors import InvolveError, NotFound, WrongState
+from involve.mail.outbox import email_row, enqueue
 from involve.services.people import require_staff
 from involve.services.recruitment import RECRUITER_ROLES, lock_recruitment, member_for, per, require_open
-from models import JdComment, PanelScore, Question, QuestionUse
+from models import JdComment, PanelMember, PanelScore, Person, Question, QuestionUse
 
 
 def _reason(reason: str | None, what: str) -> str:
@@ -43,7 +45,29 @@ def decide_comment(reference: str, comment_id: int, *, accept: bool, reason: str
         audit.record(session, [audit.Change("recruitment", rec.reference, f"comment_{c.status[:-2]}", by,
                                             reason=reason,
                                             data={"comment": c.id, "from": before, "to": c.status})])
+        if rec.job_description_final:  # decided after the final text: tell the member now
+            _tell_commenters(session, rec, [c])
         return c
+
+
+def _tell_commenters(session: Session, rec, comments: list[JdComment]) -> None:
+    """Email each member their comments' decisions (accepted or declined, with HR's reason) and the final
+    job description."""
+    by_member: dict[int, list[JdComment]] = {}
+    for c in comments:
+        if c.status in ("accepted", "declined"):
+            by_member.setdefault(c.member_id, []).append(c)
+    rows = []
+    for member_id, theirs in sorted(by_member.items()):
+        person = session.execute(select(Person).join(PanelMember, PanelMember.person_id == Person.id)
+                                 .where(PanelMember.id == member_id)).scalar_one()
+        ctx = {"reference": rec.reference, "title": rec.title, "name": person.name,
+               "final_job_description": rec.job_description_final,
+               "comments": [{"text": c.text, "decision": c.status, "reason": c.reason,
+                             "shaped_final": c.id in (rec.final_comment_ids or [])} for c in theirs]}
+        rows.append(email_row(template="recruitment_jd_decision", to=person.email, reference=rec.reference,
+                              context=ctx))
+    enqueue(session, rows)
 
 
 def set_draft(reference: str, text: str, *, by: str) -> None:
@@ -75,6 +99,8 @@ def finalise_jd(reference: str, text: str, *, comment_ids: list[int] | None, by:
         rec.job_description_final, rec.final_comment_ids = text.strip(), chosen
         audit.record(session, [audit.Change("recruitment", rec.reference, "jd_final", by,
                                             data={"comments": chosen})])
+        _tell_commenters(session, rec, list(session.execute(select(JdComment).where(
+            JdComment.recruitment_id == rec.id).order_by(JdComment.id)).scalars()))
         return chosen
 
 

@@ -196,7 +196,15 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
                                   by=HR)
     with pytest.raises(InvolveError, match="reason"):
         recruitment_hr.decide_comment(ref, comment_ids[1], accept=True, reason=" ", by=HR)
+    assert mails("recruitment_jd_decision") == []  # told once the final text exists
     assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
+    [decision] = mails("recruitment_jd_decision", ANN)  # the member hears each decision, why, and the final text
+    subject, text, _html = render(decision.template, decision.context)
+    assert ref in subject
+    assert "Say that lived experience is valued." in text and "Added to the person spec" in text
+    assert "it shaped the final job description" in text
+    assert "Use plainer words." in text and "not taken up" in text and "Wording is set by the banding" in text
+    assert "Final text" in text
     q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
                                         ["How do you make someone feel heard?"])
     recruitment_hr.mark_used(ref, q_ids[0], by=HR)
