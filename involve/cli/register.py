@@ -99,3 +99,13 @@ def register_deactivate(email: str, by: EditorBy = None, as_json: JsonOpt = Fals
     p = deactivate(email, by=by)
     result = person_dict(p)
     print_json(result) if as_json else out.print(f"{result['reference']} inactive", markup=False)
+
+
+@register_app.command("details-link")
+@command
+def register_details_link(email: str, by: EditorBy = None) -> None:
+    """Email a person the `Update your details:` link to their own page."""
+    from involve.services.register import send_details_link
+
+    p = send_details_link(email, by=by)
+    out.print(f"PER-{p.id}: link sent to {p.email}", markup=False)

@@ -128,6 +128,6 @@ async def do_action(signed: str, request: Request):
     return render_page("message.html", title=_("Done"), message=message)
 
 
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
+# Recruitment's handlers (accept, decline, comment, propose), the person's own details page and Confirm: / Withdraw:
 # of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401
+from involve.web import claim_confirm, recruitment_links, register_links  # noqa: E402,F401

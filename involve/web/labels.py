@@ -4,6 +4,7 @@ Marked with N_ so `make messages` extracts them; templates translate with `_()` 
 """
 from __future__ import annotations
 
+from involve.domain.register_fields import FORMATS
 from involve.web.claim_fields import BOROUGHS, KINDS
 from involve.web.i18n import N_
 
@@ -28,5 +29,8 @@ FLAG_SHORT = {"late": N_("Late"), "receipt_missing": N_("Receipt missing"),
 EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage"), "taxi": N_("Taxi"),
             "parking": N_("Parking"), "carer": N_("Carer"), "childcare": N_("Childcare"),
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}
+MEMBER_STATUSES = {"invited": N_("Invited"), "accepted": N_("Accepted"), "declined": N_("Declined"),
+                   "expired": N_("Did not answer in time"), "attended": N_("Attended")}
 ALL = {"STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
-       "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES}
+       "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES, "MEMBER_STATUSES": MEMBER_STATUSES,
+       "FORMATS": FORMATS}
