@@ -17,6 +17,7 @@ from involve.web import (
     staff_bulk,
     staff_finance,
     staff_pages,
+    staff_people,
     staff_register,
     webhooks,
 )
@@ -54,6 +55,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_pages.router)
     app.include_router(staff_bulk.router)
     app.include_router(staff_register.router)
+    app.include_router(staff_people.router)
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
