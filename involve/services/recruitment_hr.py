@@ -140,14 +140,49 @@ def mark_used(reference: str, question_id: int, *, by: str) -> None:
                                                 data={"question": q.id})])
 
 
-def record_score(reference: str, *, member: str, candidate: str, question_id: int, score: int,
-                 comment: str | None, by: str) -> PanelScore:
-    """A panel member's 1-5 score for a candidate on a values question used in this recruitment."""
+def _check_score(candidate: str, score) -> str:
     candidate = (candidate or "").strip()
     if not candidate or len(candidate) > 100:
         raise InvolveError("--candidate: give the candidate's label (at most 100 characters)")
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise InvolveError("--score must be a whole number from 1 to 5")
+    return candidate
+
+
+def record_own_scores(signed: str, rows: list[tuple[str, int, int, str | None]]) -> int:
+    """A panel member's own scores through their `Score:` link: rows of (candidate, question id, score 1-5,
+    comment). All or nothing; the link works once."""
+    from involve import links
+    from involve.views.recruitment import panel_member_for_link
+
+    rows = [(_check_score(c, sc), q, sc, (cm or "").strip() or None) for c, q, sc, cm in rows]
+    if not rows:
+        raise InvolveError("give at least one score")
+    try:
+        with unit_of_work() as session:
+            token = links.load(session, signed, for_update=True)
+            rec, m, person = panel_member_for_link(session, token.reference, (token.data or {}).get("member_id"))
+            if rec is None or m is None or m.status not in SITS:
+                raise WrongState("you are not on this panel")
+            for candidate, question_id, score, comment in rows:
+                if _use(session, question_id, rec.id) is None:
+                    raise InvolveError(f"question {question_id} is not used in {rec.reference}")
+                session.add(PanelScore(recruitment_id=rec.id, member_id=m.id, candidate=candidate,
+                                       question_id=question_id, score=score, comment=comment,
+                                       recorded_by=per(person.id)))
+                audit.record(session, [audit.Change("recruitment", rec.reference, "score", per(person.id), data={
+                    "person": per(person.id), "candidate": candidate, "question": question_id, "score": score})])
+            session.flush()
+            links.use(token)
+            return len(rows)
+    except IntegrityError:
+        raise WrongState("a score for that candidate and question is already recorded") from None
+
+
+def record_score(reference: str, *, member: str, candidate: str, question_id: int, score: int,
+                 comment: str | None, by: str) -> PanelScore:
+    """A panel member's 1-5 score for a candidate on a values question used in this recruitment."""
+    candidate = _check_score(candidate, score)
     try:
         with unit_of_work() as session:
             rec = lock_recruitment(session, reference)

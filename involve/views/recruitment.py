@@ -90,3 +90,10 @@ def panel_member_for_link(session: Session, reference: str, member_id) -> tuple:
     if rec is None or m is None or m.recruitment_id != rec.id:
         return None, None, None
     return rec, m, session.get(Person, m.person_id)
+
+
+def used_questions(session: Session, recruitment_id: int) -> list[dict]:
+    """The questions marked used in a recruitment (what panel members score against)."""
+    stmt = select(Question).join(QuestionUse, QuestionUse.question_id == Question.id).where(
+        QuestionUse.recruitment_id == recruitment_id).order_by(Question.id)
+    return [{"id": q.id, "text": q.text} for q in session.execute(stmt).scalars()]

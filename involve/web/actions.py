@@ -130,4 +130,4 @@ async def do_action(signed: str, request: Request):
 
 # Recruitment's handlers (accept, decline, comment, propose), the person's own details page and Confirm: / Withdraw:
 # of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links, register_links  # noqa: E402,F401
+from involve.web import claim_confirm, recruitment_links, register_links, score_links  # noqa: E402,F401
