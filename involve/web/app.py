@@ -16,6 +16,7 @@ from involve.web import (
     staff,
     staff_bulk,
     staff_finance,
+    staff_hr,
     staff_pages,
     staff_people,
     staff_register,
@@ -57,6 +58,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_register.router)
     app.include_router(staff_people.router)
     app.include_router(staff_finance.router)
+    app.include_router(staff_hr.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     return app

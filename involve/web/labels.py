@@ -31,6 +31,14 @@ EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}
 MEMBER_STATUSES = {"invited": N_("Invited"), "accepted": N_("Accepted"), "declined": N_("Declined"),
                    "expired": N_("Did not answer in time"), "attended": N_("Attended")}
+STAFF_GROUPS = {"senior_manager": N_("Senior manager"), "clinician": N_("Clinician"),
+                "social_worker": N_("Social worker"), "cpn": N_("Community psychiatric nurse"), "nurse": N_("Nurse"),
+                "occupational_therapist": N_("Occupational therapist"), "psychologist": N_("Psychologist"),
+                "psychotherapist": N_("Psychotherapist"), "other": N_("Other")}
+RECRUITMENT_STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
+COMMENT_STATUSES = {"pending": N_("Waiting for a decision"), "accepted": N_("Accepted"),
+                    "declined": N_("Not taken up")}
 ALL = {"STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
        "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES, "MEMBER_STATUSES": MEMBER_STATUSES,
-       "FORMATS": FORMATS}
+       "FORMATS": FORMATS, "STAFF_GROUPS": STAFF_GROUPS, "RECRUITMENT_STATUSES": RECRUITMENT_STATUSES,
+       "COMMENT_STATUSES": COMMENT_STATUSES}

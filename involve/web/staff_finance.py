@@ -1,5 +1,5 @@
 """Staff pages for finance (approved claims not yet paid, record a payment, the payment run as a CSV
-download) and for HR (recruitments, read-only)."""
+download). HR's pages: involve/web/staff_hr.py."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -64,35 +64,3 @@ async def payment_run_file(request: Request, run_id: int):
         return staff_page(request, member, "message.html", 404, title=_("File not found"),
                           message=_("This payment run file is not on this server."))
     return FileResponse(path, media_type="text/csv", filename=path.name)
-
-
-def _recruitments() -> list[dict]:
-    try:
-        from involve.views.recruitment import list_recruitments
-    except ImportError:  # recruitment not installed in this build
-        return []
-    return list_recruitments()
-
-
-@router.get("/staff/recruitment")
-async def recruitment_list(request: Request):
-    member, refused = await guard(request, "hr", "coordinator")
-    if refused:
-        return refused
-    return staff_page(request, member, "staff_recruitments.html",
-                      recruitments=await run_in_threadpool(_recruitments))
-
-
-@router.get("/staff/recruitment/{reference}")
-async def recruitment_page(request: Request, reference: str):
-    member, refused = await guard(request, "hr", "coordinator")
-    if refused:
-        return refused
-    try:
-        from involve.views.recruitment import describe
-
-        rec = await run_in_threadpool(describe, reference)
-    except (ImportError, InvolveError):
-        return staff_page(request, member, "message.html", 404, title=_("Recruitment not found"),
-                          message=_("There is no recruitment %(ref)s.", ref=reference))
-    return staff_page(request, member, "staff_recruitment.html", rec=rec, back="/staff/recruitment")
