@@ -17,7 +17,7 @@ from involve.errors import InvalidClaim, InvolveError, NotFound
 from involve.services import recruitment, recruitment_hr, training
 from involve.services.recruitment import RECRUITER_ROLES
 from involve.views.recruitment import describe, list_recruitments, training_sessions
-from involve.web.forms import csrf_failed, csrf_ok
+from involve.web.forms import csrf_failed, csrf_ok, date_parts
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
 from involve.web.staff_pages import guard
@@ -73,7 +73,7 @@ async def start(request: Request):
     member, refused = await guard(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
     if not csrf_ok(request, form):
         return csrf_failed()
     size = form.get("panel_size", "")
@@ -148,7 +148,7 @@ async def recruitment_action(request: Request, reference: str, action: str):
     member, refused = await guard(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
     if not csrf_ok(request, form):
         return csrf_failed()
     try:
@@ -166,7 +166,7 @@ async def training_add(request: Request):
     member, refused = await guard(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
     if not csrf_ok(request, form):
         return csrf_failed()
     try:
@@ -191,7 +191,7 @@ async def training_attend(request: Request, session_id: int):
     member, refused = await guard(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
     if not csrf_ok(request, form):
         return csrf_failed()
     try:

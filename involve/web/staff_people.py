@@ -14,7 +14,7 @@ from involve.domain.authority import AWAY_SETTERS
 from involve.errors import InvolveError
 from involve.services import staff_admin
 from involve.views.staff import list_staff
-from involve.web.forms import csrf_failed, csrf_ok
+from involve.web.forms import csrf_failed, csrf_ok, date_parts
 from involve.web.i18n import N_, _
 from involve.web.staff_pages import guard
 
@@ -94,7 +94,7 @@ async def set_away(request: Request):
     member, refused = await guard(request)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
     if not csrf_ok(request, form):
         return csrf_failed()
     try:

@@ -20,7 +20,7 @@ HR, ANN, FAY = "hr@example.nhs.uk", "ann@example.org", "fay@example.org"
 
 
 def dmy(day, prefix: str) -> dict:
-    return {f"{prefix}-day": day.day, f"{prefix}-month": day.month, f"{prefix}-year": day.year}
+    return {f"{prefix}[day]": day.day, f"{prefix}[month]": day.month, f"{prefix}[year]": day.year}  # NHS.UK names
 
 
 def post(c: TestClient, url: str, page, **data):

@@ -52,8 +52,8 @@ def test_only_an_admin_manages_roles_on_the_page(app, who, may):
 
 def test_away_page_for_oneself_and_by_a_coordinator(app):
     day = clock.now().date() + timedelta(days=3)
-    dates = {"from-day": day.day, "from-month": day.month, "from-year": day.year,
-             "to-day": day.day, "to-month": day.month, "to-year": day.year}
+    dates = {"from[day]": day.day, "from[month]": day.month, "from[year]": day.year,  # NHS.UK date input names
+             "to[day]": day.day, "to[month]": day.month, "to[year]": day.year}
     with TestClient(app) as c:
         sign_in(c, LEAD)
         page = c.get("/staff/away")
@@ -63,7 +63,7 @@ def test_away_page_for_oneself_and_by_a_coordinator(app):
         assert r.status_code == 303
         r = c.post("/staff/away", data={"csrf_token": csrf(page), "email": LEAD2, **dates})
         assert r.status_code == 400 and "cannot set away dates" in r.text
-        bad = c.post("/staff/away", data={"csrf_token": csrf(page), "email": LEAD, **dates, "to-month": "13"})
+        bad = c.post("/staff/away", data={"csrf_token": csrf(page), "email": LEAD, **dates, "to[month]": "13"})
         assert bad.status_code == 400 and "real date" in bad.text
     with TestClient(app) as c:
         sign_in(c, COORD)
