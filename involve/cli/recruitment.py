@@ -37,7 +37,7 @@ def start(title: Annotated[str, typer.Option("--title")],
           as_json: JsonOpt = False) -> None:
     """Start a recruitment for a vacancy; answers with its REC-… reference."""
     from involve import clock
-    from involve.domain.recruitment import london_today
+    from involve.domain.dates import london_today
     from involve.domain.recruitment_schema import parse_recruitment
     from involve.services import recruitment
     from involve.views.recruitment import describe

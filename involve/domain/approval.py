@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from involve.domain.emails import address_key
 from involve.domain.transitions import PAST_TENSE, can
 
 APPROVER_ROLES = ("lead", "coordinator")          # first approval (a lead only for claims routed to them)
@@ -57,11 +58,15 @@ class ClaimFacts:
 
     @classmethod
     def of(cls, claim) -> ClaimFacts:
-        """From a `models.Claim` (or anything with the same attributes)."""
-        return cls(reference=claim.reference, status=claim.status, claimant_email=claim.claimant_email,
-                   lead_email=claim.lead_email, approver_email=claim.approver_email, approved_by=claim.approved_by,
-                   second_approved_by=claim.second_approved_by, flags=tuple(claim.flags or ()),
-                   keyed_by=getattr(claim, "keyed_by", None))
+        """From a `models.Claim` (or anything with the same attributes). Every address is put in its
+        canonical form (involve.domain.emails), so a stored `Name <addr>` or a different case is
+        still the same person to every rule here."""
+        key = address_key
+        return cls(reference=claim.reference, status=claim.status, claimant_email=key(claim.claimant_email),
+                   lead_email=key(claim.lead_email) or None, approver_email=key(claim.approver_email) or None,
+                   approved_by=key(claim.approved_by) or None,
+                   second_approved_by=key(claim.second_approved_by) or None, flags=tuple(claim.flags or ()),
+                   keyed_by=key(getattr(claim, "keyed_by", None)) or None)
 
 
 @dataclass(frozen=True)
@@ -191,21 +196,23 @@ def _present(emails: Iterable[str], away: Away, staff: Staff, roles: Iterable[st
 def approvers_for(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> tuple[list[str], str | None]:
     """(emails to ask for the first approval, the named approver or None): the activity lead when they
     are staff with an approver role (or whoever covers for them while they are away), else every
-    co-ordinator present; never the claimant."""
-    lead = (claim.lead_email or "").lower()
-    if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead != claim.claimant_email:
+    co-ordinator present; never the claimant, nor whoever keyed the claim for the person by phone."""
+    lead = address_key(claim.lead_email)
+    never = (claim.claimant_email, claim.keyed_by)
+    if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead not in never:
         who = covering(lead, away)
-        if who and who != claim.claimant_email and who in staff and set(staff[who]) & set(APPROVER_ROLES):
+        if who and who not in never and who in staff and set(staff[who]) & set(APPROVER_ROLES):
             return [who], who
     coordinators = [e for e, roles in staff.items() if "coordinator" in roles]
-    return _present(coordinators, away, staff, ("coordinator",), (claim.claimant_email,)), None
+    return _present(coordinators, away, staff, ("coordinator",), never), None
 
 
 def second_approvers(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
     """Whom to ask for the second approval: co-ordinators and PPI leads (present, or their delegates)
     other than the first approver."""
     eligible = [e for e, roles in staff.items() if set(roles) & set(SECOND_APPROVER_ROLES)]
-    return _present(eligible, away, staff, SECOND_APPROVER_ROLES, (claim.approved_by, claim.claimant_email))
+    return _present(eligible, away, staff, SECOND_APPROVER_ROLES,
+                    (claim.approved_by, claim.claimant_email, claim.keyed_by))
 
 
 def waiting_on(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
@@ -222,6 +229,6 @@ def waiting_on(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> lis
 
 def escalation_recipients(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
     """Every co-ordinator present (never the claimant, never the first approver at a second approval)."""
-    exclude = (claim.claimant_email, claim.approved_by) if claim.status == "awaiting_second_approval" \
-        else (claim.claimant_email,)
+    exclude = (claim.claimant_email, claim.keyed_by, claim.approved_by) \
+        if claim.status == "awaiting_second_approval" else (claim.claimant_email, claim.keyed_by)
     return sorted(e for e, roles in staff.items() if "coordinator" in roles and e not in away and e not in exclude)

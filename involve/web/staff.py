@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from involve.domain.claim_schema import EMAIL_RE
+from involve.domain.emails import InvalidEmail, canonical_email
 from involve.services import staff_sessions
 from involve.services.staff_sessions import SIGN_IN_MINUTES
 from involve.settings import settings
@@ -20,6 +20,7 @@ from involve.views.staff import active_staff
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
 from involve.web.i18n import N_, _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from models import Staff
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -78,13 +79,15 @@ async def sign_in_page(request: Request):
                                 _browser(request))
 
 
-@router.post("/staff/sign-in")
+@router.post("/staff/sign-in", dependencies=[rate_limited("signin")])
 async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_failed()
-    email = str(form.get("email") or "").strip().lower()
-    if not EMAIL_RE.match(email):
+    email = str(form.get("email") or "").strip()
+    try:
+        email = canonical_email(email)
+    except InvalidEmail:
         errors = {"email": _("Enter your work email address, like name@nhs.net")}
         return render_form(request, "staff_sign_in.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])
@@ -112,7 +115,7 @@ def _bad_link(why: str | None):
                        link={"href": "/staff/sign-in", "text": _("Get a new sign-in link")})
 
 
-@router.get("/staff/sign-in/{token}")
+@router.get("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in_link(request: Request, token: str):
     email, why = await run_in_threadpool(staff_sessions.check_sign_in_link, token,
                                          request.cookies.get(BROWSER_COOKIE))
@@ -121,7 +124,7 @@ async def sign_in_link(request: Request, token: str):
     return render_form(request, "staff_sign_in_confirm.html", email=email)
 
 
-@router.post("/staff/sign-in/{token}")
+@router.post("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in(request: Request, token: str):
     form = await request.form()
     if not csrf_ok(request, form):
