@@ -43,6 +43,7 @@ def __getattr__(name: str):
     if name == "VAR_DIR":
         return var_dir()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+DEFAULT_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "targets.toml"
 
 
 def _stored_secret(name: str, make) -> str:
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     typeform_secret: str | None = None
     tally_secret: str | None = None
     policy_file: Path = DEFAULT_POLICY_FILE
+    targets_file: Path = DEFAULT_TARGETS_FILE  # the annual report's targets per year (target against actual)
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
     data_key: str | None = None
@@ -204,7 +206,7 @@ class Settings(BaseSettings):
             raise ValueError("expected 'embedded' or 'deployments'")
         return v
 
-    @field_validator("policy_file")
+    @field_validator("policy_file", "targets_file")
     @classmethod
     def _policy_file(cls, v: Path) -> Path:
         if not v.is_file():

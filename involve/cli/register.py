@@ -24,7 +24,6 @@ def register_add(
     unavailable: Annotated[list[str] | None, typer.Option(
         "--unavailable", help="A date (repeat, or comma-separated).")] = None,
     conflict: Annotated[list[str] | None, typer.Option("--conflict", help="A team or service (repeat).")] = None,
-    carer: Annotated[bool, typer.Option("--carer", help="Takes part as a carer (else as a service user).")] = False,
     age_band: Annotated[str | None, typer.Option("--age-band")] = None,
     ethnic_group: Annotated[str | None, typer.Option("--ethnic-group")] = None,
     gender: Annotated[str | None, typer.Option("--gender")] = None,
@@ -33,6 +32,8 @@ def register_add(
     sexual_orientation: Annotated[str | None, typer.Option("--sexual-orientation")] = None,
     learning_disability: Annotated[
         bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
+    carer: Annotated[bool | None, typer.Option(
+        "--carer/--service-user", help="Takes part as a carer (or as a service user, the default).")] = None,
     by: EditorBy = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""

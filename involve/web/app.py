@@ -16,11 +16,13 @@ from involve.web import (
     recruitment_api,
     security,
     staff,
+    staff_activities,
     staff_bulk,
     staff_finance,
     staff_hr,
     staff_pages,
     staff_people,
+    staff_plan,
     staff_register,
     webhooks,
 )
@@ -80,6 +82,8 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
     app.include_router(staff_people.router)
     app.include_router(staff_finance.router)
     app.include_router(staff_hr.router)
+    app.include_router(staff_plan.router)
+    app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     security.install(app)

@@ -30,6 +30,8 @@ NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/finance", N_("Finance"), ("finance",)),
        ("/staff/register", N_("Register"), ("coordinator", "ppi_lead", "admin")),
        ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator")),
+       ("/staff/activities", N_("Activities"), ("coordinator", "ppi_lead", "lead")),
+       ("/staff/plan", N_("Action plan"), ("coordinator", "ppi_lead")),
        ("/staff/people", N_("Staff"), ("admin",)),
        ("/staff/away", N_("Away"), ())]
 

@@ -1,8 +1,8 @@
 """staff side: away dates and delegate, server-side staff sessions, single-use sign-in links;
-register: carer, religion, sexual orientation and the person's own preferences
+register: religion, sexual orientation and the person's own preferences (carer: 0005)
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import models.base
 
 
 revision = '0008'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -23,7 +23,6 @@ def upgrade() -> None:
     with op.batch_alter_table('people') as b:
         b.add_column(sa.Column('religion', sa.String(length=40), nullable=True))
         b.add_column(sa.Column('sexual_orientation', sa.String(length=40), nullable=True))
-        b.add_column(sa.Column('carer', sa.Boolean(), nullable=False, server_default=sa.false()))
         b.add_column(sa.Column('access_needs', sa.Text(), nullable=True))
         b.add_column(sa.Column('availability_note', sa.Text(), nullable=True))
         b.add_column(sa.Column('preferred_format', sa.String(length=40), nullable=True))
@@ -50,7 +49,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_staff_sessions_staff_email'), table_name='staff_sessions')
     op.drop_table('staff_sessions')
     with op.batch_alter_table('people') as b:
-        for c in ('preferred_format', 'availability_note', 'access_needs', 'carer', 'sexual_orientation', 'religion'):
+        for c in ('preferred_format', 'availability_note', 'access_needs', 'sexual_orientation', 'religion'):
             b.drop_column(c)
     with op.batch_alter_table('staff') as b:
         for c in ('away_delegate', 'away_to', 'away_from'):
