@@ -73,3 +73,10 @@ def show_person(email_or_ref: str) -> dict:
     data["panels"] = [{"reference": r.reference, "title": r.title, "interview_date": r.interview_date.isoformat(),
                        "status": r.status} for r in panels]
     return data
+
+
+def person_for_link(session, reference: str, holder: str) -> Person | None:
+    """The active person behind an `Update your details:` link (PER-<id> held by their address), inside the
+    caller's session; None when the link no longer matches anyone."""
+    p = session.get(Person, int(reference.removeprefix("PER-"))) if reference.startswith("PER-") else None
+    return p if p is not None and p.active and p.email == holder else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from involve.domain import register_fields as rf
 from involve.errors import LinkInvalid
 from involve.services.register import update_own_details
+from involve.views.register import person_for_link
 from involve.web.actions import ActionHandler, FormInvalid, register
 from involve.web.i18n import _
 from models import LinkToken, Person
@@ -26,8 +27,8 @@ def _questions() -> list[dict]:
 
 
 def _show(session, token: LinkToken):
-    p = session.get(Person, int(token.reference.removeprefix("PER-")))
-    if p is None or not p.active or p.email != token.holder_email:
+    p = person_for_link(session, token.reference, token.holder_email)
+    if p is None:
         raise LinkInvalid(_("This link is not valid."))
     return "person_details.html", {
         "person": p, "v": _current(p), "errors": {}, "questions": _questions(),

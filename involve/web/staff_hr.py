@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from involve import clock
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.domain.recruitment_schema import parse_recruitment
 from involve.errors import InvalidClaim, InvolveError, NotFound
 from involve.services import recruitment, recruitment_hr, training
