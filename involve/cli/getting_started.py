@@ -38,9 +38,14 @@ def info() -> None:
     out.print(f"webhook secret: {settings.resolved_webhook_secret}", markup=False)
     mail = masked_url(settings.smtp_url) if settings.smtp_url else f"{settings.mail_dir}/new (embedded sink)"
     out.print(f"mail:           {mail}", markup=False)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from involve.views.staff import admin_emails
 
-    admins = admin_emails()
+    try:
+        admins = admin_emails()
+    except SQLAlchemyError:  # info never fails on the database; the hint then starts with init
+        admins = []
     admin = admins[0] if admins else "admin@example.nhs.uk"
     out.print("in another terminal, while this runs:", markup=False)
     if not admins:

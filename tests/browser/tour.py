@@ -150,7 +150,7 @@ def approval_link(sink: SmtpSink, reference: str, word: str = "Approve") -> str:
 def activity_invitation(live: LiveServer, sink: SmtpSink) -> tuple[str, str]:
     """A forum meeting next week with one person invited; returns (its reference, their Accept: link)."""
     person = "pat.forum@example.org"
-    assert live.cli("register", "add", "--email", person, "--name", "Pat Forum").returncode == 0
+    assert live.cli("register", "add", "--email", person, "--name", "Pat Forum", "--by", live.admin).returncode == 0
     day = (date.today() + timedelta(days=7)).isoformat()
     r, made = live.cli_json("activity", "create", "--kind", "forum_meeting", "--title", "Havering user forum",
                             "--date", day, "--start", "10:00", "--end", "12:00", "--borough", "havering",
