@@ -59,19 +59,17 @@ EDITABLE = ("name", "borough", "recruitment_consent", "carer", "age_band", "ethn
             "religion", "sexual_orientation", "access_needs", "availability_note", "preferred_format")
 
 
-def edit(email: str, changes: dict, *, by: str) -> Person:
-    """Change some of a person's register fields (a co-ordinator's edit page, or the person's own page with
-    by = "self"). Only EDITABLE fields; the audit names the fields changed, never their values."""
+def edit(email: str, changes: dict, *, by: str | None) -> Person:
+    """Change some of a person's register fields (a co-ordinator's edit page). Only EDITABLE fields; the
+    audit names the fields changed, never their values."""
     with unit_of_work() as session:
-        if by != "self":
-            by = require_register_editor(session, by)
+        by = require_register_editor(session, by)
         p = _person(session, email)
         changed = sorted(k for k, v in changes.items() if k in EDITABLE and getattr(p, k) != v)
         for k in changed:
             setattr(p, k, changes[k])
         if changed:
-            audit.record(session, [audit.Change("register", f"PER-{p.id}", "edit",
-                                                p.email if by == "self" else by, data={"fields": changed})])
+            audit.record(session, [audit.Change("register", f"PER-{p.id}", "edit", by, data={"fields": changed})])
         return p
 
 

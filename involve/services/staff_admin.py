@@ -15,6 +15,8 @@ from involve.domain import authority
 from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import actor, add_staff, normalise_email
+from involve.services.reminders import reroute_for_absences
+from involve.services.staff_sessions import revoke_all
 from models import Claim, Staff
 from models.people import ROLES
 
@@ -115,8 +117,6 @@ def deactivate(email: str, *, by: str | None) -> Staff:
             if refusal:
                 raise WrongState(refusal)
         member.active = False
-        from involve.services.staff_sessions import revoke_all
-
         revoke_all(session, member.email)
         audit.record(session, [audit.Change("staff", member.email, "deactivate", by, "active", "inactive")])
         _tell_admins(session, member, "deactivated (signed out everywhere)", by)
@@ -146,7 +146,5 @@ def set_away(email: str, start: date, end: date, delegate: str | None, *, by: st
         audit.record(session, [audit.Change("staff", member.email, "away", who.email, data={
             "from": start.isoformat(), "to": end.isoformat(), "delegate": delegate})])
         session.flush()
-        from involve.services.reminders import reroute_for_absences
-
         reroute_for_absences(session, clock.now().date())
         return member
