@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from involve.cli.common import ByOpt, JsonOpt, command, out, parse_money, print_json, refuse, terminal_safe
+from involve.cli.common import ByOpt, JsonOpt, command, err, out, parse_money, print_json, refuse, terminal_safe
 
 claims_app = typer.Typer(no_args_is_help=True, help="Payment claims.")
 
@@ -59,23 +59,45 @@ def claims_show(reference: str, as_json: JsonOpt = False) -> None:
 
 @claims_app.command("approve")
 @command
-def claims_approve(reference: str, by: ByOpt,
+def claims_approve(references: Annotated[list[str], typer.Argument(help="One or more claim references.")],
+                   by: ByOpt,
                    expenses_only: Annotated[bool, typer.Option("--expenses-only",
                                                                help="Pay expenses but not the fee.")] = False,
                    note: Annotated[str | None, typer.Option("--note")] = None,
                    amount: Annotated[str | None, typer.Option(
-                       "--amount", help="Approve a lower total than claimed (needs --reason).")] = None,
+                       "--amount", help="Approve a lower total than claimed (needs --reason; one claim only).")] = None,
                    reason: Annotated[str | None, typer.Option(
                        "--reason", help="Why the amount is lower; sent to the claimant.")] = None,
                    as_json: JsonOpt = False) -> None:
-    """Approve a claim (or give its second approval), in full or for a lower amount with a reason."""
+    """Approve one or more claims (or give their second approval). Each is checked on its own: the
+    others are still approved when one is refused (then exit 2), and each is reported. With --amount and
+    --reason: approve one claim for a lower total than claimed; the person is told the amount and why."""
+    from involve.errors import InvolveError
     from involve.services.claims import approve
 
     lower = parse_money(amount, "--amount")
     if lower is not None and not (reason or "").strip():
         refuse("--reason is required with --amount; it is sent to the claimant")
-    c = approve(reference, by=by, expenses_only=expenses_only, note=note, amount=lower, reason=reason)
-    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+    if lower is not None and len(set(references)) > 1:
+        refuse("--amount approves one claim at a time; give one reference")
+    results, refused = [], 0
+    for reference in dict.fromkeys(r.strip().upper() for r in references):
+        try:
+            c = approve(reference, by=by, expenses_only=expenses_only, note=note, amount=lower, reason=reason)
+            results.append(dict(claim_json(c), approved=True))
+            if not as_json:
+                out.print(f"{c.reference} {c.status}", markup=False)
+        except InvolveError as exc:
+            refused += 1
+            results.append({"reference": reference, "approved": False, "error": str(exc)})
+            if not as_json:
+                err.print(f"{reference} refused: {exc}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        print_json(results[0] if len(results) == 1 and not refused else results)
+    if refused:
+        if len(results) == 1 and as_json:
+            err.print(results[0]["error"], markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
 
 
 @claims_app.command("reject")

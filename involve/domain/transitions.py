@@ -9,6 +9,9 @@
                awaiting_approval / awaiting_second_approval ──ask──▶ needs_information ──reply──▶ awaiting_approval
                needs_information ──reject──▶ rejected
 
+    approved / paid ──fail──▶ payment_failed ──pay──▶ paid     (a returned payment: the person checks
+                                                                their details, a later run pays it)
+
 `next_status` is the only place that decides whether an action is legal from a status.
 """
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from involve.errors import AlreadyPaid, WrongState
 
 STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval", "approved",
-            "rejected", "paid", "withdrawn", "needs_information")
+            "rejected", "paid", "withdrawn", "payment_failed", "needs_information")
 
 TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("prepare", None): "awaiting_confirmation",
@@ -31,6 +34,9 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("reject", "awaiting_approval"): "rejected",
     ("reject", "awaiting_second_approval"): "rejected",
     ("pay", "approved"): "paid",
+    ("fail", "approved"): "payment_failed",
+    ("fail", "paid"): "payment_failed",
+    ("pay", "payment_failed"): "paid",
     ("ask", "awaiting_approval"): "needs_information",
     ("ask", "awaiting_second_approval"): "needs_information",
     ("reply", "needs_information"): "awaiting_approval",
@@ -39,7 +45,7 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
 
 PAST_TENSE = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
          "process": "processed", "submit": "submitted", "prepare": "prepared", "confirm": "confirmed",
-         "withdraw": "withdrawn", "ask": "asked about", "reply": "answered"}
+         "withdraw": "withdrawn", "fail": "marked as a failed payment", "ask": "asked about", "reply": "answered"}
 
 
 def next_status(action: str, current: str | None, *, reference: str = "the claim") -> str:
