@@ -1,9 +1,9 @@
 """Every page behind an email link (`/act/<token>`), in one router: the claim approve / reject
 handlers of `involve/web/actions.py`, the person's Confirm: / Withdraw: of a claim made for them
-(`claim_confirm.py`), their Add receipts: / Reply: (`claimant_links.py`), the person's own details page
-(`register_links.py`), a panel member's Score: page (`score_links.py`), recruitment's Accept: / Decline: / Comment: / Propose: (`recruitment_links.py`), an
-activity invitation's Accept: / Decline: (`activity_links.py`) and the person's Payment details: /
-Confirm bank details: (`payment_links.py`).
+(`claim_confirm.py`), their Add receipts: / Reply: (`claimant_links.py`), the person's own details
+page (`register_links.py`), a panel member's Score: page (`score_links.py`), recruitment's Accept: /
+Decline: / Comment: / Propose: (`recruitment_links.py`), an activity invitation's Accept: / Decline:
+(`activity_links.py`) and the person's Payment details: / Confirm bank details: (`payment_links.py`).
 Each of those modules registers its handlers with `actions.register` when imported here, so the app
 (and a test's app) includes this router and gets them all, and `actions` imports none of them.
 """
