@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     retention_payment_years: int = 7
     retention_register_years: int = 3
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
-    language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
+    language: str = "en"  # the default language (BCP 47) when a person has not chosen one
+    languages: str | None = None  # languages offered, comma-separated; default: en plus every shipped catalogue
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web.i18n import LanguageMiddleware
 
 
 def create_app(runner=None) -> FastAPI:
@@ -44,6 +45,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    app.add_middleware(LanguageMiddleware)
     return app
 
 
