@@ -23,13 +23,14 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
+from involve.domain.languages import READING_FORMATS
 from involve.settings import settings
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 SOURCE = "en"  # the language the templates and code are written in
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"})
-FORMATS = ("standard", "large_print", "easy_read")  # how a person wants to read what we send them
+FORMATS = READING_FORMATS  # how a person wants to read what we send them
 log = logging.getLogger("involve.i18n")
 _current: ContextVar[str | None] = ContextVar("involve_language", default=None)
 _extra: dict[str, _gettext.NullTranslations] = {}  # catalogues installed at run time (tests: en-XA)
@@ -187,18 +188,23 @@ def _(message: str, **values) -> str:
 
 
 def format_day(value, code: str | None = None) -> str:
-    """18 November 2026 in the language (a date, a datetime or an ISO string); others unchanged."""
+    """18 November 2026 in the language (a date, a datetime, an ISO string, or English "Wednesday
+    18 November 2026", which keeps its weekday); other values unchanged."""
+    pattern = "d MMMM y"
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            try:
+                value, pattern = datetime.strptime(value.strip(), "%A %d %B %Y").date(), "EEEE d MMMM y"
+            except ValueError:
+                return value
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
         return "" if value is None else str(value)
     try:
-        return format_date(value, "d MMMM y", locale=babel_locale(code))
+        return format_date(value, pattern, locale=babel_locale(code))
     except (ValueError, LookupError):
         return value.isoformat()
 
@@ -209,7 +215,8 @@ def format_money(value, code: str | None = None) -> str:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return "" if value is None else str(value)
-    return format_currency(amount, "GBP", locale=babel_locale(code))
+    # CLDR gives some languages the code (6,80 GBP); people there write the sign, as on the form
+    return format_currency(amount, "GBP", locale=babel_locale(code)).replace("GBP", "£")
 
 
 def format_number(value, code: str | None = None) -> str:

@@ -27,6 +27,10 @@ def register_add(
     disability: Annotated[str | None, typer.Option("--disability")] = None,
     learning_disability: Annotated[
         bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Their language, BCP 47 (ur, ro): emails to them are in it.")] = None,
+    reading_format: Annotated[str | None, typer.Option(
+        "--format", help="standard, large_print or easy_read")] = None,
     by: Annotated[str | None, typer.Option("--by")] = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
@@ -43,7 +47,9 @@ def register_add(
                        unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
                                     for d in v.split(",") if d.strip()],
                        conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
-                       disability=disability, learning_disability=learning_disability)
-        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough,
+                       disability=disability, learning_disability=learning_disability, language=language,
+                       reading_format=reading_format)
+        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough, "language": p.language,
+                  "format": p.reading_format,
                   "mapping_categories": sorted(categories_of(p))}  # involve/domain/diversity.py
     print_json(result) if as_json else out.print(f"registered {result['email']}")

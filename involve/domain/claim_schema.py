@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from involve.domain.languages import language_tag, reading_format
 from involve.errors import InvalidClaim
 
 LONDON = ZoneInfo("Europe/London")
@@ -89,6 +90,8 @@ class Strict(BaseModel):
 class Claimant(Strict):
     name: Text
     email: Email
+    language: Annotated[str, BeforeValidator(language_tag)] | None = None  # BCP 47: emails in this language
+    format: Annotated[str, BeforeValidator(reading_format)] | None = None  # standard, large_print, easy_read
 
 
 class Activity(Strict):

@@ -22,7 +22,7 @@ from involve.db import unit_of_work
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import normalise_email, require_staff, staff_by_email
+from involve.services.people import normalise_email, preferences, require_staff, staff_by_email
 from involve.services.processing import claim_summary
 from involve.settings import settings
 from models import Claim, Payment, PaymentRun
@@ -94,7 +94,8 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
             if claim.expenses_only or "benefits_limit" in (claim.flags or []):
                 mails.append(email_row(template="claim_approved_claimant", to=claim.claimant_email,
                                        reference=claim.reference, context=summary,
-                                       dedupe_key=f"{claim.reference}:approved-claimant"))
+                                       dedupe_key=f"{claim.reference}:approved-claimant",
+                                       **preferences(session, claim)))
         enqueue(session, mails)
         faults.point("approve.before_commit")
     faults.point("approve.after_commit")
@@ -122,7 +123,8 @@ def reject(reference: str, *, by: str, reason: str, link_token: str | None = Non
                                             reason=reason)])
         ctx = dict(claim_summary(claim), reason=reason)
         enqueue(session, [email_row(template="claim_rejected", to=claim.claimant_email, reference=claim.reference,
-                                    context=ctx, dedupe_key=f"{claim.reference}:rejected")])
+                                    context=ctx, dedupe_key=f"{claim.reference}:rejected",
+                                    **preferences(session, claim))])
         return claim
 
 
@@ -148,7 +150,8 @@ def pay(reference: str, *, by: str, payment_ref: str | None = None) -> Claim:
             ctx = dict(claim_summary(claim), paid_amount=f"{amount:.2f}", expenses_only=claim.expenses_only,
                        payment_ref=payment_ref)
             enqueue(session, [email_row(template="claim_paid", to=claim.claimant_email, reference=claim.reference,
-                                        context=ctx, dedupe_key=f"{claim.reference}:paid")])
+                                        context=ctx, dedupe_key=f"{claim.reference}:paid",
+                                        **preferences(session, claim))])
             faults.point("pay.before_commit")
         faults.point("pay.after_commit")
         return claim

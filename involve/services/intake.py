@@ -58,6 +58,7 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
     row = {
         "reference": reference, "status": "submitted", "source": source, "submission_id": claim.submission_id,
         "claimant_name": claim.claimant.name, "claimant_email": claim.claimant.email,
+        "claimant_language": claim.claimant.language, "claimant_format": claim.claimant.format,
         "activity_kind": claim.activity.kind, "activity_title": claim.activity.title,
         "activity_date": claim.activity.date, "activity_start": claim.activity.start,
         "activity_end": claim.activity.end, "borough": claim.activity.borough, "service": claim.activity.service,

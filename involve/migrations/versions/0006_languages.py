@@ -1,0 +1,32 @@
+"""languages: a person's preferred language (BCP 47) and reading format, on their claims and their
+register entry (issue 16)
+
+Revision ID: 0006
+Revises: 0002
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('claims') as batch:
+        batch.add_column(sa.Column('claimant_language', sa.String(length=35), nullable=True))
+        batch.add_column(sa.Column('claimant_format', sa.String(length=20), nullable=True))
+    with op.batch_alter_table('people') as batch:
+        batch.add_column(sa.Column('language', sa.String(length=35), nullable=True))
+        batch.add_column(sa.Column('reading_format', sa.String(length=20), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('people') as batch:
+        batch.drop_column('reading_format')
+        batch.drop_column('language')
+    with op.batch_alter_table('claims') as batch:
+        batch.drop_column('claimant_format')
+        batch.drop_column('claimant_language')
