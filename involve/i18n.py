@@ -115,6 +115,16 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:] if code.split("-")[0] in ("ro", "en") else name
 
 
+def english_name(code: str | None) -> str:
+    """The language named in English, for staff (Urdu); no language given: English."""
+    if not code:
+        return "English"
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name("en") or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 def install(code: str, catalogue: _gettext.NullTranslations) -> None:
     """Offer a catalogue built at run time (the tests' pseudo-locale); `uninstall` removes it."""
     _extra[code] = catalogue

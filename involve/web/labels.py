@@ -28,5 +28,6 @@ FLAG_SHORT = {"late": N_("Late"), "receipt_missing": N_("Receipt missing"),
 EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage"), "taxi": N_("Taxi"),
             "parking": N_("Parking"), "carer": N_("Carer"), "childcare": N_("Childcare"),
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}
-ALL = {"STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
+FORMATS = {"standard": N_("Standard"), "large_print": N_("Large print"), "easy_read": N_("Easy Read")}
+ALL = {"FORMATS": FORMATS, "STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
        "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES}

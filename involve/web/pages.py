@@ -41,7 +41,7 @@ def page_env() -> Environment:
     env.filters.update(day=long_date, money=i18n.format_money, number=i18n.format_number)
     env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
                        static_js=f"/static/{assets.JS}", assetPath="/static/assets",
-                       language_name=i18n.native_name, **labels.ALL)
+                       language_name=i18n.native_name, english_name=i18n.english_name, **labels.ALL)
     return env
 
 
