@@ -118,3 +118,10 @@ def preferences(session: Session, claim) -> dict[str, str | None]:
         if person is not None:
             language, fmt = language or person.language, fmt or person.reading_format
     return {"language": language, "reading_format": fmt}
+
+
+def language_of(session: Session, email: str | None) -> str | None:
+    """The language a register person asked us to write in (None: not in the register, or not given)."""
+    if not email:
+        return None
+    return session.execute(select(Person.language).where(Person.email == normalise_email(email))).scalar()

@@ -14,10 +14,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve import links
+from involve import i18n, links
 from involve.db import reader
 from involve.errors import InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
+from involve.services.people import language_of
+from involve.web import i18n as page_i18n
 from involve.web.i18n import _
 from involve.web.pages import render_page
 from models import Claim, LinkToken
@@ -48,7 +50,8 @@ def register(action: str, handler: ActionHandler) -> None:
 
 def _show_claim(session, token: LinkToken):
     claim = session.execute(select(Claim).where(Claim.reference == token.reference)).scalar_one()
-    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or []}
+    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or [],
+                                 "staff_page": True}
 
 
 def _approve(token: LinkToken, signed: str, form) -> str:
@@ -70,25 +73,32 @@ def _reject(token: LinkToken, signed: str, form) -> str:
 
 register("approve", ActionHandler(_show_claim, _approve))
 register("reject", ActionHandler(_show_claim, _reject))
+STAFF_ACTIONS = {"approve", "reject"}  # their pages stay English
 
 
 def _load(signed: str):
+    """(token, template, context, language): a person's link page is in their language unless they
+    chose one here; a staff member's stays English."""
     with reader() as session:
         token = links.load(session, signed)
         handler = HANDLERS.get(token.action)
         if handler is None:
             raise LinkInvalid(_("This link is not valid."))
-        template, ctx = handler.show(session, token)
-        return token, template, ctx
+        language = i18n.SOURCE if token.action in STAFF_ACTIONS else page_i18n.for_person(
+            language_of(session, token.holder_email))
+        with i18n.use(language):
+            template, ctx = handler.show(session, token)
+        return token, template, ctx, language
 
 
-def _failure(exc: Exception):
-    if isinstance(exc, LinkInvalid):
-        return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
-    if isinstance(exc, SQLAlchemyError):
-        return render_page("message.html", 503, title=_("Sorry, there is a problem"),
-                           message=_("Please try again in a few minutes."))
-    return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
+def _failure(exc: Exception, language: str | None = None):
+    with i18n.use(language or i18n.current()):
+        if isinstance(exc, LinkInvalid):
+            return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
+        if isinstance(exc, SQLAlchemyError):
+            return render_page("message.html", 503, title=_("Sorry, there is a problem"),
+                               message=_("Please try again in a few minutes."))
+        return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
 
 
 def _page(description: str) -> dict:
@@ -106,26 +116,34 @@ PAGE_RESPONSES = {200: _page("The page (GET: what will happen and a button; POST
 @router.get("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def show_action(signed: str):
     try:
-        token, template, ctx = await run_in_threadpool(_load, signed)
+        token, template, ctx, language = await run_in_threadpool(_load, signed)
     except (InvolveError, SQLAlchemyError) as exc:
         return _failure(exc)
-    return render_page(template, **ctx)
+    return render_page(template, locale=language, **ctx)
 
 
 @router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
     form = await request.form()
+    language = None
     try:
-        token, _page, _ctx = await run_in_threadpool(_load, signed)
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+        token, _page, _ctx, language = await run_in_threadpool(_load, signed)
+        message = await run_in_threadpool(_act_in, language, HANDLERS[token.action].act, token, signed, dict(form))
     except FormInvalid as exc:
-        return render_page(_page, 400, **dict(_ctx, **exc.context))
+        return render_page(_page, 400, locale=language, **dict(_ctx, **exc.context))
     except (InvolveError, SQLAlchemyError) as exc:
-        return _failure(exc)
+        return _failure(exc, language)
     wake = getattr(request.app.state, "wake", None)
     if wake:
         wake()
-    return render_page("message.html", title=_("Done"), message=message)
+    with i18n.use(language):
+        return render_page("message.html", locale=language, title=_("Done"), message=message,
+                           staff_page=language == i18n.SOURCE and token.action in STAFF_ACTIONS)
+
+
+def _act_in(language: str, act, *args):
+    with i18n.use(language):
+        return act(*args)
 
 
 # Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:

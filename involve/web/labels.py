@@ -29,5 +29,6 @@ EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage
             "parking": N_("Parking"), "carer": N_("Carer"), "childcare": N_("Childcare"),
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}
 FORMATS = {"standard": N_("Standard"), "large_print": N_("Large print"), "easy_read": N_("Easy Read")}
-ALL = {"FORMATS": FORMATS, "STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
+ALL = {"FORMATS": FORMATS,
+       "STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
        "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES}

@@ -64,5 +64,5 @@ def render_page(template: str, status_code: int = 200, locale: str | None = None
     context.setdefault("frontend", assets.available())
     with i18n.use(locale or i18n.current()) as code:
         html = page_env().get_template(template).render(
-            language=code, direction=i18n.direction(code), languages=[] if locale else language_links(), **context)
+            language=code, direction=i18n.direction(code), languages=language_links(), **context)
     return HTMLResponse(html, status_code=status_code, headers={"Content-Language": code})
