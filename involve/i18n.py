@@ -141,10 +141,10 @@ def _load(code: str) -> _gettext.NullTranslations:
     from babel.support import Translations
 
     folder = LOCALE_DIR / code.replace("-", "_") / "LC_MESSAGES"
-    if (folder / f"{DOMAIN}.mo").is_file():
+    mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
         return Translations.load(str(LOCALE_DIR), [code.replace("-", "_")], DOMAIN)
-    po = folder / f"{DOMAIN}.po"
-    if po.is_file():
+    if po.is_file():  # not compiled, or edited since: compiled in memory
         buf = io.BytesIO()
         with po.open("rb") as fh:
             write_mo(buf, read_po(fh, locale=code.replace("-", "_")))
