@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.drain import drain
 from tasks.claims import process_claim_batch
 
 
@@ -13,12 +14,7 @@ async def process_claims(batch_size: int = 500, max_batches: int = 200, deliver:
     `deliver`: then send the emails that queued (deliver-outbox as a subflow, in this process). The
     process-claims deployment sets it (prefect.yaml), so on a worker a claim's emails do not wait for
     a second flow run to start; the embedded runner delivers after each cycle anyway."""
-    total = 0
-    for _ in range(max_batches):
-        done = await process_claim_batch(batch_size)
-        total += done
-        if done < batch_size:
-            break
+    total = sum(await drain(process_claim_batch, batch_size=batch_size, max_batches=max_batches))
     if deliver and total:
         from flows.outbox import deliver_outbox
 

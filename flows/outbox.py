@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.drain import drain
 from tasks.email import send_email_batch
 
 
 @flow(name="deliver-outbox", persist_result=False)
 async def deliver_outbox(batch_size: int = 500, max_batches: int = 200) -> dict:
-    sent = failed = 0
-    for _ in range(max_batches):
-        s, f = await send_email_batch(batch_size)
-        sent, failed = sent + s, failed + f
-        if s + f < batch_size:
-            break
-    return {"sent": sent, "failed": failed}
+    results = await drain(send_email_batch, batch_size=batch_size, max_batches=max_batches, size=sum)
+    return {"sent": sum(s for s, _ in results), "failed": sum(f for _, f in results)}

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.drain import drain
 from tasks.recruitment import advance_recruitments
 
 
 @flow(name="recruitment-checks", persist_result=False)
 async def recruitment_checks(batch_size: int = 100, max_batches: int = 50, everything: bool = False) -> dict:
-    """Advance due open recruitments in batches until none is left (or max_batches ran)."""
+    """Advance due open recruitments in batches until none is left (or max_batches ran); `everything`
+    (tests, `involve recruitment check`) looks at every open recruitment once."""
+    results = await drain(lambda n: advance_recruitments(n, everything), batch_size=batch_size,
+                          max_batches=1 if everything else max_batches,
+                          size=lambda done: done.get("recruitments", 0))
     totals: dict[str, int] = {}
-    for _ in range(max_batches):
-        done = await advance_recruitments(batch_size, everything)
+    for done in results:
         for key, n in done.items():
             totals[key] = totals.get(key, 0) + n
-        if done.get("recruitments", 0) < batch_size or everything:
-            break
     return totals

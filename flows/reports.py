@@ -1,16 +1,16 @@
-"""Flow: the User Forum's monthly payments report (figures only, no names), e.g. scheduled on the 1st
-of each month as a deployment. Writes OUT_ROOT/forum/YYYY-MM/ (HTML and CSV); the result is
+"""Flow: the User Forum's monthly payments report (figures only, no names), scheduled on the 1st of
+each month (flows/registry.py). Writes OUT_ROOT/forum/YYYY-MM/ (HTML and CSV); the result is
 paths and a month, never personal data."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from anyio import to_thread
 from prefect import flow
 
-LONDON = ZoneInfo("Europe/London")
+from involve import clock
+from involve.domain.dates import LONDON
+from tasks.reports import write_forum_report
 
 
 def previous_month(today: date) -> str:
@@ -20,11 +20,11 @@ def previous_month(today: date) -> str:
 
 
 @flow(name="forum-report", persist_result=False)
-async def forum_report(month: str | None = None, out_root: str = "var/reports") -> dict:
-    """The monthly payments report for `month` (YYYY-MM; default: last month in UK time)."""
-    from involve.reports.forum import forum_report as build
+async def forum_report(month: str | None = None, out_root: str | None = None) -> dict:
+    """The monthly payments report for `month` (YYYY-MM; default: last month in UK time), under
+    `out_root` (default: var/reports)."""
+    from involve.settings import VAR_DIR
 
-    month = month or previous_month(datetime.now(LONDON).date())
-    out_dir = Path(out_root) / "forum" / month
-    files = await to_thread.run_sync(lambda: build(month, out_dir, pdf=False))
-    return {"month": month, "html": str(files.html), "csv": str(files.csv)}
+    out_root = out_root or str(VAR_DIR / "reports")
+    month = month or previous_month(clock.now().astimezone(LONDON).date())
+    return await write_forum_report(month, str(Path(out_root) / "forum" / month))

@@ -1,16 +1,14 @@
-"""Flow: the retention job (docs/retention.md), e.g. scheduled monthly as a deployment. The result
-is counts only, never personal data."""
+"""Flow: the retention job (docs/retention.md), scheduled monthly (flows/registry.py). The result is
+counts only, never personal data."""
 
 from __future__ import annotations
 
-from anyio import to_thread
 from prefect import flow
+
+from tasks.retention import anonymise_expired
 
 
 @flow(name="retention", persist_result=False)
 async def retention(dry_run: bool = False) -> dict:
     """Anonymise claims and register entries past their retention period, as the system user."""
-    from involve.services import retention as service
-
-    r = await to_thread.run_sync(lambda: service.run(dry_run=dry_run))
-    return {"claims": r.claims, "people": r.people, "dry_run": dry_run}
+    return await anonymise_expired(dry_run)

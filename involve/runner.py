@@ -1,12 +1,17 @@
 """Runners that `involve serve` starts beside the web app.
 
+Both read the flow registry (flows/registry.py): which flows exist, their schedules and their
+"is there work waiting" checks.
+
 - EmbeddedRunner (INVOLVE_RUNNER=embedded): a thread with its own event loop that runs the
   flows in-process against the ephemeral Prefect API. It wakes when a claim or an action
   arrives, and otherwise polls the database every `poll` seconds, so work queued by the CLI or
-  left by a crash is picked up. Each cycle runs a flow only when there is work for it.
+  left by a crash is picked up. Each cycle runs a flow when there is work for it, and each
+  scheduled flow (reminders, retention, the forum report) at its cron time in Europe/London,
+  as the deployments do.
 - DeploymentHandoff (INVOLVE_RUNNER=deployments): runs nothing itself; when there is work it asks
-  the Prefect server for a run of the `process-claims` / `deliver-outbox` deployments (prefect.yaml),
-  unless one is already waiting to start; Prefect workers pick the runs up.
+  the Prefect server for a run of that flow's deployment (prefect.yaml), unless one is already
+  waiting to start; Prefect workers pick the runs up, and Prefect runs the scheduled ones.
 """
 from __future__ import annotations
 
@@ -15,20 +20,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
+
+from flows.registry import BY_NAME, REGISTRY, Flow, with_work
+from involve import clock
 
 log = logging.getLogger("involve.runner")
 
 
 class EmbeddedRunner:
-    def __init__(self, *, poll: float = 1.0, reminder_every: float = 3600.0) -> None:
-        self.poll, self.reminder_every = poll, reminder_every
+    def __init__(self, *, poll: float = 1.0) -> None:
+        self.poll = poll
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self._stopping = threading.Event()
-        self._last_reminders = 0.0
+        self._next_run: dict[str, datetime] = {}   # scheduled flows: when each runs next
         self.ready = threading.Event()
         self.cycles = 0
+        self.runs: dict[str, int] = {}             # flow name -> runs started by this runner
 
     def start(self) -> EmbeddedRunner:
         self._thread = threading.Thread(target=self._run, name="involve-runner", daemon=True)
@@ -70,40 +80,30 @@ class EmbeddedRunner:
             except TimeoutError:
                 pass
 
+    async def due(self, flow: Flow, now: datetime, *, first: bool = False) -> bool:
+        """Should `flow` run in this cycle? When its work check counts something, or its cron time has
+        come (the first cycle only schedules: a flow due at 08:00 is not run by a start at 09:00)."""
+        if flow.work and ((first and flow.name == "process-claims")  # the first run starts the Prefect API
+                          or await asyncio.to_thread(flow.work_waiting())):
+            return True
+        if flow.cron:
+            when = self._next_run.get(flow.name)
+            if when is None or now >= when:
+                self._next_run[flow.name] = await flow.next_run_async(now)
+                return when is not None
+        return False
+
     async def cycle(self, *, first: bool = False) -> None:
-        from flows.claims import process_claims
-        from flows.outbox import deliver_outbox
-        from flows.reminders import approval_reminders
-        from involve.services.delivery import pending_count
-        from involve.services.processing import count_submitted
+        """Run, in registry order, every flow that has work waiting or whose schedule has come."""
+        now = clock.now()
+        for flow in REGISTRY:
+            if await self.due(flow, now, first=first):
+                self.runs[flow.name] = self.runs.get(flow.name, 0) + 1
+                await flow.load()()
 
-        if first or await asyncio.to_thread(count_submitted):
-            await process_claims()  # the first call also starts the ephemeral Prefect API
-        if time.monotonic() - self._last_reminders > self.reminder_every:
-            self._last_reminders = time.monotonic()
-            await approval_reminders()
-        from involve.services.recruitment_panel import due_count as recruitments_due
-
-        if await asyncio.to_thread(recruitments_due):  # one indexed count; most cycles stop here
-            from flows.recruitment import recruitment_checks
-
-            await recruitment_checks()
-        if await asyncio.to_thread(pending_count):
-            await deliver_outbox()
-
-
-# Receive-only mode: deployments the hand-off keeps fed, "flow-name/deployment-name" (as prefect.yaml
-# creates them) -> a cheap count of the work waiting for it. Other features add theirs.
-EXTRA_HANDOFF_WORK: dict[str, Callable[[], int]] = {}
-
-
-def _recruitments_due() -> int:
-    from involve.services.recruitment_panel import due_count
-
-    return due_count()
-
-
-EXTRA_HANDOFF_WORK["recruitment-checks/recruitment-checks"] = _recruitments_due
+    def next_runs(self) -> dict[str, datetime]:
+        """Scheduled flows: when this runner runs each next."""
+        return dict(self._next_run)
 
 
 class DeploymentHandoff:
@@ -120,9 +120,9 @@ class DeploymentHandoff:
     two. The deployments' minute sweeps catch whatever is missed while the server is unreachable.
     """
 
-    PROCESS_CLAIMS = "process-claims/process-claims"
-    DELIVER_OUTBOX = "deliver-outbox/deliver-outbox"
-    DEPLOYMENTS = (PROCESS_CLAIMS, DELIVER_OUTBOX)
+    PROCESS_CLAIMS = BY_NAME["process-claims"].deployment
+    DELIVER_OUTBOX = BY_NAME["deliver-outbox"].deployment
+    DEPLOYMENTS = tuple(f.deployment for f in with_work())  # the scheduled ones Prefect runs on its own
 
     def __init__(self, *, poll: float = 1.0, min_interval: float = 0.5, pending_grace: float = 20.0) -> None:
         self.poll, self.min_interval, self.pending_grace = poll, min_interval, pending_grace
@@ -152,11 +152,8 @@ class DeploymentHandoff:
             self._thread.join(timeout)
 
     def work(self) -> dict[str, Callable[[], int]]:
-        from involve.services.delivery import pending_count
-        from involve.services.processing import count_submitted
-
-        return {self.PROCESS_CLAIMS: count_submitted, self.DELIVER_OUTBOX: pending_count,
-                **EXTRA_HANDOFF_WORK}
+        """Deployment name -> its work check, from the registry (flows/registry.py)."""
+        return {f.deployment: f.work_waiting() for f in with_work()}
 
     def _run(self) -> None:
         from prefect.client.orchestration import get_client

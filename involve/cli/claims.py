@@ -12,47 +12,22 @@ claims_app = typer.Typer(no_args_is_help=True, help="Payment claims.")
 
 
 def claim_json(c, history: list | None = None) -> dict:
-    money = lambda v: None if v is None else f"{v:.2f}"  # noqa: E731
-    data = {
-        "reference": c.reference, "status": c.status, "claimant_name": c.claimant_name,
-        "claimant_email": c.claimant_email, "activity_kind": c.activity_kind, "activity_title": c.activity_title,
-        "activity_date": c.activity_date.isoformat(), "activity_start": c.activity_start,
-        "activity_end": c.activity_end, "borough": c.borough, "service": c.service, "lead_email": c.lead_email,
-        "activity_reference": c.activity_reference, "fee_claimed": c.fee_claimed,
-        "fee_amount": money(c.fee_amount), "expenses_amount": money(c.expenses_amount),
-        "total_amount": money(c.total_amount), "payable_amount": money(c.payable_amount),
-        "expenses_only": c.expenses_only, "flags": list(c.flags or []), "approver_email": c.approver_email,
-        "approved_by": c.approved_by, "second_approved_by": c.second_approved_by,
-        "rejection_reason": c.rejection_reason, "payment_method": c.payment_method,
-        "bank_account": c.bank_details_masked, "submitted_at": c.submitted_at.isoformat(),
-        "paid_at": c.paid_at.isoformat() if c.paid_at else None,
-    }
-    if history is not None:
-        data["expenses"] = [{"kind": e.kind, "claimed_amount": money(e.claimed_amount),
-                             "miles": None if e.miles is None else str(e.miles), "passengers": e.passengers,
-                             "vehicle": e.vehicle, "receipt": e.receipt, "amount": money(e.amount)}
-                            for e in c.expenses]
-        data["history"] = history
-    return data
+    """The JSON shape of a claim (involve/views/claims.py), with its expense lines when `history` is given."""
+    from involve.views.claims import claim_dict
+
+    return claim_dict(c, expenses=history is not None, history=history)
 
 
 @claims_app.command("list")
 @command
 def claims_list(status: Annotated[str | None, typer.Option("--status")] = None, as_json: JsonOpt = False) -> None:
     """List claims, newest first."""
-    from sqlalchemy import select
-
-    from involve.db import reader
     from involve.domain.transitions import STATUSES
-    from models import Claim
+    from involve.views.claims import all_claims
 
     if status and status not in STATUSES:
         refuse(f"--status: unknown status {status!r}; choose from {', '.join(STATUSES)}")
-    with reader() as s:
-        stmt = select(Claim).order_by(Claim.id.desc())
-        if status:
-            stmt = stmt.where(Claim.status == status)
-        rows = [claim_json(c) for c in s.execute(stmt).scalars()]
+    rows = [claim_json(c) for c in all_claims(status or "")]
     if as_json:
         return print_json(rows)
     table = Table("reference", "status", "date", "kind", "total", "flags")
@@ -66,24 +41,11 @@ def claims_list(status: Annotated[str | None, typer.Option("--status")] = None, 
 @command
 def claims_show(reference: str, as_json: JsonOpt = False) -> None:
     """One claim with its amounts, flags and history."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from involve.views.claims import claim_with_history, history_dict
 
-    from involve.db import reader
-    from involve.errors import NotFound
-    from models import AuditRecord, Claim
-
-    with reader() as s:
-        c = s.execute(select(Claim).options(selectinload(Claim.expenses))
-                      .where(Claim.reference == reference.strip().upper())).scalar_one_or_none()
-        if c is None:
-            raise NotFound(f"no claim with reference {reference}")
-        history = [{"at": r.at.isoformat(), "actor": r.actor, "from_status": r.from_status,
-                    "to_status": r.to_status, "reason": r.reason, "action": r.action}
-                   for r in s.execute(select(AuditRecord).where(AuditRecord.entity == "claim",
-                                                                AuditRecord.reference == c.reference)
-                                      .order_by(AuditRecord.seq)).scalars()]
-        data = claim_json(c, history)
+    c, records = claim_with_history(reference)
+    history = [history_dict(r) for r in records]
+    data = claim_json(c, history)
     if as_json:
         return print_json(data)
     for key in ("reference", "status", "claimant_name", "activity_title", "activity_date", "fee_amount",

@@ -11,6 +11,7 @@ import typer
 from involve.cli.audit import audit_app
 from involve.cli.claims import claims_app
 from involve.cli.db import db_app, serve
+from involve.cli.flows import flows_app
 from involve.cli.getting_started import info, send_example
 from involve.cli.keys import keys_app
 from involve.cli.payments import payments_app
@@ -25,7 +26,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Payment clai
 GROUPS = {
     "db": db_app, "staff": staff_app, "register": register_app, "claims": claims_app, "payments": payments_app,
     "audit": audit_app, "report": report_app, "dev": dev_app, "recruitment": recruitment_app,
-    "training": training_app, "keys": keys_app, "retention": retention_app,
+    "training": training_app, "keys": keys_app, "retention": retention_app, "flows": flows_app,
 }
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)

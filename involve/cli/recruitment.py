@@ -37,10 +37,10 @@ def start(title: Annotated[str, typer.Option("--title")],
           as_json: JsonOpt = False) -> None:
     """Start a recruitment for a vacancy; answers with its REC-… reference."""
     from involve import clock
-    from involve.domain.recruitment import london_today
+    from involve.domain.dates import london_today
     from involve.domain.recruitment_schema import parse_recruitment
     from involve.services import recruitment
-    from involve.services.recruitment_view import describe
+    from involve.views.recruitment import describe
 
     data = parse_recruitment({
         "title": title, "staff_group": staff_group, "borough": borough, "service": service,
@@ -56,7 +56,7 @@ def start(title: Annotated[str, typer.Option("--title")],
 @command
 def show(reference: Ref, as_json: JsonOpt = False) -> None:
     """A recruitment: its panel (with training), who was invited, comments, questions, scores."""
-    from involve.services.recruitment_view import describe
+    from involve.views.recruitment import describe
 
     data = describe(reference)
     if as_json:
@@ -74,7 +74,7 @@ def show(reference: Ref, as_json: JsonOpt = False) -> None:
 def list_(status: Annotated[str | None, typer.Option("--status", help="open or closed")] = None,
           as_json: JsonOpt = False) -> None:
     """Recruitments, newest first."""
-    from involve.services.recruitment_view import list_recruitments
+    from involve.views.recruitment import list_recruitments
 
     rows = list_recruitments(status)
     if as_json:
@@ -183,7 +183,7 @@ def close(reference: Ref, outcome: Annotated[str, typer.Option("--outcome")], by
           as_json: JsonOpt = False) -> None:
     """Record the outcome and close the recruitment."""
     from involve.services import recruitment
-    from involve.services.recruitment_view import describe
+    from involve.views.recruitment import describe
 
     rec = recruitment.close(reference, outcome=outcome, panel_view=panel_view, by=by)
     print_json(describe(rec.reference)) if as_json else out.print(f"{rec.reference} closed", markup=False)

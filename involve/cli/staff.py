@@ -30,6 +30,6 @@ def staff_add(email: Annotated[str, typer.Option("--email")], name: Annotated[st
 def staff_token(email: Annotated[str, typer.Option("--email")],
                 days: Annotated[int, typer.Option("--days", help="How long the token works.")] = 90) -> None:
     """Print a signed API token for a staff member (Authorization: Bearer <token>)."""
-    from involve.web.staff_auth import issue_token
+    from involve.services.staff_tokens import issue_token
 
     out.print(issue_token(email, days=days), markup=False, soft_wrap=True)

@@ -10,7 +10,6 @@ import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -23,10 +22,10 @@ from pydantic import (
     model_validator,
 )
 
+from involve.domain.dates import LONDON
 from involve.domain.languages import language_tag, reading_format
 from involve.errors import InvalidClaim
 
-LONDON = ZoneInfo("Europe/London")
 ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
 BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
 EXPENSE_KINDS = ("public_transport", "mileage", "taxi", "parking", "carer", "childcare", "subsistence",

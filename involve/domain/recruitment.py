@@ -13,16 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from involve.domain.claim_schema import LONDON
+from involve.domain.dates import london_midnight
 
 STAFF_GROUPS = ("senior_manager", "clinician", "social_worker", "cpn", "nurse", "occupational_therapist",
                 "psychologist", "psychotherapist", "other")
-MEMBER_STATUSES = ("invited", "accepted", "declined", "expired", "attended")
 HOLDS_SEAT = ("invited", "accepted", "attended")  # a pending invitation keeps its seat until it expires
 SITS = ("accepted", "attended")
 
@@ -122,14 +121,6 @@ def _preference(c: Candidate, v: Vacancy, rules: RecruitmentRules, covered: froz
     return (len(c.categories - covered), not has_borough and c.borough == v.borough,
             training_valid_on(c.trained_on, v.interview_date, rules.panel_training_valid_months),
             -c.panels_that_month, -c.person_id)
-
-
-def london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
-
-
-def london_today(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def respond_by(now: datetime, interview_date: date, rules: RecruitmentRules) -> datetime:

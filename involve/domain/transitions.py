@@ -31,7 +31,7 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("pay", "approved"): "paid",
 }
 
-_VERB = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
+PAST_TENSE = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
          "process": "processed", "submit": "submitted", "prepare": "prepared", "confirm": "confirmed",
          "withdraw": "withdrawn"}
 
@@ -42,7 +42,7 @@ def next_status(action: str, current: str | None, *, reference: str = "the claim
     except KeyError:
         if action == "pay" and current == "paid":
             raise AlreadyPaid(f"{reference} is already paid; a claim is paid once") from None
-        raise WrongState(f"{reference} is {current}; it cannot be {_VERB.get(action, action)} now") from None
+        raise WrongState(f"{reference} is {current}; it cannot be {PAST_TENSE.get(action, action)} now") from None
 
 
 def can(action: str, current: str | None) -> bool:

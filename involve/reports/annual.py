@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from involve import audit
+from involve.domain.dates import LONDON
 from involve.reports import charts, diversity, queries, recruitment, sections
 from involve.reports.figures import Figures
 from involve.reports.involved import involved
@@ -33,7 +33,6 @@ STEPS = (
     "audit chain",
     "charts and files",
 )
-LONDON = ZoneInfo("Europe/London")
 MONEY_BASIS = (
     "Money paid is taken from the recorded payments (one payment row per paid claim, for the "
     "amount payable when it was approved). Expenses are the claim's computed expenses; the fee is "

@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
+from involve.domain.dates import LONDON
 from involve.errors import InvolveError
 from involve.reports import queries, sections
 from involve.reports.annual import MONEY_BASIS, ReportFiles
@@ -24,7 +24,6 @@ from involve.reports.queries import pence
 from involve.reports.render import write_outputs
 from models import Claim, Payment
 
-LONDON = ZoneInfo("Europe/London")
 STEPS = ("claims", "payments", "people", "files")
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from involve import audit, crypto, faults, links
 from involve.db import unit_of_work
+from involve.domain.approval import ClaimFacts, second_approvers
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import normalise_email, preferences, require_staff, staff_by_email
+from involve.services.people import check, normalise_email, preferences, require_staff, staff_roles
 from involve.services.processing import claim_summary
 from involve.settings import settings
 from models import Claim, Payment, PaymentRun
@@ -38,28 +39,11 @@ def lock_claim(session: Session, reference: str) -> Claim:
     return claim
 
 
-def _second_approvers(session: Session, claim: Claim, first: str) -> list[str]:
-    return sorted(e for e, s in staff_by_email(session).items()
-                  if s.has_role("coordinator", "ppi_lead") and e not in (first, claim.claimant_email))
-
-
 def approve(reference: str, *, by: str, expenses_only: bool = False, note: str | None = None,
             link_token: str | None = None) -> Claim:
     with unit_of_work() as session:
         claim = lock_claim(session, reference)
-        by = normalise_email(by)
-        if by == claim.claimant_email:
-            raise NotAllowed(f"{by} cannot approve their own claim")
-        if claim.status == "awaiting_second_approval":
-            require_staff(session, by, "coordinator", "ppi_lead", doing="give the second approval")
-            if by == claim.approved_by:
-                raise NotAllowed(f"{by} gave the first approval; the second approver must be someone else")
-            action = "approve"
-        else:
-            member = require_staff(session, by, "lead", "coordinator", doing="approve claims")
-            if not member.has_role("coordinator") and claim.approver_email != by:
-                raise NotAllowed(f"{by} is not the approver for {claim.reference}; a co-ordinator can approve it")
-            action = "first_approve" if "second_approval" in (claim.flags or []) else "approve"
+        by, action = check(session, "approve", claim, by)
         to_status = next_status(action, claim.status, reference=claim.reference)
         _use_link(session, link_token, claim.reference, "approve", by)
         from_status = claim.status
@@ -82,7 +66,7 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
                        approved_by=claim.approved_by, second_approved_by=claim.second_approved_by)
         mails = []
         if to_status == "awaiting_second_approval":
-            for who in _second_approvers(session, claim, by):
+            for who in second_approvers(ClaimFacts.of(claim), staff_roles(session)):
                 ctx = dict(summary, approver=who, second=True,
                            approve_url=links.issue(session, action="approve", reference=claim.reference, holder=who),
                            reject_url=links.issue(session, action="reject", reference=claim.reference, holder=who))
@@ -108,13 +92,7 @@ def reject(reference: str, *, by: str, reason: str, link_token: str | None = Non
         raise InvolveError("a reason is required to reject a claim; it is sent to the claimant")
     with unit_of_work() as session:
         claim = lock_claim(session, reference)
-        by = normalise_email(by)
-        if by == claim.claimant_email:
-            raise NotAllowed(f"{by} cannot decide their own claim")
-        member = require_staff(session, by, "lead", "coordinator", "ppi_lead", doing="reject claims")
-        if not member.has_role("coordinator") and claim.approver_email != by and not (
-                claim.status == "awaiting_second_approval" and member.has_role("ppi_lead")):
-            raise NotAllowed(f"{by} is not the approver for {claim.reference}; a co-ordinator can reject it")
+        by, _ = check(session, "reject", claim, by)
         to_status = next_status("reject", claim.status, reference=claim.reference)
         _use_link(session, link_token, claim.reference, "reject", by)
         from_status, claim.status = claim.status, to_status
@@ -132,14 +110,7 @@ def pay(reference: str, *, by: str, payment_ref: str | None = None) -> Claim:
     try:
         with unit_of_work() as session:
             claim = lock_claim(session, reference)
-            by = normalise_email(by)
-            require_staff(session, by, "finance", doing="record payments")
-            if claim.status == "paid":
-                next_status("pay", claim.status, reference=claim.reference)
-            if by in (claim.approved_by, claim.second_approved_by):
-                raise NotAllowed(f"{by} approved {claim.reference}, so someone else in finance must record its payment")
-            if by == claim.claimant_email:
-                raise NotAllowed(f"{by} cannot record payment of their own claim")
+            by, _ = check(session, "pay", claim, by)
             to_status = next_status("pay", claim.status, reference=claim.reference)
             amount = claim.payable_amount
             session.add(Payment(claim_id=claim.id, amount=amount, payment_ref=payment_ref, recorded_by=by))

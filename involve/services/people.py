@@ -1,4 +1,5 @@
-"""Staff and the involvement register: adding people, roles, and who approves a claim."""
+"""Staff and the involvement register: adding people and roles; applying the approval rules
+(involve/domain/approval.py) to a member of staff."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.domain import languages
+from involve.domain.approval import Actor, ClaimFacts, may
 from involve.domain.claim_schema import BOROUGHS, _email
-from involve.errors import InvalidClaim, InvolveError, NotAllowed
+from involve.errors import AlreadyPaid, InvalidClaim, InvolveError, NotAllowed, WrongState
 from models import Person, Staff
 from models.people import ROLES
 
@@ -37,14 +39,33 @@ def require_staff(session: Session, email: str, *roles: str, doing: str) -> Staf
     return member
 
 
-def approvers_for(claim, staff: dict[str, Staff]) -> tuple[list[str], str | None]:
-    """(emails to ask, the named approver or None). The activity lead when registered as lead or
-    coordinator, else every coordinator; never the claimant."""
-    lead = (claim.lead_email or "").lower()
-    if lead and lead in staff and staff[lead].has_role("lead", "coordinator") and lead != claim.claimant_email:
-        return [lead], lead
-    coordinators = sorted(e for e, s in staff.items() if s.has_role("coordinator") and e != claim.claimant_email)
-    return coordinators, None
+def staff_roles(session: Session) -> dict[str, frozenset[str]]:
+    """Active staff as the approval rules see them (involve/domain/approval.py): email -> roles."""
+    return {e: frozenset(m.roles or ()) for e, m in staff_by_email(session).items()}
+
+
+def actor(session: Session, email: str) -> Actor:
+    """The approval rules' view of a member of staff (an inactive or unknown address holds no role)."""
+    email = normalise_email(email)
+    member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
+    if member is None:
+        return Actor(email, frozenset(), active=False)
+    return Actor(email, frozenset(member.roles or ()), active=bool(member.active))
+
+
+def check(session: Session, action: str, claim, by: str) -> tuple[str, str]:
+    """Apply `involve.domain.approval.may`: the acting member of staff, or the refusal as an error
+    (WrongState / AlreadyPaid when the claim's status forbids it, NotAllowed when the person may not).
+    Returns (the actor's canonical email, the transition-table action to apply)."""
+    who = actor(session, by)
+    decision = may(who, action, ClaimFacts.of(claim))
+    if not decision:
+        if decision.wrong_state:
+            if action == "pay" and claim.status == "paid":
+                raise AlreadyPaid(f"{claim.reference} is already paid; a claim is paid once")
+            raise WrongState(decision.reason)
+        raise NotAllowed(decision.reason)
+    return who.email, decision.transition
 
 
 def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: str | None = None) -> Staff:

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
+from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.flags import FlagFacts, flags_for, times_overlap
 from involve.domain.policy import Policy, load_policy
 from involve.domain.transitions import next_status
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import approvers_for, staff_by_email
+from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
 APPROVER_ROLES = ("lead", "coordinator")
@@ -81,7 +82,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         emails = {c.claimant_email for c in batch}
         _one_worker_per_claimant(session, emails)
         people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
-        staff = staff_by_email(session)
+        staff = staff_roles(session)
         others = _others(session, emails, {c.activity_date for c in batch})
         by_person: dict[str, list[Claim]] = defaultdict(list)
         for o in others:
@@ -123,7 +124,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
-            approver_list, named = approvers_for(c, staff)
+            approver_list, named = approvers_for(ClaimFacts.of(c), staff)
             to_status = next_status("process", c.status, reference=c.reference)
             claim_updates.append({"_id": c.id, "status": to_status, "fee_amount": result.fee,
                                   "expenses_amount": result.expenses, "total_amount": result.total,

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock
 from involve.db import unit_of_work
+from involve.domain.dates import london_today
 from involve.domain.policy import load_policy
-from involve.domain.recruitment import RecruitmentRules, london_today, training_valid_on
+from involve.domain.recruitment import RecruitmentRules, training_valid_on
 from involve.domain.recruitment_schema import RecruitmentIn
+from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
@@ -159,7 +161,8 @@ def attend(reference: str, *, member: str, by: str,
             service=rec.service, lead_email=rec.created_by, reference=rec.reference, source="recruitment",
             actor=by)
         claim_ref = prepared.reference
-        m.status, m.attended_at, m.claim_reference = "attended", now, claim_ref
+        m.status = move("panel_member", "attend", m.status, what=person.email)
+        m.attended_at, m.claim_reference = now, claim_ref
         audit.record(session, [audit.Change("recruitment", rec.reference, "attend", by, data={
             "person": per(person.id), "from": "accepted", "to": "attended", "claim": claim_ref})])
         ctx = dict(rec_context(rec), name=person.name, claim_reference=claim_ref,
@@ -183,9 +186,10 @@ def close(reference: str, *, outcome: str, panel_view: str | None, by: str,
         expired = []
         for m in session.execute(select(PanelMember).where(PanelMember.recruitment_id == rec.id,
                                                            PanelMember.status == "invited")).scalars():
-            m.status = "expired"
+            m.status = move("panel_member", "expire", m.status)
             expired.append(per(m.person_id))
-        rec.status, rec.outcome = "closed", outcome.strip()
+        rec.status = move("recruitment", "close", rec.status, what=rec.reference)
+        rec.outcome = outcome.strip()
         rec.panel_view = (panel_view or "").strip() or None
         rec.closed_by, rec.closed_at, rec.due_at = by, now, None
         audit.record(session, [audit.Change("recruitment", rec.reference, "close", by, "open", "closed",

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from involve import audit, links
-from involve.domain.claim_schema import LONDON
+from involve.domain.dates import LONDON
 from involve.domain.diversity import categories_of
 from involve.domain.recruitment import (
     HOLDS_SEAT,

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 
 from involve import clock, links
 from involve.db import reader, unit_of_work
-from involve.domain.claim_schema import LONDON
+from involve.domain.dates import LONDON, london_today
 from involve.domain.recruitment import (
     HOLDS_SEAT,
     RecruitmentRules,
-    london_today,
     reminder_day,
     training_valid_on,
 )
+from involve.domain.recruitment_transitions import can, move
 from involve.services import recruitment_invites as invites
 from involve.services import training
 from involve.services.recruitment import note, per, rec_context, rules, send
@@ -75,8 +75,8 @@ def advance(session: Session, rec: Recruitment, r: RecruitmentRules, now: dateti
     members = list(session.execute(select(PanelMember).where(PanelMember.recruitment_id == rec.id)
                                    .order_by(PanelMember.id)).scalars())
     for m in members:
-        if m.status == "invited" and m.respond_by <= now:
-            m.status = "expired"
+        if can("panel_member", "expire", m.status) and m.respond_by <= now:
+            m.status = move("panel_member", "expire", m.status)
             note(session, rec.reference, "expire", person=per(m.person_id),
                  **{"from": "invited", "to": "expired"})
             done["expired"] += 1

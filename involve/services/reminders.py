@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from involve import links
 from involve.db import unit_of_work
+from involve.domain.approval import ClaimFacts, waiting_on
 from involve.domain.policy import load_policy
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import approvers_for, staff_by_email
+from involve.services.people import staff_roles
 from models import Claim, OutboxEmail
 
 
@@ -20,7 +21,7 @@ def queue_digests(now: datetime | None = None) -> int:
     today = now.date()
     policy = load_policy()
     with unit_of_work() as session:
-        staff = staff_by_email(session)
+        staff = staff_roles(session)
         waiting = session.execute(select(Claim).where(
             Claim.status.in_(("awaiting_approval", "awaiting_second_approval"))).order_by(Claim.id)).scalars()
         per_approver: dict[str, list[Claim]] = defaultdict(list)
@@ -29,12 +30,7 @@ def queue_digests(now: datetime | None = None) -> int:
             since = c.decided_at if c.status == "awaiting_second_approval" else c.processed_at
             if since is None or since > now - timedelta(days=days):
                 continue
-            if c.status == "awaiting_second_approval":
-                who = [e for e, s in staff.items() if s.has_role("coordinator", "ppi_lead")
-                       and e not in (c.approved_by, c.claimant_email)]
-            else:
-                who, _ = approvers_for(c, staff)
-            for w in who:
+            for w in waiting_on(ClaimFacts.of(c), staff):
                 per_approver[w].append(c)
         if not per_approver:
             return 0

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve import i18n, links
@@ -19,10 +18,11 @@ from involve.db import reader
 from involve.errors import InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
 from involve.services.people import language_of
+from involve.views.claims import claim_by_reference
 from involve.web import i18n as page_i18n
 from involve.web.i18n import _
 from involve.web.pages import render_page
-from models import Claim, LinkToken
+from models import LinkToken
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def register(action: str, handler: ActionHandler) -> None:
 
 
 def _show_claim(session, token: LinkToken):
-    claim = session.execute(select(Claim).where(Claim.reference == token.reference)).scalar_one()
+    claim = claim_by_reference(session, token.reference)
     return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or [],
                                  "staff_page": True}
 

@@ -9,10 +9,9 @@ A second, smaller form on the page withdraws the claim; the Withdraw: link's pag
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from involve.errors import InvalidClaim, WrongState
 from involve.services import activity_claims as ac
+from involve.views.claims import claim_by_reference
 from involve.web import claim_fields as cf
 from involve.web.actions import ActionHandler, FormInvalid, register
 from involve.web.i18n import N_, _
@@ -28,7 +27,7 @@ FIRST_FIELD = {"costs": "public_transport", "fee": "fee", "method": "method", "d
 
 
 def _claim(session, token: LinkToken) -> Claim:
-    claim = session.execute(select(Claim).where(Claim.reference == token.reference)).scalar_one()
+    claim = claim_by_reference(session, token.reference)
     if claim.status != "awaiting_confirmation":
         raise WrongState(_("Claim %(ref)s has already been sent or withdrawn, so this link cannot change it. "
                            "If something is wrong, contact the involvement team.", ref=claim.reference))

@@ -16,13 +16,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve import clock
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.domain.recruitment_schema import InvalidRecruitment, parse_recruitment
 from involve.errors import InvolveError
 from involve.services import recruitment
-from involve.services.recruitment_view import describe
+from involve.services.staff_tokens import BadToken, staff_from_token
+from involve.views.recruitment import describe
 from involve.web.problems import from_error, problem
-from involve.web.staff_auth import BadToken, staff_from_token
 
 router = APIRouter(prefix="/api/recruitments", tags=["recruitment"])
 MAX_BODY = 256 * 1024

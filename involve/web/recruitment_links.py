@@ -4,14 +4,13 @@ action link, the GET shows a page (the shared `action.html`) with the details an
 only the POST from that page acts."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from involve.errors import LinkInvalid, WrongState
 from involve.services import recruitment_replies as replies
 from involve.services.recruitment import rec_context
+from involve.views.recruitment import panel_member_for_link
 from involve.web.actions import ActionHandler, register
 from involve.web.i18n import _
-from models import LinkToken, PanelMember, Person, Recruitment
+from models import LinkToken
 
 
 def _rows(ctx: dict) -> list[tuple[str, str]]:
@@ -31,10 +30,8 @@ def _boxes(field: str, label: str) -> list[dict]:
 
 
 def _show(session, token: LinkToken):
-    rec = session.execute(select(Recruitment).where(Recruitment.reference == token.reference)
-                          ).scalar_one_or_none()
-    m = session.get(PanelMember, (token.data or {}).get("member_id"))
-    if rec is None or m is None or m.recruitment_id != rec.id:
+    rec, m, person = panel_member_for_link(session, token.reference, (token.data or {}).get("member_id"))
+    if rec is None or m is None:
         raise LinkInvalid(_("This link is not valid."))
     if rec.status != "open":
         raise WrongState(_("Recruitment %(ref)s has finished. Thank you for your interest.",
@@ -42,7 +39,6 @@ def _show(session, token: LinkToken):
     if token.action in ("accept", "decline") and m.status != "invited":
         raise WrongState(_("You have already answered this invitation (you are %(status)s).",
                            status=m.status))
-    person = session.get(Person, m.person_id)
     ctx = rec_context(rec)
     page = {"caption": rec.reference, "rows": _rows(ctx),
             "intro": _("Hello %(name)s,", name=person.name if person else "")}

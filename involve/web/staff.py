@@ -10,19 +10,18 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from involve.db import reader, unit_of_work
 from involve.domain.claim_schema import EMAIL_RE
-from involve.mail.outbox import email_row, enqueue
+from involve.services.staff_tokens import SIGN_IN_MINUTES, queue_sign_in_link
 from involve.settings import settings
+from involve.views.staff import active_staff
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
 from involve.web.i18n import N_, _
 from involve.web.pages import render_page
 from models import Staff
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-LINK_AGE, SESSION_AGE = 30 * 60, 8 * 3600
+LINK_AGE, SESSION_AGE = SIGN_IN_MINUTES * 60, 8 * 3600
 SESSION_COOKIE = "involve_staff"
 NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/finance", N_("Finance"), ("finance",)),
@@ -37,19 +36,13 @@ def _sessions() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.link_secret, salt="involve-staff-session")
 
 
-def _active(email: str) -> Staff | None:
-    with reader() as s:
-        member = s.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
-    return member if member is not None and member.active else None
-
-
 async def signed_in(request: Request) -> Staff | None:
     """The active staff member this request's session cookie belongs to, or None."""
     try:
         data = _sessions().loads(request.cookies.get(SESSION_COOKIE, ""), max_age=SESSION_AGE)
     except BadSignature:
         return None
-    return await run_in_threadpool(_active, data.get("e", "")) if isinstance(data, dict) else None
+    return await run_in_threadpool(active_staff, data.get("e", "")) if isinstance(data, dict) else None
 
 
 def nav_items(member: Staff, current: str = "") -> list[dict]:
@@ -79,18 +72,6 @@ async def sign_in_page(request: Request):
     return render_form(request, "staff_sign_in.html", v={}, errors={})
 
 
-def _queue_link(email: str, code: str) -> bool:
-    with unit_of_work() as session:
-        member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
-        if member is None or not member.active:
-            return False
-        url = f"{settings.base_url.rstrip('/')}/staff/sign-in/{_links().dumps({'e': email, 'n': code})}"
-        enqueue(session, [email_row(template="staff_signin", to=email, reference=code,
-                                    context={"reference": code, "name": member.name, "signin_url": url,
-                                             "minutes": LINK_AGE // 60})])
-        return True
-
-
 @router.post("/staff/sign-in")
 async def sign_in_request(request: Request):
     form = await request.form()
@@ -102,7 +83,8 @@ async def sign_in_request(request: Request):
         return render_form(request, "staff_sign_in.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])
     code = "SIGNIN-" + secrets.token_hex(3).upper()
-    if await run_in_threadpool(_queue_link, email, code):
+    url_for = lambda e: f"{settings.base_url.rstrip('/')}/staff/sign-in/{_links().dumps({'e': e, 'n': code})}"  # noqa: E731
+    if await run_in_threadpool(queue_sign_in_link, email, code, url_for):
         if wake := getattr(request.app.state, "wake", None):
             wake()
     return render_page("staff_check_email.html", email=email, code=code, minutes=LINK_AGE // 60)
@@ -137,7 +119,7 @@ async def sign_in(request: Request, token: str):
     if not csrf_ok(request, form):
         return csrf_failed()
     email = _link_email(token)
-    if email is None or await run_in_threadpool(_active, email) is None:
+    if email is None or await run_in_threadpool(active_staff, email) is None:
         return _bad_link()
     response = RedirectResponse("/staff", status_code=303)
     set_cookie(response, SESSION_COOKIE, _sessions().dumps({"e": email}), max_age=SESSION_AGE)

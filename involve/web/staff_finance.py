@@ -5,32 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve.db import reader
 from involve.errors import InvolveError
 from involve.services import claims as claim_actions
 from involve.settings import VAR_DIR
+from involve.views.finance import approved_claims_and_runs, payment_run_file_name
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import _
 from involve.web.staff import staff_page
 from involve.web.staff_pages import DONE, guard
-from models import Claim, PaymentRun
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 RUNS_DIR = VAR_DIR / "payment-runs"
 
 
-def _finance() -> tuple[list[Claim], list[PaymentRun]]:
-    with reader() as s:
-        claims = list(s.execute(select(Claim).where(Claim.status == "approved").order_by(Claim.id)).scalars())
-        runs = list(s.execute(select(PaymentRun).order_by(PaymentRun.id.desc()).limit(20)).scalars())
-    return claims, runs
-
-
 async def _finance_page(request: Request, member, status_code: int = 200, error: str = ""):
-    claims, runs = await run_in_threadpool(_finance)
+    claims, runs = await run_in_threadpool(approved_claims_and_runs)
     done = request.query_params.get("done", "")
     return staff_page(request, member, "staff_finance.html", status_code, claims=claims, runs=runs,
                       done=_(DONE[done]) if done in DONE else None, done_ref=request.query_params.get("ref"),
@@ -67,12 +58,8 @@ async def payment_run_file(request: Request, run_id: int):
     if refused:
         return refused
 
-    def find():
-        with reader() as s:
-            run = s.get(PaymentRun, run_id)
-        return RUNS_DIR / run.file_name if run and run.file_name else None
-
-    path = await run_in_threadpool(find)
+    name = await run_in_threadpool(payment_run_file_name, run_id)
+    path = RUNS_DIR / name if name else None
     if path is None or not path.is_file():
         return staff_page(request, member, "message.html", 404, title=_("File not found"),
                           message=_("This payment run file is not on this server."))
@@ -81,7 +68,7 @@ async def payment_run_file(request: Request, run_id: int):
 
 def _recruitments() -> list[dict]:
     try:
-        from involve.services.recruitment_view import list_recruitments
+        from involve.views.recruitment import list_recruitments
     except ImportError:  # recruitment not installed in this build
         return []
     return list_recruitments()
@@ -102,7 +89,7 @@ async def recruitment_page(request: Request, reference: str):
     if refused:
         return refused
     try:
-        from involve.services.recruitment_view import describe
+        from involve.views.recruitment import describe
 
         rec = await run_in_threadpool(describe, reference)
     except (ImportError, InvolveError):

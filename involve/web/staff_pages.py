@@ -7,21 +7,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
-from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
-from involve.db import reader
+from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
+from involve.views.claims import ClaimFilters, claim_with_history, list_claims
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.labels import BOROUGHS, FLAGS, STATUSES
 from involve.web.staff import signed_in, staff_page
-from models import AuditRecord, Claim
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-DECIDERS = ("coordinator", "lead", "ppi_lead")
+DECIDERS = DECIDER_ROLES
 DONE = {"approve": N_("Claim approved."), "reject": N_("Claim rejected. We have told the person why."),
         "pay": N_("Payment recorded. We have told the person.")}
 
@@ -37,19 +35,6 @@ async def guard(request: Request, *roles: str):
     return member, None
 
 
-def _list(status: str, flag: str, borough: str, lead_email: str | None) -> list[Claim]:
-    with reader() as s:
-        stmt = select(Claim).order_by(Claim.id.desc()).limit(1000)
-        if status:
-            stmt = stmt.where(Claim.status == status)
-        if borough:
-            stmt = stmt.where(Claim.borough == borough)
-        if lead_email:
-            stmt = stmt.where(or_(Claim.approver_email == lead_email, Claim.lead_email == lead_email))
-        claims = list(s.execute(stmt).scalars())
-    return [c for c in claims if not flag or flag in (c.flags or [])]
-
-
 @router.get("/staff/claims")
 async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = ""):
     member, refused = await guard(request, *DECIDERS)
@@ -58,36 +43,24 @@ async def claims_list(request: Request, status: str = "", flag: str = "", boroug
     status, flag, borough = (x if x in allowed else "" for x, allowed in
                              ((status, STATUSES), (flag, FLAGS), (borough, BOROUGHS)))
     only_mine = None if member.has_role("coordinator", "ppi_lead") else member.email
-    claims = await run_in_threadpool(_list, status, flag, borough, only_mine)
+    claims = (await run_in_threadpool(list_claims, ClaimFilters(status, flag, borough, only_mine), limit=1000)).claims
     return staff_page(request, member, "staff_claims.html", claims=claims,
                       filters={"status": status, "flag": flag, "borough": borough})
 
 
-def _detail(reference: str) -> tuple[Claim, list[AuditRecord]]:
-    with reader() as s:
-        claim = s.execute(select(Claim).options(selectinload(Claim.expenses))
-                          .where(Claim.reference == reference.strip().upper())).scalar_one_or_none()
-        if claim is None:
-            raise NotFound(_("There is no claim %(ref)s.", ref=reference))
-        history = list(s.execute(select(AuditRecord).where(AuditRecord.entity == "claim",
-                                                           AuditRecord.reference == claim.reference)
-                                 .order_by(AuditRecord.seq)).scalars())
-    return claim, history
-
-
 async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):
     try:
-        claim, history = await run_in_threadpool(_detail, reference)
-    except NotFound as exc:
-        return staff_page(request, member, "message.html", 404, title=_("Claim not found"), message=str(exc))
-    own = member.email == claim.claimant_email
-    can_decide = (claim.status in ("awaiting_approval", "awaiting_second_approval") and not own
-                  and member.has_role(*DECIDERS))
-    can_pay = claim.status == "approved" and member.has_role("finance") and not own
+        claim, history = await run_in_threadpool(claim_with_history, reference)
+    except NotFound:
+        return staff_page(request, member, "message.html", 404, title=_("Claim not found"),
+                          message=_("There is no claim %(ref)s.", ref=reference))
+    allowed = allowed_actions(Actor(member.email, frozenset(member.roles or ()), bool(member.active)),
+                              ClaimFacts.of(claim))
     done = request.query_params.get("done", "")
     done = _(DONE[done]) if done in DONE else None
     return staff_page(request, member, "staff_claim.html", status_code, claim=claim, history=history,
-                      can_decide=can_decide, can_pay=can_pay, done=done, back="/staff/claims",
+                      can_approve="approve" in allowed, can_reject="reject" in allowed,
+                      can_pay="pay" in allowed, done=done, back="/staff/claims",
                       error_list=[{"text": error, "href": "#actions"}] if error else None)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from involve import audit, clock
 from involve.db import dispose_engines, reader, unit_of_work
-from involve.domain.recruitment import london_today
+from involve.domain.dates import london_today
 from involve.domain.recruitment_schema import parse_recruitment
 from involve.errors import InvolveError, NotAllowed, WrongState
 from involve.mail.render import render
@@ -30,7 +30,7 @@ from involve.services import (
 )
 from involve.services.people import add_person, add_staff
 from involve.services.recruitment_panel import advance_due, due_count
-from involve.services.recruitment_view import describe
+from involve.views.recruitment import describe
 from involve.web import actions
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
 
@@ -196,6 +196,9 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
                                   by=HR)
     with pytest.raises(InvolveError, match="reason"):
         recruitment_hr.decide_comment(ref, comment_ids[1], accept=True, reason=" ", by=HR)
+    with reader() as s:  # audit action names in full (they were cut to "comment_declin")
+        actions = set(s.execute(select(AuditRecord.action).where(AuditRecord.reference == ref)).scalars())
+    assert {"comment_accept", "comment_decline"} <= actions
     assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
     q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
                                         ["How do you make someone feel heard?"])
@@ -427,8 +430,8 @@ def test_a_coordinator_confirms_or_withdraws_by_phone(db, monkeypatch):
 
 
 def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
+    from involve.services.staff_tokens import issue_token
     from involve.web import recruitment_api
-    from involve.web.staff_auth import issue_token
 
     setup_register()
     app = FastAPI()

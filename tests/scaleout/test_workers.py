@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from involve.runner import EXTRA_HANDOFF_WORK, DeploymentHandoff
+from involve.runner import DeploymentHandoff
 from tests.scaleout.cluster import COORD, Cluster, MailLog, Sender
 
 PG = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
@@ -123,7 +123,7 @@ def test_two_workers_one_killed(cluster):
 
     # the work ran as deployment flow runs on the Prefect server, on the survivor after the kill; the
     # deployments serve hands off to are the ones `make deploy` created from prefect.yaml
-    assert set(DeploymentHandoff.DEPLOYMENTS) | set(EXTRA_HANDOFF_WORK) <= cluster.deployment_names()
+    assert set(DeploymentHandoff.DEPLOYMENTS) <= cluster.deployment_names()
     runs = cluster.flow_runs()
     completed = Counter(name for name, run in runs if run.state and run.state.is_completed())
     assert completed["process-claims"] >= 1, runs

@@ -1,4 +1,6 @@
-"""Signed staff API tokens: `involve staff token --email E` prints one; the API accepts it as
+"""Staff credentials: sign-in links queued by email, and signed API tokens.
+
+Signed staff API tokens: `involve staff token --email E` prints one; the API accepts it as
 `Authorization: Bearer <token>`.
 
 A token is an itsdangerous signature (secret: settings.link_secret, salt "involve-api") over the
@@ -16,9 +18,12 @@ from sqlalchemy import select
 from involve import audit
 from involve.db import unit_of_work
 from involve.errors import InvolveError, NotAllowed
+from involve.mail.outbox import email_row, enqueue
 from involve.services.people import normalise_email
 from involve.settings import settings
 from models import Staff
+
+SIGN_IN_MINUTES = 30  # how long an emailed sign-in link works
 
 SALT = "involve-api"
 
@@ -56,3 +61,17 @@ def staff_from_token(token: str) -> str:
     if data["x"] < time.time():
         raise BadToken("the bearer token has expired; ask for a new one (involve staff token)")
     return data["e"]
+
+
+def queue_sign_in_link(email: str, code: str, url_for) -> bool:
+    """Queue a sign-in email for an active member of staff (`url_for(email)` makes the link); False,
+    and nothing queued, for anyone else (the page answers the same either way)."""
+    with unit_of_work() as session:
+        member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
+        if member is None or not member.active:
+            return False
+        url = url_for(email)
+        enqueue(session, [email_row(template="staff_signin", to=email, reference=code,
+                                    context={"reference": code, "name": member.name, "signin_url": url,
+                                             "minutes": SIGN_IN_MINUTES})])
+        return True

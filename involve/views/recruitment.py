@@ -80,3 +80,13 @@ def list_recruitments(status: str | None = None) -> list[dict]:
         return [{"reference": r.reference, "status": r.status, "title": r.title, "staff_group": r.staff_group,
                  "borough": r.borough, "interview_date": _iso(r.interview_date), "panel_size": r.panel_size}
                 for r in s.execute(stmt).scalars()]
+
+
+def panel_member_for_link(session: Session, reference: str, member_id) -> tuple:
+    """(recruitment, panel member, person) behind a panel member's link, inside the caller's session;
+    (None, None, None) when the link names a member of another recruitment or nothing at all."""
+    rec = session.execute(select(Recruitment).where(Recruitment.reference == reference)).scalar_one_or_none()
+    m = session.get(PanelMember, member_id) if isinstance(member_id, int) else None
+    if rec is None or m is None or m.recruitment_id != rec.id:
+        return None, None, None
+    return rec, m, session.get(Person, m.person_id)

@@ -1,0 +1,21 @@
+"""The one way a batch flow works through a backlog: run batches until one comes back short."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+R = TypeVar("R")
+
+
+async def drain(batch: Callable[[int], Awaitable[R]], *, batch_size: int, max_batches: int,
+                size: Callable[[R], int] = lambda r: r) -> list[R]:  # type: ignore[assignment,return-value]
+    """Call `batch(batch_size)` until a batch handles fewer than `batch_size` items (`size(result)`) or
+    `max_batches` ran; returns every batch's result. The database is the source of truth, so a
+    backlog left by `max_batches` is picked up by the next run."""
+    results: list[R] = []
+    for _ in range(max_batches):
+        result = await batch(batch_size)
+        results.append(result)
+        if size(result) < batch_size:
+            break
+    return results

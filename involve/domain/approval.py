@@ -1,0 +1,180 @@
+"""Who may decide a claim: the one place that answers "may this person approve / reject / pay / ask
+about this claim, and if not, why not", and "whom do we ask to approve it".
+
+Pure rules over plain facts (no I/O). The claim services enforce them, the processing and reminder
+services use them to pick approvers, and the staff pages use them to decide which buttons to show,
+so a page never offers an action the service then refuses.
+
+    approve   awaiting_approval: the named approver (a lead or co-ordinator), or any co-ordinator;
+              awaiting_second_approval: a co-ordinator or PPI lead other than the first approver
+    reject    as approve, and a PPI lead may reject at the second approval
+    ask       as reject (the claim then needs information from the claimant)
+    pay       finance, never the person who approved it (either approval)
+    nobody decides or pays their own claim; nobody acts for a claim in a status the transition table
+    (involve/domain/transitions.py) does not allow the action from.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from involve.domain.transitions import PAST_TENSE, can
+
+APPROVER_ROLES = ("lead", "coordinator")          # first approval (a lead only for claims routed to them)
+SECOND_APPROVER_ROLES = ("coordinator", "ppi_lead")
+DECIDER_ROLES = ("lead", "coordinator", "ppi_lead")  # may see claims to decide them
+PAYER_ROLES = ("finance",)
+ACTIONS = ("approve", "reject", "ask", "pay")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member of staff as the rules see them: an address (canonical form) and the roles held."""
+    email: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    active: bool = True
+
+    def has(self, *roles: str) -> bool:
+        return self.active and bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the rules need to know about a claim."""
+    reference: str
+    status: str
+    claimant_email: str
+    lead_email: str | None = None           # the activity lead named on the claim, if any
+    approver_email: str | None = None       # the named approver (set when the claim is routed), if any
+    approved_by: str | None = None
+    second_approved_by: str | None = None
+    flags: tuple[str, ...] = ()
+    keyed_by: str | None = None             # who confirmed it for the person by phone, if anyone
+
+    @classmethod
+    def of(cls, claim) -> ClaimFacts:
+        """From a `models.Claim` (or anything with the same attributes)."""
+        return cls(reference=claim.reference, status=claim.status, claimant_email=claim.claimant_email,
+                   lead_email=claim.lead_email, approver_email=claim.approver_email, approved_by=claim.approved_by,
+                   second_approved_by=claim.second_approved_by, flags=tuple(claim.flags or ()),
+                   keyed_by=getattr(claim, "keyed_by", None))
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""                 # one plain sentence when refused
+    transition: str | None = None    # the transition-table action to apply when allowed
+    wrong_state: bool = False        # refused because of the claim's status, not the person
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _no(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+def _status_refusal(action: str, claim: ClaimFacts) -> Decision:
+    verb = PAST_TENSE.get(action, action + "ed")
+    return Decision(False, f"{claim.reference} is {claim.status}; it cannot be {verb} now", wrong_state=True)
+
+
+def may(actor: Actor, action: str, claim: ClaimFacts) -> Decision:
+    """May `actor` do `action` (approve, reject, ask, pay) to `claim` now? The reason says why not."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    who = actor.email
+    if not actor.active:
+        return _no(f"{who} is not registered as staff, so cannot {action} claims")
+    if who == claim.claimant_email:
+        verb = {"pay": "record payment of", "approve": "approve"}.get(action, "decide")
+        return _no(f"{who} cannot {verb} their own claim")
+    if action == "pay":
+        return _may_pay(actor, claim)
+    if action == "approve":
+        return _may_approve(actor, claim)
+    return _may_reject_or_ask(actor, action, claim)
+
+
+def _may_approve(actor: Actor, claim: ClaimFacts) -> Decision:
+    who = actor.email
+    if claim.keyed_by and claim.keyed_by == who:
+        return _no(f"{who} confirmed {claim.reference} for the person, so someone else must approve it")
+    if claim.status == "awaiting_second_approval":
+        if not actor.has(*SECOND_APPROVER_ROLES):
+            return _no(f"{who} cannot give the second approval: that needs the role "
+                       f"{' or '.join(SECOND_APPROVER_ROLES)}")
+        if who == claim.approved_by:
+            return _no(f"{who} gave the first approval; the second approver must be someone else")
+        return Decision(True, transition="approve")
+    if not actor.has(*APPROVER_ROLES):
+        return _no(f"{who} cannot approve claims: that needs the role {' or '.join(APPROVER_ROLES)}")
+    if not actor.has("coordinator") and claim.approver_email != who:
+        return _no(f"{who} is not the approver for {claim.reference}; a co-ordinator can approve it")
+    transition = "first_approve" if "second_approval" in claim.flags else "approve"
+    if not can(transition, claim.status):
+        return _status_refusal("approve", claim)
+    return Decision(True, transition=transition)
+
+
+def _may_reject_or_ask(actor: Actor, action: str, claim: ClaimFacts) -> Decision:
+    who = actor.email
+    doing = "reject claims" if action == "reject" else "ask about claims"
+    if not actor.has(*DECIDER_ROLES):
+        return _no(f"{who} cannot {doing}: that needs the role {' or '.join(DECIDER_ROLES)}")
+    if not actor.has("coordinator") and claim.approver_email != who and not (
+            claim.status == "awaiting_second_approval" and actor.has("ppi_lead")):
+        return _no(f"{who} is not the approver for {claim.reference}; a co-ordinator can "
+                   f"{'reject it' if action == 'reject' else 'ask about it'}")
+    transition = "reject" if action == "reject" else "ask"
+    if action == "ask" and claim.status not in ("awaiting_approval", "awaiting_second_approval"):
+        return _status_refusal("ask", claim)
+    if action == "reject" and not can(transition, claim.status):
+        return _status_refusal("reject", claim)
+    return Decision(True, transition=transition)
+
+
+def _may_pay(actor: Actor, claim: ClaimFacts) -> Decision:
+    who = actor.email
+    if not actor.has(*PAYER_ROLES):
+        return _no(f"{who} cannot record payments: that needs the role finance")
+    if not can("pay", claim.status):
+        return _status_refusal("pay", claim)
+    if who in (claim.approved_by, claim.second_approved_by):
+        return _no(f"{who} approved {claim.reference}, so someone else in finance must record its payment")
+    return Decision(True, transition="pay")
+
+
+def allowed_actions(actor: Actor, claim: ClaimFacts) -> frozenset[str]:
+    """Every action `actor` may take on `claim` now: what a page shows as buttons."""
+    return frozenset(a for a in ACTIONS if may(actor, a, claim))
+
+
+# ---- whom to ask ---------------------------------------------------------------------------------
+
+Staff = Mapping[str, Iterable[str]]  # active staff: canonical email -> roles
+
+
+def approvers_for(claim: ClaimFacts, staff: Staff) -> tuple[list[str], str | None]:
+    """(emails to ask for the first approval, the named approver or None): the activity lead when they
+    are staff with an approver role, else every co-ordinator; never the claimant."""
+    lead = (claim.lead_email or "").lower()
+    if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead != claim.claimant_email:
+        return [lead], lead
+    return sorted(e for e, roles in staff.items() if "coordinator" in roles and e != claim.claimant_email), None
+
+
+def second_approvers(claim: ClaimFacts, staff: Staff) -> list[str]:
+    """Whom to ask for the second approval: co-ordinators and PPI leads other than the first approver."""
+    return sorted(e for e, roles in staff.items() if set(roles) & set(SECOND_APPROVER_ROLES)
+                  and e not in (claim.approved_by, claim.claimant_email))
+
+
+def waiting_on(claim: ClaimFacts, staff: Staff) -> list[str]:
+    """Who a waiting claim is waiting on now (for reminders)."""
+    if claim.status == "awaiting_second_approval":
+        return second_approvers(claim, staff)
+    if claim.status == "awaiting_approval":
+        return approvers_for(claim, staff)[0]
+    return []

@@ -1,0 +1,129 @@
+"""Reading claims: one claim with its expense lines and history, lists with filters and keyset
+pagination, and the JSON shape the CLI prints (`claims show --json`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from involve.db import reader
+from involve.errors import NotFound
+from models import AuditRecord, Claim
+
+PAGE_SIZE = 50
+
+
+def money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def claim_dict(c: Claim, *, expenses: bool = False, history: list[dict] | None = None) -> dict:
+    """The JSON shape of a claim (`claims list|show --json`); no bank details beyond the masked number."""
+    data = {
+        "reference": c.reference, "status": c.status, "claimant_name": c.claimant_name,
+        "claimant_email": c.claimant_email, "claimant_language": c.claimant_language,
+        "claimant_format": c.claimant_format, "activity_kind": c.activity_kind, "activity_title": c.activity_title,
+        "activity_date": c.activity_date.isoformat(), "activity_start": c.activity_start,
+        "activity_end": c.activity_end, "borough": c.borough, "service": c.service, "lead_email": c.lead_email,
+        "activity_reference": c.activity_reference, "fee_claimed": c.fee_claimed,
+        "fee_amount": money(c.fee_amount), "expenses_amount": money(c.expenses_amount),
+        "total_amount": money(c.total_amount), "payable_amount": money(c.payable_amount),
+        "expenses_only": c.expenses_only, "flags": list(c.flags or []), "approver_email": c.approver_email,
+        "approved_by": c.approved_by, "second_approved_by": c.second_approved_by,
+        "rejection_reason": c.rejection_reason, "payment_method": c.payment_method,
+        "bank_account": c.bank_details_masked, "submitted_at": c.submitted_at.isoformat(),
+        "paid_at": c.paid_at.isoformat() if c.paid_at else None,
+    }
+    if expenses:
+        data["expenses"] = [{"kind": e.kind, "claimed_amount": money(e.claimed_amount),
+                             "miles": None if e.miles is None else str(e.miles), "passengers": e.passengers,
+                             "vehicle": e.vehicle, "receipt": e.receipt, "amount": money(e.amount)}
+                            for e in c.expenses]
+    if history is not None:
+        data["history"] = history
+    return data
+
+
+def history_dict(r: AuditRecord) -> dict:
+    return {"at": r.at.isoformat(), "actor": r.actor, "from_status": r.from_status, "to_status": r.to_status,
+            "reason": r.reason, "action": r.action}
+
+
+def claim_by_reference(session: Session, reference: str) -> Claim:
+    """A claim by its reference, inside the caller's session (link pages); NotFound otherwise."""
+    claim = session.execute(select(Claim).options(selectinload(Claim.expenses))
+                            .where(Claim.reference == reference.strip().upper())).scalar_one_or_none()
+    if claim is None:
+        raise NotFound(f"no claim with reference {reference}")
+    return claim
+
+
+def claim_history(session: Session, reference: str) -> list[AuditRecord]:
+    return list(session.execute(select(AuditRecord).where(AuditRecord.entity == "claim",
+                                                          AuditRecord.reference == reference)
+                                .order_by(AuditRecord.seq)).scalars())
+
+
+def claim_with_history(reference: str) -> tuple[Claim, list[AuditRecord]]:
+    """One claim with its expense lines and its history from the audit trail; NotFound otherwise."""
+    with reader() as s:
+        claim = claim_by_reference(s, reference)
+        return claim, claim_history(s, claim.reference)
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    status: str = ""
+    flag: str = ""
+    borough: str = ""
+    involving: str | None = None   # only claims led by or routed to this person (a lead's own list)
+    q: str = ""                    # a reference, or part of a name or email
+
+
+@dataclass
+class ClaimPage:
+    claims: list[Claim]
+    next_before: int | None = None      # pass as `before` for the next (older) page
+    filters: ClaimFilters = field(default_factory=ClaimFilters)
+
+
+def _where(stmt, f: ClaimFilters):
+    if f.status:
+        stmt = stmt.where(Claim.status == f.status)
+    if f.borough:
+        stmt = stmt.where(Claim.borough == f.borough)
+    if f.involving:
+        stmt = stmt.where(or_(Claim.approver_email == f.involving, Claim.lead_email == f.involving))
+    if f.flag:  # the JSON list as text, on SQLite and PostgreSQL alike (flags are plain words)
+        stmt = stmt.where(cast(Claim.flags, String).contains(f'"{f.flag}"'))
+    if q := f.q.strip():
+        if q.upper().startswith("CLM-"):
+            stmt = stmt.where(Claim.reference == q.upper())
+        else:
+            like = f"%{q.lower().replace('%', '').replace('_', '')}%"
+            stmt = stmt.where(or_(func.lower(Claim.claimant_name).like(like), Claim.claimant_email.like(like)))
+    return stmt
+
+
+def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = None,
+                limit: int = PAGE_SIZE) -> ClaimPage:
+    """Newest first, `limit` at a time: keyset pagination on the claim id, so page 500 costs as
+    little as page 1."""
+    with reader() as s:
+        stmt = _where(select(Claim), filters).order_by(Claim.id.desc())
+        if before is not None:
+            stmt = stmt.where(Claim.id < before)
+        rows = list(s.execute(stmt.limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ClaimPage(rows, rows[-1].id if more and rows else None, filters)
+
+
+def all_claims(status: str = "") -> list[Claim]:
+    """Every claim (newest first) for the CLI's `claims list`."""
+    with reader() as s:
+        stmt = select(Claim).order_by(Claim.id.desc())
+        if status:
+            stmt = stmt.where(Claim.status == status)
+        return list(s.execute(stmt).scalars())
