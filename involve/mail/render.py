@@ -42,8 +42,9 @@ KIND_TEXT = {
 
 
 def _strong(value) -> Markup:
-    """A value in bold inside a translated HTML sentence: `_("… %(ref)s.", ref=reference | strong)`."""
-    return Markup("<strong>%s</strong>") % escape(value)
+    """A value in bold inside a translated HTML sentence: `_("… %(ref)s.", ref=reference | strong)`;
+    left to right (references, amounts, dates in digits) even inside a right-to-left sentence."""
+    return Markup('<strong dir="ltr">%s</strong>') % escape(value)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from jinja2 import (
     PackageLoader,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
 from involve import i18n
 from involve.settings import PROJECT_ROOT
@@ -38,11 +39,16 @@ def page_env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, undefined=ChainableUndefined,
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(day=long_date, money=i18n.format_money, number=i18n.format_number)
+    env.filters.update(day=long_date, money=i18n.format_money, number=i18n.format_number, ltr=left_to_right)
     env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
                        static_js=f"/static/{assets.JS}", assetPath="/static/assets",
                        language_name=i18n.native_name, english_name=i18n.english_name, **labels.ALL)
     return env
+
+
+def left_to_right(value) -> Markup:
+    """A reference, an email address or a number kept left to right inside any sentence."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % escape(value)
 
 
 def long_date(value) -> str:

@@ -65,7 +65,7 @@ def fill(c: TestClient, language: str | None = None, reading_format: str = "stan
 def send(c: TestClient, token: str) -> str:
     r = c.post("/claim/check", data={"csrf_token": token, "declaration": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/claim/confirmation", r.text[-500:]
-    return re.search(r'id="reference">([^<]+)<', c.get("/claim/confirmation").text).group(1)
+    return re.search(r'id="reference"[^>]*>([^<]+)<', c.get("/claim/confirmation").text).group(1)
 
 
 def html_lang(page) -> tuple[str, str]:
