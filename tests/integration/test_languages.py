@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -225,9 +226,14 @@ EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name":
               "decline_url": "http://x/act/d"}
 
 
-@pytest.mark.parametrize("template", sorted(PERSON_EMAILS))
-def test_pseudo_locale_every_email_to_a_person_has_no_english_left(template, pseudo):
-    ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=pseudo)
+EMAILS_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+VARIANTS = [(t, f) for t in sorted(PERSON_EMAILS) for f in ("standard", "easy_read")
+            if f == "standard" or (EMAILS_DIR / f"{t}.{f}.txt.j2").exists()]
+
+
+@pytest.mark.parametrize(("template", "reading_format"), VARIANTS)
+def test_pseudo_locale_every_email_to_a_person_has_no_english_left(template, reading_format, pseudo):
+    ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=pseudo, format=reading_format)
     subject, text, html = render(template, ctx)
     values = tuple(str(v) for v in ctx.values() if isinstance(v, str)) + ("CLM-2026-000002", "TRN-3")
     left = {part: px.english_left(chunks, values) for part, chunks in
@@ -235,10 +241,21 @@ def test_pseudo_locale_every_email_to_a_person_has_no_english_left(template, pse
     assert not any(left.values()), left
 
 
+def test_easy_read_and_large_print_variants():
+    ctx = dict(EMAIL_BASE, **PERSON_EMAILS["claim_received"])
+    _s, standard, _h = render("claim_received", ctx)
+    _s, easy, easy_html = render("claim_received", dict(ctx, format="easy_read"))
+    assert "We got your claim." in easy and "We got your claim." not in standard
+    _s, _t, large = render("claim_received", dict(ctx, format="large_print"))
+    assert "font-size: 24px" in large and "font-size: 19px" in easy_html
+    _s, urdu, _h = render("claim_received", dict(ctx, format="easy_read", language="ur"))
+    assert "ہمیں آپ کا دعویٰ مل گیا ہے۔" in urdu
+
+
 @pytest.mark.parametrize("language", ["ur", "ro"])
-@pytest.mark.parametrize("template", sorted(PERSON_EMAILS))
-def test_every_email_to_a_person_renders_in_each_language(template, language, db):
-    ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=language)
+@pytest.mark.parametrize(("template", "reading_format"), VARIANTS)
+def test_every_email_to_a_person_renders_in_each_language(template, reading_format, language):
+    ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=language, format=reading_format)
     subject, text, html = render(template, ctx)
     english, _t, _h = render(template, dict(ctx, language="en"))
     assert subject != english and "CLM-" in subject + text or "REC-" in subject
