@@ -54,8 +54,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the chain head, locked for this transaction (created on first use).
     Core statements: the chain is appended on every state change, so it stays cheap."""
     stmt = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     head = session.execute(stmt).first()
     if head is None:
         session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))

@@ -55,11 +55,6 @@ def store_links(session: Session, rows: list[dict]) -> None:
         session.execute(insert(LinkToken.__table__), rows)
 
 
-def url_for_id(token_id: str, action: str) -> str:
-    signed = _serializer().dumps({"t": token_id, "a": action})
-    return f"{settings.base_url.rstrip('/')}/act/{signed}"
-
-
 def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToken:
     """The token row behind a link, or LinkInvalid with a plain reason."""
     try:
@@ -69,7 +64,7 @@ def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToke
     except BadSignature:
         raise LinkInvalid(_("This link is not valid. Check you copied all of it.")) from None
     stmt = select(LinkToken).where(LinkToken.id == payload.get("t"))
-    if for_update and session.get_bind().dialect.name != "sqlite":
+    if for_update:
         stmt = stmt.with_for_update()
     token = session.execute(stmt).scalar_one_or_none()
     if token is None or token.action != payload.get("a"):

@@ -149,10 +149,6 @@ class Settings(BaseSettings):
 
         return hashlib.sha256(b"involve-links:" + self.resolved_data_keys[0].encode()).hexdigest()
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def load_settings() -> Settings:
     try:

@@ -96,7 +96,6 @@ def annual_report(
         "baseline": baseline,
         "mapped_boroughs": MAPPED_BOROUGHS,
         "generated": datetime.now(UTC).astimezone(LONDON).strftime("%d %B %Y, %H:%M"),
-        "recruitment_note": None if recruitment.available() else recruitment.NOT_AVAILABLE,
         "money_basis": MONEY_BASIS,
         "months": sections.months(period),
     }

@@ -28,8 +28,6 @@ SERVICES = ("Community Recovery Team", "Home Treatment Team", "Inpatient wards",
 REASONS = (("The activity was not attended", 30), ("Duplicate claim", 25),
            ("Not an involvement activity", 15), ("Claimed after the deadline without a reason", 15),
            (None, 15))
-STAFF_GROUPS = ("senior_manager", "clinician", "social_worker", "cpn", "nurse", "occupational_therapist",
-                "psychologist", "psychotherapist", "other")
 # fmt: on
 
 
@@ -87,10 +85,8 @@ def insert_recruitments(
     conn, rng: random.Random, register: list[dict], first: date, last: date, n: int
 ) -> int:
     """Recruitments with panel members (some attended), when the recruitment models exist."""
-    try:
-        from involve.reports.generate_recruitment import recruitment_rows
-    except ImportError:
-        return 0
+    from involve.reports.generate_recruitment import recruitment_rows
+
     for table, batch in recruitment_rows(conn, rng, register, first, last, n):
         if batch:
             conn.execute(insert(table), batch)

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from involve.domain.names import BOROUGH_NAMES
 from involve.reports.figures import Figures
 from involve.settings import PROJECT_ROOT
 
@@ -22,13 +23,6 @@ KINDS = {
     "training_delivery": "Training delivered to staff",
     "training_received": "Training received",
     "other": "Other activities",
-}
-BOROUGH_NAMES = {
-    "barking_dagenham": "Barking and Dagenham",
-    "havering": "Havering",
-    "redbridge": "Redbridge",
-    "waltham_forest": "Waltham Forest",
-    "trust_wide": "Trust-wide",
 }
 STAFF_GROUP_NAMES = {
     "senior_manager": "Senior managers",

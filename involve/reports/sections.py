@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
+from involve.domain.recruitment import STAFF_GROUPS
 from involve.reports.figures import Figures, money, one_place, percent
 from involve.reports.queries import APPROVED, CLOSED, Cell, Period
-from involve.reports.recruitment import STAFF_GROUPS
 
-OPEN = "open"
 STATUS_METRICS = {"claims_approved": APPROVED, "claims_rejected": ("rejected",), "claims_paid": ("paid",)}
 
 

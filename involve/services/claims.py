@@ -31,8 +31,7 @@ from models import Claim, Payment, PaymentRun
 
 def lock_claim(session: Session, reference: str) -> Claim:
     stmt = select(Claim).where(Claim.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     claim = session.execute(stmt).scalar_one_or_none()
     if claim is None:
         raise NotFound(f"no claim with reference {reference}")
@@ -157,8 +156,7 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
     with unit_of_work() as session:
         require_staff(session, by, "finance", doing="make a payment run")
         stmt = select(Claim).where(Claim.status == "approved", Claim.payment_run_id.is_(None)).order_by(Claim.id)
-        if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         claims = list(session.execute(stmt).scalars())
         total = sum((c.payable_amount for c in claims), Decimal("0.00"))
         if not claims:

@@ -23,7 +23,6 @@ from involve.mail.smtp import SmtpTarget, send_all
 from involve.settings import settings
 from models import OutboxEmail
 
-LEASE = timedelta(minutes=5)  # default of INVOLVE_OUTBOX_LEASE_SECONDS
 MARK_EVERY = 10  # record accepted emails as sent in groups of this many, during the batch
 log = logging.getLogger("involve.delivery")
 
@@ -48,8 +47,7 @@ def lease_batch(limit: int) -> list[OutboxEmail]:
     now = datetime.now(UTC)
     with unit_of_work() as session:
         stmt = select(OutboxEmail).where(*_due(now)).order_by(OutboxEmail.id).limit(limit)
-        if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         rows = list(session.execute(stmt).scalars())
         if rows:
             until = now + lease()

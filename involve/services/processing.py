@@ -25,8 +25,6 @@ from involve.mail.outbox import email_row, enqueue
 from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
-APPROVER_ROLES = ("lead", "coordinator")
-
 
 def week_of(day: date) -> tuple[date, date]:
     start = day - timedelta(days=day.weekday())
@@ -35,8 +33,7 @@ def week_of(day: date) -> tuple[date, date]:
 
 def _take_submitted(session: Session, limit: int) -> list[Claim]:
     stmt = select(Claim).where(Claim.status == "submitted").order_by(Claim.id).limit(limit)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 

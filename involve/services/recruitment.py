@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from involve import audit, clock
 from involve.db import unit_of_work
 from involve.domain.dates import london_today
+from involve.domain.names import BOROUGH_NAMES
 from involve.domain.policy import load_policy
 from involve.domain.recruitment import RecruitmentRules, training_valid_on
 from involve.domain.recruitment_schema import RecruitmentIn
@@ -27,8 +28,6 @@ from involve.services.people import normalise_email, require_staff, staff_by_ema
 from models import PanelMember, Person, Recruitment
 
 RECRUITER_ROLES = ("hr", "coordinator")
-BOROUGH_LABELS = {"barking_dagenham": "Barking and Dagenham", "havering": "Havering",
-                  "redbridge": "Redbridge", "waltham_forest": "Waltham Forest", "trust_wide": "Trust-wide"}
 
 
 def rules() -> RecruitmentRules:
@@ -62,7 +61,7 @@ def long_date(day: date) -> str:
 def rec_context(rec: Recruitment) -> dict:
     """What emails and pages may say about a recruitment (no personal data)."""
     return {"reference": rec.reference, "title": rec.title, "staff_group": rec.staff_group.replace("_", " "),
-            "borough": BOROUGH_LABELS.get(rec.borough, rec.borough), "service": rec.service or "",
+            "borough": BOROUGH_NAMES.get(rec.borough, rec.borough), "service": rec.service or "",
             "interview_date": long_date(rec.interview_date), "interview_start": rec.interview_start,
             "interview_end": rec.interview_end, "decision_rule": rec.decision_rule or ""}
 
@@ -76,8 +75,7 @@ def staff_to_alert(session: Session, rec: Recruitment) -> list[str]:
 
 def lock_recruitment(session: Session, reference: str) -> Recruitment:
     stmt = select(Recruitment).where(Recruitment.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     rec = session.execute(stmt).scalar_one_or_none()
     if rec is None:
         raise NotFound(f"no recruitment with reference {reference}")

@@ -58,8 +58,7 @@ def advance_due(*, now: datetime | None = None, limit: int = 100, everything: bo
     for rec_id in ids:
         with unit_of_work() as session:
             stmt = select(Recruitment).where(Recruitment.id == rec_id, Recruitment.status == "open")
-            if session.get_bind().dialect.name != "sqlite":
-                stmt = stmt.with_for_update(skip_locked=True)
+            stmt = stmt.with_for_update(skip_locked=True)
             rec = session.execute(stmt).scalar_one_or_none()
             if rec is None or (not everything and (rec.due_at is None or rec.due_at > now)):
                 continue  # another worker has it, or did it already

@@ -92,8 +92,7 @@ def ensure_booked(session: Session, rec: Recruitment, m: PanelMember, person: Pe
                  and_(TrainingSession.date == rec.interview_date, TrainingSession.end <= rec.interview_start))
     stmt = (select(TrainingSession).where(TrainingSession.date >= today, before)
             .order_by(TrainingSession.date, TrainingSession.start, TrainingSession.id))
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     sessions = list(session.execute(stmt).scalars())
     mine = {b.session_id: b for b in session.execute(select(TrainingBooking).where(
         TrainingBooking.person_id == person.id, TrainingBooking.status == "booked")).scalars()}

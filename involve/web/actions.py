@@ -144,8 +144,3 @@ async def do_action(signed: str, request: Request):
 def _act_in(language: str, act, *args):
     with i18n.use(language):
         return act(*args)
-
-
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
-# of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401

@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import assets, claim_form, link_pages, recruitment_api, staff, staff_finance, staff_pages, webhooks
 from involve.web.i18n import LanguageMiddleware
 
 
@@ -38,7 +38,7 @@ def create_app(runner=None) -> FastAPI:
 
     app.include_router(webhooks.router)
     _describe_webhooks(app)
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)

@@ -4,14 +4,17 @@ Marked with N_ so `make messages` extracts them; templates translate with `_()` 
 """
 from __future__ import annotations
 
+from involve.domain.transitions import STATUSES as CLAIM_STATUSES
 from involve.web.claim_fields import BOROUGHS, KINDS
 from involve.web.i18n import N_
 
-STATUSES = {"awaiting_confirmation": N_("Waiting for the person to confirm"), "submitted": N_("Received"),
-            "awaiting_approval": N_("Waiting for approval"),
-            "awaiting_second_approval": N_("Waiting for second approval"), "approved": N_("Approved"),
-            "paid": N_("Paid"), "rejected": N_("Not approved"), "needs_information": N_("Needs information"),
-            "withdrawn": N_("Withdrawn"), "payment_failed": N_("Payment failed")}
+_STATUS_WORDS = {"awaiting_confirmation": N_("Waiting for the person to confirm"), "submitted": N_("Received"),
+                 "awaiting_approval": N_("Waiting for approval"),
+                 "awaiting_second_approval": N_("Waiting for second approval"), "approved": N_("Approved"),
+                 "paid": N_("Paid"), "rejected": N_("Not approved"), "needs_information": N_("Needs information"),
+                 "withdrawn": N_("Withdrawn"), "payment_failed": N_("Payment failed")}
+# only statuses the transition table can reach (a filter never offers a state nothing reaches)
+STATUSES = {s: _STATUS_WORDS.get(s, s.replace("_", " ").capitalize()) for s in CLAIM_STATUSES}
 STATUS_COLOURS = {"awaiting_confirmation": "purple", "withdrawn": "white", "submitted": "grey",
                   "awaiting_approval": "yellow", "awaiting_second_approval": "orange",
                   "approved": "blue", "paid": "green", "rejected": "red", "payment_failed": "red"}

@@ -67,10 +67,8 @@ async def payment_run_file(request: Request, run_id: int):
 
 
 def _recruitments() -> list[dict]:
-    try:
-        from involve.views.recruitment import list_recruitments
-    except ImportError:  # recruitment not installed in this build
-        return []
+    from involve.views.recruitment import list_recruitments
+
     return list_recruitments()
 
 

@@ -31,7 +31,7 @@ from involve.services import (
 from involve.services.people import add_person, add_staff
 from involve.services.recruitment_panel import advance_due, due_count
 from involve.views.recruitment import describe
-from involve.web import actions
+from involve.web import link_pages
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
 
 HR, COORD, LEAD = "hr@example.nhs.uk", "coord@example.nhs.uk", "lead@example.nhs.uk"
@@ -112,7 +112,7 @@ def panel(ref: str) -> dict[str, str]:
 @pytest.fixture
 def web() -> TestClient:
     app = FastAPI()
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     return TestClient(app)
 
 
@@ -425,7 +425,7 @@ def test_a_coordinator_confirms_or_withdraws_by_phone(db, monkeypatch):
     # Bob's own links no longer work on a withdrawn claim
     [bob_mail] = mails("training_thanks", BOB)
     web = TestClient(FastAPI())
-    web.app.include_router(actions.router)
+    web.app.include_router(link_pages.router)
     assert web.get(f"/act/{signed(bob_mail.context['confirm_url'])}").status_code == 409
 
 
