@@ -38,7 +38,7 @@ COSTS = {"public_transport": N_("Bus, train or tube fares"), "car": N_("Driving 
          "carer": N_("Paying a carer"), "childcare": N_("Childcare"), "subsistence": N_("Food and drink"),
          "support": N_("Support, like an interpreter or BSL"), "other": N_("Something else")}
 FORMATS = {"standard": N_("Standard"), "large_print": N_("Large print"),
-           "easy_read": N_("Easy Read: short sentences and pictures")}
+           "easy_read": N_("Easy Read: short sentences in everyday words")}
 METHODS = {"bank_transfer": N_("Into my bank account"),
            "payroll": N_("With my pay, through the trust's payroll"), "voucher": N_("A voucher")}
 # form field -> (message when empty, message when wrong)
