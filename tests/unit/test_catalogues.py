@@ -97,3 +97,13 @@ def test_language_tags_and_formats():
     assert reading_format("Easy Read") == "easy_read" and reading_format("large-print") == "large_print"
     with pytest.raises(ValueError):
         reading_format("braille")
+
+
+def test_form_providers_map_language_and_format():
+    from involve.intake.providers import _convert, load_mapping
+
+    mapping = load_mapping()
+    assert [_convert("code:language", v, mapping) for v in ("Urdu", "اردو", "Română")] == ["ur", "ur", "ro"]
+    assert language_tag(_convert("code:language", "ur-PK", mapping)) == "ur-PK"
+    assert _convert("code:format", "Large print", mapping) == "large_print"
+    assert mapping.typeform["claimant_language"] == "claimant.language"
