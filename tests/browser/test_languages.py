@@ -104,6 +104,22 @@ def pseudo_server(db):
     i18n.uninstall(px.CODE)
 
 
+def _link_pages() -> dict[str, str]:
+    """A prepared claim's Confirm: and Withdraw: links (in this process's database)."""
+    from involve.db import unit_of_work
+    from involve.services import activity_claims
+    from involve.services.people import add_person
+
+    with unit_of_work() as s:
+        person = add_person(s, email="sam@example.org", name="Ŝåɱ")
+        prepared = activity_claims.create_activity_claim(
+            s, person=person, kind="interview_panel", title="Ƥåñéļ", day=date.today() - timedelta(days=1),
+            start="10:00", end="12:00", borough="havering", service=None, lead_email=None, reference="REC-1",
+            source="recruitment", actor="coord@example.nhs.uk")
+    return {"confirm": prepared.confirm_url, "withdraw": prepared.withdraw_url}
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # a layout test: one database is enough
 def test_pseudo_locale_pages_fit_375px(browser, pseudo_server, tmp_path):
     """40 % longer text on every public page, at a phone's width: nothing scrolls sideways."""
     base, wide = pseudo_server, {}
@@ -140,6 +156,12 @@ def test_pseudo_locale_pages_fit_375px(browser, pseudo_server, tmp_path):
         page.screenshot(path=str(folder / "en-XA-claim-check-375.png"), full_page=True)
         page.goto(base + "/claim/nowhere")
         check("not-found")
+        for name, url in _link_pages().items():
+            page.goto(base + "/act/" + url.rsplit("/act/", 1)[1])
+            check(name)
+            if name == "confirm":
+                page.locator("main form button[type=submit]").first.click()  # nothing filled: errors
+                check("confirm-errors")
     finally:
         page.context.close()
     assert not wide, wide
