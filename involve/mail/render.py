@@ -76,8 +76,11 @@ def _variant(template: str, part: str, reading_format: str):
 
 
 def email_language(context: dict[str, Any]) -> str:
-    """The language an email is written in: the person's (`language` in its context) if offered."""
-    return i18n.normalise(context.get("language")) or i18n.default()
+    """The language an email is written in: a person's (`language` in its context) if offered, else
+    INVOLVE_LANGUAGE; an email to staff (no `language` key) stays English."""
+    if "language" not in context:
+        return i18n.SOURCE
+    return i18n.normalise(context["language"]) or i18n.default()
 
 
 def render(template: str, context: dict[str, Any], locale: str | None = None) -> tuple[str, str, str]:

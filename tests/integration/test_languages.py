@@ -260,3 +260,24 @@ def test_every_email_to_a_person_renders_in_each_language(template, reading_form
     english, _t, _h = render(template, dict(ctx, language="en"))
     assert subject != english and "CLM-" in subject + text or "REC-" in subject
     assert f'lang="{language}"' in html
+
+
+def test_default_language_is_for_people_and_staff_emails_stay_english(monkeypatch):
+    from involve.mail.outbox import email_row
+    from involve.settings import reset_settings
+
+    monkeypatch.setenv("INVOLVE_LANGUAGE", "ro")
+    reset_settings()
+    try:
+        ctx = dict(EMAIL_BASE, **PERSON_EMAILS["claim_received"])
+        person = email_row(template="claim_received", to="a@example.org", reference="CLM-1", context=ctx,
+                           language=None)["context"]
+        staff = email_row(template="claim_received", to="b@example.nhs.uk", reference="CLM-1", context=ctx)["context"]
+        assert "Am primit cererea" in render("claim_received", person)[1]
+        assert "We have received your claim" in render("claim_received", staff)[1]
+        msg = build_message(template="claim_received", context=staff, to="b@example.nhs.uk", sender="x@example.org",
+                            outbox_id=2)
+        assert msg["Content-Language"] == "en"
+    finally:
+        monkeypatch.delenv("INVOLVE_LANGUAGE")
+        reset_settings()
