@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from models import OutboxEmail
 
-
 STAFF = object()  # `language` not given: an email to staff, which stays English
 
 
