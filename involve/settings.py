@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)
     smtp_retry_base_seconds: float = 30.0
     smtp_retry_max_seconds: float = 3600.0
+    # an email still not accepted after this many attempts is marked failed (never retried for ever)
+    smtp_max_attempts: int = 12
     # how long a SQLite writer waits for the lock before the request answers 503
     sqlite_busy_timeout_seconds: float = 30.0
     # retention (docs/retention.md): payment records, years after the financial year ends;

@@ -8,6 +8,7 @@ variant NAME.easy_read.txt.j2 (…) is used when it exists. Subjects always carr
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from email.header import Header
@@ -31,6 +32,8 @@ FLAG_TEXT = {
     "benefits_limit": N_("the fee would take this person over the weekly earnings limit they told us about"),
     "second_approval": N_("the total is over the limit for one approver, so a second approver must also approve"),
     "not_in_register": N_("the person is not yet in the involvement register"),
+    "cannot_process": N_("it could not be processed and was set aside"),
+    "no_approver": N_("nobody is registered who may approve it (no activity lead or co-ordinator)"),
 }
 
 KIND_TEXT = {
@@ -47,11 +50,25 @@ def _strong(value) -> Markup:
     return Markup('<strong dir="ltr">%s</strong>') % escape(value)
 
 
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def user_text(value: Any) -> Any:
+    """Every `{{ value }}` in an email passes through here (Jinja `finalize`): control and bidi
+    characters are removed and each line break inside a value is followed by two spaces, so text
+    from a form can never start a line of its own - never a forged `Approve: <url>` line above
+    the real one. Template text itself (the real link lines) is not touched."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    return _LINE_BREAKS.sub("\n  ", _CONTROL.sub("", value))
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=user_text)
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(day=i18n.format_day, money=i18n.format_money, number=i18n.format_number, strong=_strong)

@@ -36,6 +36,13 @@ class Generated:
     recruitments: int
 
 
+def policy_starts() -> date:
+    """The first day the policy in use (INVOLVE_POLICY_FILE) covers."""
+    from involve.domain.policy import load_policy
+
+    return load_policy().periods[0].effective_from
+
+
 def _next_id(conn, column) -> int:
     return int(conn.execute(select(func.coalesce(func.max(column), 0))).scalar_one()) + 1
 
@@ -50,9 +57,14 @@ def generate(
     url: str | None = None,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Generated:
-    """Insert `claims` claims (and their people, payments, recruitments); returns the counts."""
+    """Insert `claims` claims (and their people, payments, recruitments); returns the counts. Every
+    activity date is one the policy in use covers (from its first period on, whatever `first_year`
+    says), so processing never meets a generated claim it cannot work out."""
     rng = random.Random(seed)
     today = today or date.today()
+    first = max(date(first_year, 4, 1), policy_starts())
+    if first > today:
+        raise ValueError(f"the policy in use starts on {first}, after {today}: there is no day to generate")
     now = min(datetime.now(UTC), datetime.combine(today, time(18, 0), UTC))
     engine = get_engine(url)
     n_people = people or max(40, claims // 40)
@@ -63,7 +75,7 @@ def generate(
         register, areas = rows.people(rng, n_people, person_id, now)
         for start in range(0, len(register), CHUNK):
             conn.execute(insert(Person.__table__), register[start : start + CHUNK])
-        gen = ClaimMaker(rng, register, areas, date(first_year, 4, 1), today, now)
+        gen = ClaimMaker(rng, register, areas, first, today, now)
         paid_count = 0
         for start in range(0, claims, CHUNK):
             batch = [gen.claim(claim_id + i) for i in range(start, min(start + CHUNK, claims))]
@@ -77,7 +89,7 @@ def generate(
             paid_count += len(payments)
             progress(len(batch))
         recruitments = rows.insert_recruitments(
-            conn, rng, register, date(first_year, 4, 1), today, max(1, claims // 400)
+            conn, rng, register, first, today, max(1, claims // 400)
         )
         if conn.dialect.name == "postgresql":
             for table in ("people", "claims", "payments", "recruitments", "panel_members"):

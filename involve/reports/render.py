@@ -103,9 +103,7 @@ def write_outputs(
         (out_dir / "charts").mkdir(exist_ok=True)
     for name, svg in charts.items():
         paths[name] = _atomic(out_dir / "charts" / f"{name}.svg", svg)
-    tmp = out_dir / ".report.csv.tmp"
-    figures.write_csv(tmp)
-    os.replace(tmp, out_dir / "report.csv")
+    figures.write_csv(out_dir / "report.csv")  # atomic: involve.csvfile
     paths["csv"] = out_dir / "report.csv"
     paths["html"] = _atomic(out_dir / "report.html", html)
     if pdf:

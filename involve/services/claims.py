@@ -7,7 +7,6 @@ approver is a different person, the approver does not record the payment, a clai
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from involve import audit, crypto, faults, links
+from involve.csvfile import write_csv
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, second_approvers
+from involve.domain.emails import same_address
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
@@ -133,7 +134,7 @@ def _use_link(session: Session, signed: str | None, reference: str, action: str,
     if signed is None:
         return
     token = links.load(session, signed, for_update=True)
-    if token.reference != reference or token.action != action or token.holder_email != by:
+    if token.reference != reference or token.action != action or not same_address(token.holder_email, by):
         raise NotAllowed("this link is for a different action")
     links.use(token)
 
@@ -167,27 +168,20 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"payment-run-{run.id:05d}-{datetime.now(UTC):%Y%m%d}.csv"
         run.file_name = path.name
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-            w.writeheader()
-            for c in claims:
-                c.payment_run_id = run.id
-                bank = crypto.decrypt_json(c.bank_details_encrypted) if c.bank_details_encrypted else {}
-                w.writerow({
-                    "reference": c.reference, "claimant_name": c.claimant_name, "claimant_email": c.claimant_email,
-                    "activity_kind": c.activity_kind, "activity_date": c.activity_date.isoformat(),
-                    "borough": c.borough, "fee_amount": f"{c.fee_amount:.2f}",
-                    "expenses_amount": f"{c.expenses_amount:.2f}", "payable_amount": f"{c.payable_amount:.2f}",
-                    "expenses_only": "yes" if c.expenses_only else "no", "payment_method": c.payment_method or "",
-                    "account_name": bank.get("account_name", "") if include_bank_details else "",
-                    "sort_code": bank.get("sort_code", "") if include_bank_details else "",
-                    "account_number": (bank.get("account_number", "") if include_bank_details
-                                       else (c.bank_details_masked or ""))})
-        tmp.chmod(0o600)
+        rows = []
+        for c in claims:
+            c.payment_run_id = run.id
+            bank = crypto.decrypt_json(c.bank_details_encrypted) if c.bank_details_encrypted else {}
+            rows.append([
+                c.reference, c.claimant_name, c.claimant_email, c.activity_kind, c.activity_date.isoformat(),
+                c.borough, f"{c.fee_amount:.2f}", f"{c.expenses_amount:.2f}", f"{c.payable_amount:.2f}",
+                "yes" if c.expenses_only else "no", c.payment_method or "",
+                bank.get("account_name", "") if include_bank_details else "",
+                bank.get("sort_code", "") if include_bank_details else "",
+                bank.get("account_number", "") if include_bank_details else (c.bank_details_masked or "")])
         audit.record(session, [audit.Change("payment_run", f"RUN-{run.id}", "create", normalise_email(by),
                                             data={"claims": [c.reference for c in claims], "total": f"{total:.2f}",
                                                   "bank_details": include_bank_details})])
         session.flush()
-        tmp.replace(path)
+        write_csv(path, CSV_FIELDS, rows, mode=0o600)  # formulas neutralised, 0600 from the start
         return RunResult(run.id, len(claims), total, path)

@@ -42,7 +42,8 @@ def decide_comment(reference: str, comment_id: int, *, accept: bool, reason: str
         action = "accept" if accept else "decline"
         c.status = move("jd_comment", action, c.status, what=f"comment {comment_id}")
         c.reason, c.decided_by, c.decided_at = reason, by, clock.now()
-        audit.record(session, [audit.Change("recruitment", rec.reference, f"comment_{action}", by,
+        audit.record(session, [audit.Change("recruitment", rec.reference,
+                                            "comment_accept" if accept else "comment_decline", by,
                                             reason=reason,
                                             data={"comment": c.id, "from": before, "to": c.status})])
         return c

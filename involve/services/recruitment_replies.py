@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock, links
 from involve.db import unit_of_work
+from involve.domain.emails import same_address
 from involve.domain.recruitment import SITS
 from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, WrongState
@@ -34,7 +35,8 @@ def _member(session: Session, signed: str, action: str) -> tuple[LinkToken, Recr
     rec = lock_recruitment(session, token.reference)
     m = session.get(PanelMember, (token.data or {}).get("member_id"))
     person = session.get(Person, m.person_id) if m else None
-    if m is None or m.recruitment_id != rec.id or person is None or person.email != token.holder_email:
+    if m is None or m.recruitment_id != rec.id or person is None or \
+            not same_address(person.email, token.holder_email):
         raise NotAllowed("this link is for a different invitation")
     return token, rec, m, person
 

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.web import assets, claim_form, link_pages, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web.bodylimit import BodyLimitMiddleware
 from involve.web.i18n import LanguageMiddleware
 
 
@@ -36,6 +37,7 @@ def create_app(runner=None) -> FastAPI:
         return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
                             headers=headers)
 
+    app.add_middleware(BodyLimitMiddleware)  # every request body bounded before it is read
     app.include_router(webhooks.router)
     _describe_webhooks(app)
     app.include_router(link_pages.router)

@@ -107,14 +107,14 @@ def _date(v: dict) -> str:
     parts = [(v.get(f"date-{p}") or "").strip() for p in ("year", "month", "day")]
     if not any(parts):
         return ""
-    if all(p.isdigit() for p in parts):
+    if all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):  # ASCII digits, bounded: never a huge int
         return f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
     return "not-a-date"
 
 
 def _int(v: str):
     v = (v or "").strip()
-    return int(v) if v.isdigit() else (v or 0)
+    return int(v) if re.fullmatch(r"[0-9]{1,3}", v) else (v[:20] or 0)
 
 
 def build_claim(v: dict, *, submission_id: str, declaration: bool) -> tuple[dict, list[tuple[str, str]]]:

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from involve.domain.claim_schema import EMAIL_RE
+from involve.domain.emails import InvalidEmail, canonical_email
 from involve.services.staff_tokens import SIGN_IN_MINUTES, queue_sign_in_link
 from involve.settings import settings
 from involve.views.staff import active_staff
@@ -77,8 +77,10 @@ async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_failed()
-    email = str(form.get("email") or "").strip().lower()
-    if not EMAIL_RE.match(email):
+    email = str(form.get("email") or "").strip()
+    try:
+        email = canonical_email(email)
+    except InvalidEmail:
         errors = {"email": _("Enter your work email address, like name@nhs.net")}
         return render_form(request, "staff_sign_in.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])

@@ -1,6 +1,9 @@
 """Independent figures for the report tests: raw SQL (`text()`) and plain Python, written apart from
 `involve.reports`, so that a mistake there shows up as a difference here.
 
+Longer than ~300 lines on purpose: one independent expectation per report figure, side by side,
+so a reviewer compares it with involve/reports line by line.
+
 `expected(conn, year)` returns {(metric, breakdown): value} for every row the annual report's CSV
 must have, formatted as the CSV formats them.
 """

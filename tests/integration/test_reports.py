@@ -136,7 +136,9 @@ def read_csv(path) -> dict[tuple[str, str], str]:
         reader = csv.reader(fh)
         assert next(reader) == ["section", "metric", "breakdown", "value"]
         rows = [tuple(r) for r in reader]
-    got = {(metric, breakdown): value for _, metric, breakdown, value in rows}
+    # a cell starting with + - = @ is written with a leading ' (shown as text): read it as a spreadsheet does
+    got = {(metric, breakdown): value.removeprefix("'") if value[1:2] in ("+", "-", "=", "@") else value
+           for _, metric, breakdown, value in rows}
     assert len(got) == len(rows), "each (metric, breakdown) appears once"
     return got
 

@@ -64,6 +64,15 @@ def test_catalogue_compiles_and_says_it_needs_review(code):
     assert "MACHINE-ASSISTED" in head and "qualified" in head and "translator" in head
 
 
+@pytest.mark.parametrize("code", SHIPPED)
+def test_no_translation_opens_with_a_value_the_english_does_not(code):
+    """A plain-text email line must never start with text from a form (it could forge a link line),
+    so a translation may put a placeholder first only where the English does."""
+    opening = [m.id for m in catalogue(code) if m.id and isinstance(m.string, str)
+               and m.string.startswith("%(") and not m.id.startswith("%(")]
+    assert not opening, opening
+
+
 def test_a_broken_placeholder_is_found():
     cat = catalogue("ro")
     m = cat.get("Dear %(name)s,")
