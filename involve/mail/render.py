@@ -16,7 +16,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from involve import i18n
@@ -64,6 +64,24 @@ def user_text(value: Any) -> Any:
     return _LINE_BREAKS.sub("\n  ", _CONTROL.sub("", value))
 
 
+def _fill(context, text: str, values: dict[str, Any]) -> str:
+    """A translated sentence with its values: each value cleaned as `user_text` cleans `{{ value }}`
+    (also in the HTML part, where the sentence is markup and finalize does not see inside it)."""
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % {k: user_text(v) for k, v in values.items()}
+
+
+@pass_context
+def _gettext(context, message: str, **values: Any) -> str:
+    return _fill(context, i18n.gettext(message), values)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, num: int, **values: Any) -> str:
+    return _fill(context, i18n.ngettext(singular, plural, num), {"num": num, **values})
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
@@ -71,6 +89,7 @@ def _env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, finalize=user_text)
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)  # values cleaned as {{ value }} is
     env.filters.update(day=i18n.format_day, money=i18n.format_money, number=i18n.format_number, strong=_strong)
     env.globals.update(FLAG_TEXT=FLAG_TEXT, KIND_TEXT=KIND_TEXT)
     return env
