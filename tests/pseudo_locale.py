@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -21,6 +22,7 @@ from babel.support import Translations
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "en-XA"
+SKIP_DIRS = {".venv", "var", "node_modules", "tests", "bench", "screenshots", ".git", "__pycache__"}
 ACCENTS = dict(zip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
                    "åƀçðéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ", strict=True))
 KEEP = re.compile(r"%\([a-z_]+\)[sd]|%%|<[^>]+>|&[a-z]+;|\{[^}]*\}")
@@ -48,7 +50,8 @@ def messages() -> dict:
     found = {}
     for _file, _line, msgid, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),
-                                                         "N_": None}):
+                                                         "N_": None},
+            directory_filter=lambda path: os.path.basename(path) not in SKIP_DIRS):
         found[msgid] = True
     return found
 
