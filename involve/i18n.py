@@ -220,9 +220,10 @@ def format_day(value, code: str | None = None) -> str:
 
 
 def format_money(value, code: str | None = None) -> str:
-    """£6.80 as the language writes pounds (Romanian: 6,80 £); not a number: unchanged."""
+    """£6.80 as the language writes pounds (Romanian: 6,80 £); "£6.80" as typed is read too; not a
+    number: unchanged."""
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip().removeprefix("£").replace(",", ""))
     except (InvalidOperation, ValueError):
         return "" if value is None else str(value)
     # CLDR gives some languages the code (6,80 GBP); people there write the sign, as on the form

@@ -281,3 +281,16 @@ def test_default_language_is_for_people_and_staff_emails_stay_english(monkeypatc
     finally:
         monkeypatch.delenv("INVOLVE_LANGUAGE")
         reset_settings()
+
+
+def test_a_link_page_is_in_the_persons_language_unless_they_choose(client):
+    with unit_of_work() as s:
+        person = add_person(s, email="ana@example.org", name="Ana", language="ur")
+        prepared = activity_claims.create_activity_claim(
+            s, person=person, kind="interview_panel", title="Panel", day=DAY, start="10:00", end="12:00",
+            borough="havering", service=None, lead_email=None, reference="REC-1", source="recruitment", actor=COORD)
+    path = "/act/" + prepared.confirm_url.rsplit("/act/", 1)[1]
+    fresh = TestClient(create_app())
+    assert html_lang(fresh.get(path)) == ("ur", "rtl")
+    assert html_lang(fresh.get(path + "?lang=ro")) == ("ro", "ltr")  # chosen here: kept
+    assert html_lang(fresh.get(path)) == ("ro", "ltr")
