@@ -120,8 +120,20 @@ def test_a_claim_in_urdu_gets_its_emails_in_urdu(client):
     assert ref in subject and "موصول" in subject
     assert f"{DAY.day} " in text and "£" in text and "عملے کا ایک رکن" in text
     assert '<html lang="ur" dir="rtl">' in html and "font-size: 24px" in html  # large print
-    staff_page = client.get(f"/staff/claims/{ref}")  # not signed in: redirected, so check the service view
-    assert staff_page.status_code in (200, 303)
+    assert "Language" in _staff_page(client, f"/staff/claims/{ref}").split("Urdu (Large print)")[0]
+
+
+def _staff_page(c: TestClient, path: str) -> str:
+    """`path` as the co-ordinator, signed in by the emailed link; staff pages are English."""
+    token = csrf(c.get("/staff/sign-in"))
+    c.post("/staff/sign-in", data={"csrf_token": token, "email": COORD})
+    with reader() as s:
+        mail = s.execute(select(OutboxEmail).where(OutboxEmail.template == "staff_signin")).scalar_one()
+    link = mail.context["signin_url"].removeprefix("http://testserver")
+    c.post(link, data={"csrf_token": csrf(c.get(link))})
+    page = c.get(path)
+    assert page.status_code == 200 and html_lang(page) == ("en", "ltr")
+    return page.text
 
 
 def test_register_language_is_used_for_their_emails(db):
