@@ -27,6 +27,8 @@ def register_add(
     disability: Annotated[str | None, typer.Option("--disability")] = None,
     learning_disability: Annotated[
         bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
+    carer: Annotated[bool | None, typer.Option(
+        "--carer/--service-user", help="Takes part as a carer (or as a service user, the default).")] = None,
     language: Annotated[str | None, typer.Option(
         "--language", help="Their language, BCP 47 (ur, ro): emails to them are in it.")] = None,
     reading_format: Annotated[str | None, typer.Option(
@@ -46,10 +48,10 @@ def register_add(
                                          if panel_trained_on else None),
                        unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
                                     for d in v.split(",") if d.strip()],
-                       conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
-                       disability=disability, learning_disability=learning_disability, language=language,
-                       reading_format=reading_format)
-        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough, "language": p.language,
-                  "format": p.reading_format,
+                       conflicts=conflict or [], carer=carer, by=by, age_band=age_band, ethnic_group=ethnic_group,
+                       gender=gender, disability=disability, learning_disability=learning_disability,
+                       language=language, reading_format=reading_format)
+        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough, "carer": p.carer,
+                  "language": p.language, "format": p.reading_format,
                   "mapping_categories": sorted(categories_of(p))}  # involve/domain/diversity.py
     print_json(result) if as_json else out.print(f"registered {result['email']}")

@@ -115,8 +115,8 @@ def _checked(name: str, parse, value: str | None) -> str | None:
 def add_person(session: Session, *, email: str, name: str, borough: str | None = None,
                weekly_earnings_limit: Decimal | None = None, recruitment_consent: bool = False,
                panel_trained_on: date | None = None, unavailable: list[date] | None = None,
-               conflicts: list[str] | None = None, by: str | None = None, language: str | None = None,
-               reading_format: str | None = None, **diversity) -> Person:
+               conflicts: list[str] | None = None, carer: bool | None = None, by: str | None = None,
+               language: str | None = None, reading_format: str | None = None, **diversity) -> Person:
     email = normalise_email(email)
     language = _checked("language", languages.language_tag, language)
     reading_format = _checked("format", languages.reading_format, reading_format)
@@ -131,13 +131,15 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
               "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
               "conflicts": list(conflicts or []), "language": language, "reading_format": reading_format,
               **{k: v for k, v in diversity.items() if v is not None}}
+    if carer is not None:
+        fields["carer"] = carer
     if person is None:
         person = Person(email=email, active=True, **fields)
         session.add(person)
         action = "add"
     else:
         for k, v in fields.items():
-            if v not in (None, [], False) or k in ("recruitment_consent",):
+            if v not in (None, [], False) or k in ("recruitment_consent", "carer"):
                 setattr(person, k, v)
         action = "update"
     session.flush()

@@ -40,8 +40,8 @@ def page_env() -> Environment:
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(day=long_date, money=i18n.format_money, number=i18n.format_number, ltr=left_to_right)
-    env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
-                       static_js=f"/static/{assets.JS}", assetPath="/static/assets",
+    env.globals.update(asset_version=assets.VERSION, involve_asset_version=assets.OWN_VERSION,
+                       static_css=f"/static/{assets.CSS}", static_js=f"/static/{assets.JS}", assetPath="/static/assets",
                        language_name=i18n.native_name, english_name=i18n.english_name, **labels.ALL)
     return env
 
