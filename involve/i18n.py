@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from involve.domain.languages import READING_FORMATS
+from involve.domain.languages import N_, READING_FORMATS  # noqa: F401 - N_ is used from here too
 from involve.settings import settings
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -34,10 +34,6 @@ FORMATS = READING_FORMATS  # how a person wants to read what we send them
 log = logging.getLogger("involve.i18n")
 _current: ContextVar[str | None] = ContextVar("involve_language", default=None)
 _extra: dict[str, _gettext.NullTranslations] = {}  # catalogues installed at run time (tests: en-XA)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker: extracted, translated later
-    return message
 
 
 def shipped() -> list[str]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 import re
 
 READING_FORMATS = ("standard", "large_print", "easy_read")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker: extracted by `make messages`, translated later
+    return message
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$")
 
 

@@ -40,7 +40,9 @@ KIND_TEXT = {
     "meeting": N_("meeting"), "interview_panel": N_("interview panel"),
     "consultation": N_("consultation or monitoring work"),
     "training_delivery": N_("delivering training to staff"), "training_received": N_("training"),
-    "other": N_("activity"),
+    "forum_meeting": N_("user forum meeting"), "ward_visit": N_("ward visit"), "survey": N_("survey"),
+    "cpa_audit": N_("care plan (CPA) audit"), "staff_training": N_("helping train staff"),
+    "governance": N_("governance meeting"), "other": N_("activity"),
 }
 
 

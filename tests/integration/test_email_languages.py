@@ -30,6 +30,10 @@ PERSON_EMAILS = {
     "recruitment_jd_request": {"job_description": "Ðŕåƒţ", "comment_url": "http://x/act/c"},
     "recruitment_questions_request": {"propose_url": "http://x/act/p"},
     "training_thanks": {"session": "TRN-3", "training_title": "Ţŕåîñîñĝ", "training_date": "2026-11-12"},
+    "activity_invitation": {"kind_label": "ward visit", "role": "panel member", "day": "Wednesday 18 November 2026",
+                            "start": "10:00", "end": "12:00", "borough": "Havering", "fee": "£25.00",
+                            "mileage": "45p"},
+    "activity_thanks": {"day": "Wednesday 18 November 2026", "claim_reference": "CLM-2026-000002"},
 }
 EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name": "Ŝåɱ", "activity_title": "Ƒöŕûɱ",
               "activity_kind": "meeting", "activity_date": "2026-11-18", "activity_start": "10:00",
