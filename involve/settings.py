@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
     language: str = "en"  # the default language (BCP 47) when a person has not chosen one
     languages: str | None = None  # languages offered, comma-separated; default: en plus every shipped catalogue
+    # finance: the originator of Bacs Standard 18 files (service user number, account, name)
+    bacs_sun: str | None = None
+    bacs_sort_code: str | None = None
+    bacs_account: str | None = None
+    bacs_name: str | None = None
+    # a claim whose payee's bank details changed within this many days is flagged bank_details_changed
+    bank_details_changed_days: int = 30
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ Import `Base` and the model classes from here; Alembic reads `Base.metadata`.
 from models.audit import AuditHead, AuditRecord
 from models.base import Base
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
+from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
 from models.people import Person, Staff
 from models.programme import (
@@ -35,4 +36,5 @@ __all__ = [
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
     "SupportRequest", "UnmetNeed",
+    "Payee", "PayrollExport", "PayrollLine", "Budget",
 ]

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from involve.domain.budget import BudgetRules
 from involve.domain.claim_schema import ACTIVITY_KINDS
 from involve.domain.recruitment import RecruitmentRules
 from involve.errors import PolicyError
@@ -69,6 +70,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     periods: Annotated[list[Period], Field(min_length=1)]
     recruitment: RecruitmentRules = RecruitmentRules()  # the optional [recruitment] table (recruitment.md)
+    budget: BudgetRules = BudgetRules()  # the optional [budget] table: cost centres (involve/domain/budget.py)
 
     @model_validator(mode="after")
     def _sorted_unique(self):

@@ -25,6 +25,7 @@ from involve.domain.text import printable
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, WrongState
 from involve.mail.outbox import email_row, enqueue
+from involve.services import budgets, payees
 from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
@@ -93,6 +94,9 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             by_person[o.claimant_email].append(o)
         fees_this_batch: dict[int, Decimal] = {}
         now = datetime.now(UTC)
+        # finance: the batch's payee records and budgets, read once (involve/services/payees.py, budgets.py)
+        payee_records = payees.payees_by_email(session, emails, lock=True)
+        charger = budgets.BudgetCharger(session, batch, policy)
         claim_updates, line_updates, changes, mails, link_rows = [], [], [], [], []
 
         def link(action: str, reference: str, who: str) -> str:
@@ -134,10 +138,18 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 flags = [*flags, NO_APPROVER]
                 mails.extend(_alerts(staff, c, "claim_no_approver", {}))
             to_status = next_status("process", c.status, reference=c.reference)
+            summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
+            paying = payees.apply_claim(session, c, payee_records, expenses=result.expenses, summary=summary,
+                                        now=now)
+            cost_centre, over = charger.charge(c, result.total)
+            flags = [*flags, *paying.flags, *(["over_budget"] if over else [])]
+            mails.extend(paying.mails)
+            link_rows.extend(paying.link_rows)
+            changes.extend(paying.changes)
             claim_updates.append({"_id": c.id, "status": to_status, "fee_amount": result.fee,
                                   "expenses_amount": result.expenses, "total_amount": result.total,
                                   "flags": flags, "policy_period": period.effective_from.isoformat(),
-                                  "approver_email": named, "processed_at": now})
+                                  "approver_email": named, "processed_at": now, "cost_centre": cost_centre})
             line_updates.extend({"_id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True))
             changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
                                         data={"fee": str(result.fee), "expenses": str(result.expenses),

@@ -25,12 +25,16 @@ FLAGS = {"late": N_("Late: sent after the claim deadline"),
          "second_approval": N_("Over the limit for one approver: needs a second approval"),
          "not_in_register": N_("Not in the involvement register yet"),
          "cannot_process": N_("Set aside: it could not be processed (see the reason)"),
-         "no_approver": N_("Nobody can approve it yet: no activity lead or co-ordinator is registered")}
+         "no_approver": N_("Nobody can approve it yet: no activity lead or co-ordinator is registered"),
+         "bank_details_changed": N_("Bank details changed recently: check the change before paying"),
+         "bank_details_invalid": N_("Bank details fail the bank's sort code check: the person has been asked"),
+         "over_budget": N_("This claim takes its cost centre over budget")}
 FLAG_SHORT = {"late": N_("Late"), "receipt_missing": N_("Receipt missing"),
               "duplicate_suspected": N_("Duplicate?"), "benefits_limit": N_("Benefits limit"),
               "second_approval": N_("Second approval"),
               "not_in_register": N_("Not in register"), "cannot_process": N_("Set aside"),
-              "no_approver": N_("No approver")}
+              "no_approver": N_("No approver"), "bank_details_changed": N_("Bank details changed"),
+              "bank_details_invalid": N_("Bank details invalid"), "over_budget": N_("Over budget")}
 EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage"), "taxi": N_("Taxi"),
             "parking": N_("Parking"), "carer": N_("Carer"), "childcare": N_("Childcare"),
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}

@@ -94,9 +94,12 @@ def test_finance_records_payment_and_downloads_the_run(page, live, sink):
     assert ref in [r["reference"] for r in rows]
     assert "87654321" not in download.value.path().read_text()
     page.goto(f"{live.url}/staff/finance")
-    page.fill(f"#payment_ref-{ref}", "BACS-1")
     with page.expect_navigation():
-        page.click(f"#payment_ref-{ref} ~ button")
+        page.click(f"a[href='/staff/finance/pay/{ref}']")  # a confirmation step, with the payment method
+    assert "bank transfer" in page.locator("main").inner_text().lower()
+    page.fill("#payment_ref", "BACS-1")
+    with page.expect_navigation():
+        page.click("#confirm")
     assert "Payment recorded" in page.locator(".nhsuk-notification-banner").inner_text()
     _, shown = live.cli_json("claims", "show", ref)
     assert shown["status"] == "paid" and shown["history"][-1]["actor"] == FINANCE

@@ -2,14 +2,14 @@
 register entry (issue 16)
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
