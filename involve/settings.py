@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     audit_key: str | None = None  # default: generated under var/
     audit_email: str | None = None  # receives the signed audit chain head daily
     link_max_age_days: int = 14
+    staff_session_idle_minutes: int = 30  # a staff session ends after this long without a request
     mail_dir: Path = Path("var/mail")  # relative paths are under INVOLVE_HOME
     outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)

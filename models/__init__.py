@@ -7,7 +7,7 @@ from models.base import Base
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
-from models.people import Person, Staff
+from models.people import Person, Staff, StaffSession, StaffSignInLink
 from models.programme import (
     Activity,
     ActivityInvite,
@@ -31,7 +31,8 @@ from models.recruitment import (
 )
 
 __all__ = [
-    "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
+    "Base", "Person", "Staff", "StaffSession", "StaffSignInLink",
+    "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",

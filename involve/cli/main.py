@@ -16,6 +16,7 @@ from involve.cli.db import db_app, serve
 from involve.cli.flows import flows_app
 from involve.cli.forum import forum_app
 from involve.cli.getting_started import info, send_example
+from involve.cli.init import init
 from involve.cli.keys import keys_app
 from involve.cli.payments import payments_app
 from involve.cli.payroll import payroll_app
@@ -40,6 +41,7 @@ GROUPS = {
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 
+app.command("init")(init)
 app.command("serve")(serve)
 app.command("info")(info)
 app.command("send-example")(send_example)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from involve import audit, faults, links
+from involve import audit, clock, faults, links
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, second_approvers
 from involve.domain.emails import same_address
@@ -23,6 +23,7 @@ from involve.mail.outbox import email_row, enqueue
 from involve.services.people import check, preferences, staff_roles
 from involve.services.processing import claim_summary
 from involve.settings import settings
+from involve.views.staff import away_today
 from models import Claim, Payment
 
 
@@ -62,7 +63,8 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
                        approved_by=claim.approved_by, second_approved_by=claim.second_approved_by)
         mails = []
         if to_status == "awaiting_second_approval":
-            for who in second_approvers(ClaimFacts.of(claim), staff_roles(session)):
+            for who in second_approvers(ClaimFacts.of(claim), staff_roles(session),
+                                         away_today(session, clock.now().date())):
                 ctx = dict(summary, approver=who, second=True,
                            approve_url=links.issue(session, action="approve", reference=claim.reference, holder=who),
                            reject_url=links.issue(session, action="reject", reference=claim.reference, holder=who))

@@ -13,6 +13,7 @@ from involve.domain import languages
 from involve.domain.approval import Actor, ClaimFacts, may
 from involve.domain.claim_schema import BOROUGHS
 from involve.domain.emails import InvalidEmail, address_key, canonical_email
+from involve.domain.register_fields import FORMATS
 from involve.domain.text import NAME_MAX, bad_character, printable
 from involve.errors import AlreadyPaid, InvalidClaim, InvolveError, NotAllowed, WrongState
 from models import Person, Staff
@@ -105,6 +106,14 @@ def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: 
     return member
 
 
+def register_format(value: str) -> str:
+    """How a person wants us to write (involve/domain/register_fields.py FORMATS): `large print` -> large_print."""
+    v = (value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if v not in FORMATS:
+        raise ValueError(f"must be one of {', '.join(FORMATS)}")
+    return v
+
+
 def _checked(name: str, parse, value: str | None) -> str | None:
     try:
         return parse(value) if value else None
@@ -119,7 +128,7 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
                language: str | None = None, reading_format: str | None = None, **diversity) -> Person:
     email = normalise_email(email)
     language = _checked("language", languages.language_tag, language)
-    reading_format = _checked("format", languages.reading_format, reading_format)
+    reading_format = _checked("format", register_format, reading_format)
     if borough is not None and borough not in BOROUGHS:
         raise InvalidClaim([{"field": "borough", "message": f"must be one of {', '.join(BOROUGHS)}"}])
     if weekly_earnings_limit is not None and weekly_earnings_limit < 0:
@@ -129,7 +138,8 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
     fields = {"name": name.strip(), "borough": borough, "weekly_earnings_limit": weekly_earnings_limit,
               "recruitment_consent": recruitment_consent, "panel_trained_on": panel_trained_on,
               "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
-              "conflicts": list(conflicts or []), "language": language, "reading_format": reading_format,
+              "conflicts": list(conflicts or []), "language": language,
+              "preferred_format": reading_format,
               **{k: v for k, v in diversity.items() if v is not None}}
     if carer is not None:
         fields["carer"] = carer
@@ -154,7 +164,7 @@ def preferences(session: Session, claim) -> dict[str, str | None]:
     if not (language and fmt):
         person = session.execute(select(Person).where(Person.email == claim.claimant_email)).scalar_one_or_none()
         if person is not None:
-            language, fmt = language or person.language, fmt or person.reading_format
+            language, fmt = language or person.language, fmt or person.preferred_format
     return {"language": language, "reading_format": fmt}
 
 

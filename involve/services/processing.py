@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from involve import audit, faults, links
+from involve import audit, clock, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
@@ -27,6 +27,7 @@ from involve.errors import InvolveError, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services import budgets, payees
 from involve.services.people import staff_roles
+from involve.views.staff import away_today
 from models import Claim, ExpenseLine, Person
 
 log = logging.getLogger("involve.processing")
@@ -88,6 +89,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         _one_worker_per_claimant(session, emails)
         people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
         staff = staff_roles(session)
+        away = away_today(session, clock.now().date())
         others = _others(session, emails, {c.activity_date for c in batch})
         by_person: dict[str, list[Claim]] = defaultdict(list)
         for o in others:
@@ -133,7 +135,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
-            approver_list, named = approvers_for(ClaimFacts.of(c), staff)
+            approver_list, named = approvers_for(ClaimFacts.of(c), staff, away)
             if not approver_list:  # nobody may approve it: flagged and the co-ordinators told, never silent
                 flags = [*flags, NO_APPROVER]
                 mails.extend(_alerts(staff, c, "claim_no_approver", {}))
@@ -159,7 +161,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
                                    context=summary, dedupe_key=f"{c.reference}:received",
                                    language=c.claimant_language or (person.language if person else None),
-                                   reading_format=c.claimant_format or (person.reading_format if person else None)))
+                                   reading_format=c.claimant_format or (person.preferred_format if person else None)))
             for who in approver_list:
                 ctx = dict(summary, approver=who, approve_url=link("approve", c.reference, who),
                            reject_url=link("reject", c.reference, who))

@@ -168,7 +168,7 @@ def attend(session_id: int, *, member: str, by: str,
                                              "confirm_url": prepared.confirm_url,
                                              "withdraw_url": prepared.withdraw_url},
                                     dedupe_key=f"{trn(ts.id)}:thanks:{per(person.id)}",
-                                    language=person.language, reading_format=person.reading_format)])
+                                    language=person.language, reading_format=person.preferred_format)])
         return booking, claim_ref
 
 

@@ -4,6 +4,7 @@ Marked with N_ so `make messages` extracts them; templates translate with `_()` 
 """
 from __future__ import annotations
 
+from involve.domain.register_fields import FORMATS
 from involve.domain.transitions import STATUSES as CLAIM_STATUSES
 from involve.web.claim_fields import BOROUGHS, KINDS
 from involve.web.i18n import N_
@@ -38,7 +39,16 @@ FLAG_SHORT = {"late": N_("Late"), "receipt_missing": N_("Receipt missing"),
 EXPENSES = {"public_transport": N_("Bus, train or tube"), "mileage": N_("Mileage"), "taxi": N_("Taxi"),
             "parking": N_("Parking"), "carer": N_("Carer"), "childcare": N_("Childcare"),
             "subsistence": N_("Food and drink"), "support": N_("Support"), "other": N_("Other")}
-FORMATS = {"standard": N_("Standard"), "large_print": N_("Large print"), "easy_read": N_("Easy Read")}
-ALL = {"FORMATS": FORMATS,
-       "STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
-       "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES}
+MEMBER_STATUSES = {"invited": N_("Invited"), "accepted": N_("Accepted"), "declined": N_("Declined"),
+                   "expired": N_("Did not answer in time"), "attended": N_("Attended")}
+STAFF_GROUPS = {"senior_manager": N_("Senior manager"), "clinician": N_("Clinician"),
+                "social_worker": N_("Social worker"), "cpn": N_("Community psychiatric nurse"), "nurse": N_("Nurse"),
+                "occupational_therapist": N_("Occupational therapist"), "psychologist": N_("Psychologist"),
+                "psychotherapist": N_("Psychotherapist"), "other": N_("Other")}
+RECRUITMENT_STATUSES = {"open": N_("Open"), "closed": N_("Closed")}
+COMMENT_STATUSES = {"pending": N_("Waiting for a decision"), "accepted": N_("Accepted"),
+                    "declined": N_("Not taken up")}
+ALL = {"STATUSES": STATUSES, "STATUS_COLOURS": STATUS_COLOURS, "FLAGS": FLAGS, "FLAG_SHORT": FLAG_SHORT,
+       "KINDS": KINDS, "BOROUGHS": BOROUGHS, "EXPENSES": EXPENSES, "MEMBER_STATUSES": MEMBER_STATUSES,
+       "FORMATS": FORMATS, "STAFF_GROUPS": STAFF_GROUPS, "RECRUITMENT_STATUSES": RECRUITMENT_STATUSES,
+       "COMMENT_STATUSES": COMMENT_STATUSES}

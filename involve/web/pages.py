@@ -39,7 +39,8 @@ def page_env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, undefined=ChainableUndefined,
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(day=long_date, money=i18n.format_money, number=i18n.format_number, ltr=left_to_right)
+    env.filters.update(day=long_date, when=date_and_time, money=i18n.format_money, number=i18n.format_number,
+                       ltr=left_to_right)
     env.globals.update(asset_version=assets.VERSION, involve_asset_version=assets.OWN_VERSION,
                        static_css=f"/static/{assets.CSS}", static_js=f"/static/{assets.JS}", assetPath="/static/assets",
                        language_name=i18n.native_name, english_name=i18n.english_name, **labels.ALL)
@@ -54,6 +55,19 @@ def left_to_right(value) -> Markup:
 def long_date(value) -> str:
     """18 November 2026 (in the page language); other values unchanged."""
     return i18n.format_day(value)
+
+
+def date_and_time(value) -> str:
+    """18 November 2026, 14:05 (London time) from an ISO timestamp; other values unchanged."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        local = moment.astimezone(ZoneInfo("Europe/London"))
+    except (TypeError, ValueError, AttributeError):
+        return "" if value is None else str(value)
+    return f"{long_date(local.date())}, {local:%H:%M}"
 
 
 def language_links() -> list[dict]:

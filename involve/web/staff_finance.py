@@ -1,7 +1,7 @@
 """Staff pages for finance: claims ready to pay (with the payment method) and those waiting for
 payment details, payment runs (make one as CSV or Bacs 18, download, mark paid after a confirmation
-step), failed payments, and changes of bank details waiting for a finance check. HR's read-only
-recruitment pages live here too."""
+step), failed payments, and changes of bank details waiting for a finance check. HR's pages:
+involve/web/staff_hr.py."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -177,33 +177,3 @@ async def bank_change_check(request: Request):
     except (InvolveError, SQLAlchemyError) as exc:
         return await _finance_page(request, member, 409, error=str(exc), anchor="changes")
     return RedirectResponse("/staff/finance?done=checked", status_code=303)
-
-
-def _recruitments() -> list[dict]:
-    from involve.views.recruitment import list_recruitments
-
-    return list_recruitments()
-
-
-@router.get("/staff/recruitment")
-async def recruitment_list(request: Request):
-    member, refused = await guard(request, "hr", "coordinator")
-    if refused:
-        return refused
-    return staff_page(request, member, "staff_recruitments.html",
-                      recruitments=await run_in_threadpool(_recruitments))
-
-
-@router.get("/staff/recruitment/{reference}")
-async def recruitment_page(request: Request, reference: str):
-    member, refused = await guard(request, "hr", "coordinator")
-    if refused:
-        return refused
-    try:
-        from involve.views.recruitment import describe
-
-        rec = await run_in_threadpool(describe, reference)
-    except (ImportError, InvolveError):
-        return staff_page(request, member, "message.html", 404, title=_("Recruitment not found"),
-                          message=_("There is no recruitment %(ref)s.", ref=reference))
-    return staff_page(request, member, "staff_recruitment.html", rec=rec, back="/staff/recruitment")

@@ -24,7 +24,7 @@ PERSON_EMAILS = {
     "claim_approved_claimant": {"payable_amount": "31.80", "expenses_only": False},
     "claim_rejected": {"reason": "Ŕéåšöñ"},
     "recruitment_invitation": {"panel_size": 2, "respond_by": "2026-11-10"},
-    "recruitment_reminder": {}, "recruitment_thanks": {"claim_reference": "CLM-2026-000002"},
+    "recruitment_reminder": {}, "recruitment_thanks": {"claim_reference": "CLM-2026-000002", "score_url": "http://x/act/s"},
     "recruitment_training_booked": {"training_title": "Ţŕåîñîñĝ", "training_date": "2026-11-12",
                                     "training_start": "10:00", "training_end": "12:00"},
     "recruitment_jd_request": {"job_description": "Ðŕåƒţ", "comment_url": "http://x/act/c"},

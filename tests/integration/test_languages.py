@@ -145,7 +145,7 @@ def test_register_language_is_used_for_their_emails(db):
             source="training", actor=COORD)
     with reader() as s:
         stored = s.execute(select(Person).where(Person.email == "ana@example.org")).scalar_one()
-        assert (stored.language, stored.reading_format) == ("ro", "easy_read")
+        assert (stored.language, stored.preferred_format) == ("ro", "easy_read")
         claim = s.execute(select(Claim).where(Claim.reference == prepared.reference)).scalar_one()
         assert claim.claimant_language == "ro"
 
