@@ -28,7 +28,8 @@ from involve.domain.dates import LONDON
 from involve.domain.emails import canonical_email
 from involve.errors import InvalidClaim
 
-ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
+ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other",
+                  "forum_meeting", "ward_visit", "survey", "cpa_audit", "staff_training", "governance")
 BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
 EXPENSE_KINDS = ("public_transport", "mileage", "taxi", "parking", "carer", "childcare", "subsistence",
                  "support", "other")

@@ -1,6 +1,7 @@
 """Generate realistic involvement data for tests and benchmarks: people in the register (with
 self-declared diversity answers), claims across several financial years in every status, their
-payments, and recruitments with panels when the recruitment models exist.
+payments, recruitments with panels when the recruitment models exist, and the involvement programme
+(action plan, forums, activities with attendance, support; `generate_programme`).
 
 Rows go in with Core bulk inserts in chunks, in one transaction, with ids chosen up front (so
 payments can point at claims without reading them back). Deterministic for a given seed.
@@ -23,6 +24,8 @@ from involve import audit
 from involve.db import get_engine
 from involve.reports import generate_rows as rows
 from involve.reports.generate_claims import ClaimMaker
+from involve.reports.generate_programme import TABLES as PROGRAMME_TABLES
+from involve.reports.generate_programme import insert_programme
 from models import Claim, Payment, Person
 
 CHUNK = 20_000
@@ -34,6 +37,7 @@ class Generated:
     claims: int
     payments: int
     recruitments: int
+    activities: int = 0
 
 
 def policy_starts() -> date:
@@ -91,8 +95,9 @@ def generate(
         recruitments = rows.insert_recruitments(
             conn, rng, register, first, today, max(1, claims // 400)
         )
+        activities = insert_programme(conn, rng, register, date(first_year, 4, 1), today, max(20, claims // 25))
         if conn.dialect.name == "postgresql":
-            for table in ("people", "claims", "payments", "recruitments", "panel_members"):
+            for table in ("people", "claims", "payments", "recruitments", "panel_members", *PROGRAMME_TABLES):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -111,11 +116,12 @@ def generate(
                         "claims": claims,
                         "payments": paid_count,
                         "recruitments": recruitments,
+                        "activities": activities,
                     },
                 )
             ],
         )
-    return Generated(n_people, claims, paid_count, recruitments)
+    return Generated(n_people, claims, paid_count, recruitments, activities)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,7 @@ ETHNIC = (("white", 46), ("asian", 24), ("black", 17), ("mixed", 6), ("other", 3
 GENDER = (("female", 54), ("male", 41), ("non_binary", 2), (None, 3))
 DISABILITY = (("yes", 38), ("no", 52), (None, 10))
 LEARNING = ((True, 7), (False, 83), (None, 10))
-KINDS = dict(zip(ACTIVITY_KINDS, (40, 10, 15, 10, 10, 15), strict=True))
+KINDS = dict(zip(ACTIVITY_KINDS, (40, 10, 15, 10, 10, 15, 4, 2, 2, 1, 2, 2), strict=True))
 SERVICES = ("Community Recovery Team", "Home Treatment Team", "Inpatient wards", "Older Adults Mental Health",
             "Early Intervention in Psychosis", "Learning Disability Service", "Talking Therapies", None)
 REASONS = (("The activity was not attended", 30), ("Duplicate claim", 25),
@@ -60,6 +60,7 @@ def people(rng: random.Random, n: int, first_id: int, now: datetime) -> tuple[li
                 "gender": pick(rng, GENDER),
                 "disability": pick(rng, DISABILITY),
                 "learning_disability": pick(rng, LEARNING),
+                "carer": rng.random() < 0.15,
                 "created_at": now,
                 "anonymised_at": None,
             }

@@ -22,6 +22,12 @@ KINDS = {
     "consultation": "Consultation and monitoring",
     "training_delivery": "Training delivered to staff",
     "training_received": "Training received",
+    "forum_meeting": "User forum meetings",
+    "ward_visit": "Ward visits",
+    "survey": "Surveys",
+    "cpa_audit": "CPA audits",
+    "staff_training": "Staff training (programme)",
+    "governance": "Governance meetings",
     "other": "Other activities",
 }
 STAFF_GROUP_NAMES = {

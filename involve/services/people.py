@@ -107,7 +107,8 @@ def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: 
 def add_person(session: Session, *, email: str, name: str, borough: str | None = None,
                weekly_earnings_limit: Decimal | None = None, recruitment_consent: bool = False,
                panel_trained_on: date | None = None, unavailable: list[date] | None = None,
-               conflicts: list[str] | None = None, by: str | None = None, **diversity) -> Person:
+               conflicts: list[str] | None = None, carer: bool | None = None, by: str | None = None,
+               **diversity) -> Person:
     email = normalise_email(email)
     if borough is not None and borough not in BOROUGHS:
         raise InvalidClaim([{"field": "borough", "message": f"must be one of {', '.join(BOROUGHS)}"}])
@@ -119,13 +120,15 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
               "recruitment_consent": recruitment_consent, "panel_trained_on": panel_trained_on,
               "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
               "conflicts": list(conflicts or []), **{k: v for k, v in diversity.items() if v is not None}}
+    if carer is not None:
+        fields["carer"] = carer
     if person is None:
         person = Person(email=email, active=True, **fields)
         session.add(person)
         action = "add"
     else:
         for k, v in fields.items():
-            if v not in (None, [], False) or k in ("recruitment_consent",):
+            if v not in (None, [], False) or k in ("recruitment_consent", "carer"):
                 setattr(person, k, v)
         action = "update"
     session.flush()

@@ -1,5 +1,7 @@
 """Recruitment involvement through the services and the link pages, on SQLite and PostgreSQL.
 
+Longer than ~300 lines on purpose: one recruitment from start to close is one story, told in order.
+
 The wait lasts weeks, so the test moves `involve.clock.OFFSET` instead of sleeping: the
 recruitment starts 20 days before today's interview, and each step happens "later".
 """
