@@ -60,9 +60,9 @@ def approver_latency(workdir: Path, samples: int = 10, idle: float = 2.0) -> Row
     live.env["PYTHONPATH"] = str(root)
     try:
         live.start()
-        for args in (("staff", "add", "--email", lead, "--name", "Lead", "--role", "lead"),
+        for args in (("staff", "add", "--email", lead, "--name", "Lead", "--role", "lead", "--by", live.admin),
                      ("staff", "add", "--email", "coord@example.nhs.uk", "--name", "Co",
-                      "--role", "coordinator")):
+                      "--role", "coordinator", "--by", live.admin)):
             r = live.cli(*args)
             if r.returncode:
                 raise RuntimeError(r.stderr)

@@ -107,9 +107,10 @@ def _where(stmt, f: ClaimFilters):
 
 
 def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = None,
-                limit: int = PAGE_SIZE) -> ClaimPage:
-    """Newest first, `limit` at a time: keyset pagination on the claim id, so page 500 costs as
-    little as page 1."""
+                limit: int | None = None) -> ClaimPage:
+    """Newest first, `limit` (default PAGE_SIZE) at a time: keyset pagination on the claim id, so page 500
+    costs as little as page 1."""
+    limit = limit or PAGE_SIZE
     with reader() as s:
         stmt = _where(select(Claim), filters).order_by(Claim.id.desc())
         if before is not None:
@@ -118,6 +119,20 @@ def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = 
     more = len(rows) > limit
     rows = rows[:limit]
     return ClaimPage(rows, rows[-1].id if more and rows else None, filters)
+
+
+def statuses_present() -> list[str]:
+    """The statuses some claim is in now (the list's filter offers only these)."""
+    with reader() as s:
+        return sorted(s.execute(select(Claim.status).distinct()).scalars())
+
+
+def claims_by_reference(references: list[str]) -> list[Claim]:
+    """Several claims by reference (the bulk-approval confirmation), in the order given."""
+    refs = [r.strip().upper() for r in references][:200]
+    with reader() as s:
+        found = {c.reference: c for c in s.execute(select(Claim).where(Claim.reference.in_(refs))).scalars()}
+    return [found[r] for r in dict.fromkeys(refs) if r in found]
 
 
 def all_claims(status: str = "") -> list[Claim]:
