@@ -58,12 +58,13 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u
 
 def user_text(value: Any) -> Any:
     """Every `{{ value }}` in an email passes through here (Jinja `finalize`): control and bidi
-    characters are removed and each line break inside a value is followed by two spaces, so text
-    from a form can never start a line of its own - never a forged `Approve: <url>` line above
-    the real one. Template text itself (the real link lines) is not touched."""
+    characters are removed and each line break inside a value is followed by "> " (a quoted line),
+    so text from a form can never start a line of its own, even after blanks - never a forged
+    `Approve: <url>` line above the real one. Template text itself (the real link lines) is not
+    touched; templates never open a line with a value (a value that starts a line is quoted too)."""
     if not isinstance(value, str) or isinstance(value, Markup):
         return value
-    return _LINE_BREAKS.sub("\n  ", _CONTROL.sub("", value))
+    return _LINE_BREAKS.sub("\n> ", _CONTROL.sub("", value))
 
 
 def _fill(context, text: str, values: dict[str, Any]) -> str:
