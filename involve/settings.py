@@ -134,7 +134,8 @@ class Settings(BaseSettings):
     payment_days: int = 10  # working days (England and Wales bank holidays excluded)
     # receipts: "database" (encrypted rows) or a folder path (encrypted files); S3-style storage can follow
     receipt_storage: str = "database"
-    language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
+    language: str = "en"  # the default language (BCP 47) when a person has not chosen one
+    languages: str | None = None  # languages offered, comma-separated; default: en plus every shipped catalogue
     # finance: the originator of Bacs Standard 18 files (service user number, account, name)
     bacs_sun: str | None = None
     bacs_sort_code: str | None = None

@@ -168,7 +168,9 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             if missing:
                 received["receipts_url"] = link("add_receipts", c.reference, c.claimant_email, days=RECEIPT_DAYS)
             mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
-                                   context=received, dedupe_key=f"{c.reference}:received"))
+                                   context=received, dedupe_key=f"{c.reference}:received",
+                                   language=c.claimant_language or (person.language if person else None),
+                                   reading_format=c.claimant_format or (person.preferred_format if person else None)))
             for who in approver_list:
                 ctx = dict(summary, approver=who, receipts_needed=missing,
                            approve_url=link("approve", c.reference, who),

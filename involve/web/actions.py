@@ -14,12 +14,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 
-from involve import links
+from involve import i18n, links
 from involve.db import reader
 from involve.domain.text import clean_multiline
 from involve.errors import InvalidClaim, InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
+from involve.services.people import language_of
 from involve.views.claims import claim_by_reference
+from involve.web import i18n as page_i18n
 from involve.web.i18n import _
 from involve.web.pages import render_page
 from involve.web.uploads import BodyTooLarge, bounded_form
@@ -55,7 +57,8 @@ def _show_claim(session, token: LinkToken):
 
     claim = claim_by_reference(session, token.reference)
     return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or [],
-                                 "receipts_needed": [line_label(x) for x in lines_needing_receipts(claim)]}
+                                 "receipts_needed": [line_label(x) for x in lines_needing_receipts(claim)],
+                                 "staff_page": True}
 
 
 def _approve(token: LinkToken, signed: str, form) -> str:
@@ -88,25 +91,32 @@ def _reject(token: LinkToken, signed: str, form) -> str:
 
 register("approve", ActionHandler(_show_claim, _approve))
 register("reject", ActionHandler(_show_claim, _reject))
+STAFF_ACTIONS = {"approve", "reject"}  # their pages stay English
 
 
 def _load(signed: str):
+    """(token, template, context, language): a person's link page is in their language unless they
+    chose one here; a staff member's stays English."""
     with reader() as session:
         token = links.load(session, signed)
         handler = HANDLERS.get(token.action)
         if handler is None:
             raise LinkInvalid(_("This link is not valid."))
-        template, ctx = handler.show(session, token)
-        return token, template, ctx
+        language = i18n.SOURCE if token.action in STAFF_ACTIONS else page_i18n.for_person(
+            language_of(session, token.holder_email))
+        with i18n.use(language):
+            template, ctx = handler.show(session, token)
+        return token, template, ctx, language
 
 
-def _failure(exc: Exception):
-    if isinstance(exc, LinkInvalid):
-        return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
-    if isinstance(exc, SQLAlchemyError):
-        return render_page("message.html", 503, title=_("Sorry, there is a problem"),
-                           message=_("Please try again in a few minutes."))
-    return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
+def _failure(exc: Exception, language: str | None = None):
+    with i18n.use(language or i18n.current()):
+        if isinstance(exc, LinkInvalid):
+            return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
+        if isinstance(exc, SQLAlchemyError):
+            return render_page("message.html", 503, title=_("Sorry, there is a problem"),
+                               message=_("Please try again in a few minutes."))
+        return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
 
 
 def _page(description: str) -> dict:
@@ -124,10 +134,10 @@ PAGE_RESPONSES = {200: _page("The page (GET: what will happen and a button; POST
 @router.get("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def show_action(signed: str):
     try:
-        token, template, ctx = await run_in_threadpool(_load, signed)
+        token, template, ctx, language = await run_in_threadpool(_load, signed)
     except (InvolveError, SQLAlchemyError) as exc:
         return _failure(exc)
-    return render_page(template, **ctx)
+    return render_page(template, locale=language, **ctx)
 
 
 @router.api_route("/act/{signed}", methods=["PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
@@ -157,35 +167,44 @@ async def do_upload(signed: str, request: Request):
 async def act_on(signed: str, request: Request, *, uploads: bool = False):
     """With `uploads` (a body with room for files) the link is checked before the body is read, so a
     forged or used link costs no upload; other link pages' bodies are small (involve/web/bodylimit.py)."""
+    language = None
     if uploads:
         try:
-            token, _page, _ctx = await run_in_threadpool(_load, signed)
+            token, _page, _ctx, language = await run_in_threadpool(_load, signed)
             if token.action not in UPLOAD_ACTIONS:
                 raise LinkInvalid(_("This link is not valid."))
         except (InvolveError, SQLAlchemyError) as exc:
-            return _failure(exc)
+            return _failure(exc, language)
     try:
         form = await bounded_form(request)
     except BodyTooLarge as exc:
         return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
     try:
         if not uploads:
-            token, _page, _ctx = await run_in_threadpool(_load, signed)
+            token, _page, _ctx, language = await run_in_threadpool(_load, signed)
         # no NUL or control characters stored; files (Add receipts, Reply) pass through as they are
         answers = FormData([(k, clean_multiline(v) if isinstance(v, str) else v) for k, v in form.multi_items()])
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, answers)
+        message = await run_in_threadpool(_act_in, language, HANDLERS[token.action].act, token, signed, answers)
     except FormInvalid as exc:
-        return render_page(_page, 400, **dict(_ctx, **exc.context))
+        return render_page(_page, 400, locale=language, **dict(_ctx, **exc.context))
     except InvalidClaim as exc:  # the form's answers break a rule: the form again, with an error summary
         errors = [{"text": f"{e['field']}: {e['message']}", "href": "#maincontent"} for e in exc.errors]
-        return render_page(_page, 400, **dict(_ctx, error_list=errors))
+        return render_page(_page, 400, locale=language, **dict(_ctx, error_list=errors))
     except InvolveError as exc:
         if type(exc) is InvolveError:  # a plain rule about the answers (e.g. "write at least one comment")
-            return render_page(_page, 400, **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
-        return _failure(exc)
+            return render_page(_page, 400, locale=language,
+                               **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
+        return _failure(exc, language)
     except SQLAlchemyError as exc:
-        return _failure(exc)
+        return _failure(exc, language)
     wake = getattr(request.app.state, "wake", None)
     if wake:
         wake()
-    return render_page("message.html", title=_("Done"), message=message)
+    with i18n.use(language):
+        return render_page("message.html", locale=language, title=_("Done"), message=message,
+                           staff_page=language == i18n.SOURCE and token.action in STAFF_ACTIONS)
+
+
+def _act_in(language: str, act, *args):
+    with i18n.use(language):
+        return act(*args)

@@ -29,6 +29,7 @@ from involve.web import (
     webhooks,
 )
 from involve.web.bodylimit import BodyLimitMiddleware
+from involve.web.i18n import LanguageMiddleware
 
 
 def storage_problem(mail_dir: Path | None) -> str | None:
@@ -92,6 +93,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
     assets.mount(app)
     security.install(app)
     app.add_exception_handler(security.RateLimited, security.too_many_requests)
+    app.add_middleware(LanguageMiddleware)
     info_pages.install_error_pages(app)
     return app
 
