@@ -118,11 +118,19 @@ def date_words(value) -> str:
     return "" if value is None else str(value)
 
 
+DEFAULT_CONTACT_NAME = "Service User and Carer Involvement Co-ordinator"
+
+
 def contact() -> dict[str, str | None]:
-    """Who people contact (INVOLVE_CONTACT_*): every claimant email carries it."""
+    """Who people contact (INVOLVE_CONTACT_*): every claimant email and page carries it. The default
+    name is translated like any text (N_ marks it for the catalogues); a name set by the trust is used
+    as given."""
     from involve.settings import settings
 
-    return {"name": settings.contact_name, "email": settings.contact_email, "phone": settings.contact_phone}
+    name = settings.contact_name
+    if name == DEFAULT_CONTACT_NAME:
+        name = i18n.gettext(N_("Service User and Carer Involvement Co-ordinator"))
+    return {"name": name, "email": settings.contact_email, "phone": settings.contact_phone}
 
 
 @lru_cache(maxsize=256)
@@ -153,9 +161,8 @@ def render(template: str, context: dict[str, Any], locale: str | None = None) ->
     """(subject, plain text, html) for `template` with `context`, in `locale` (default: the context's
     `language`, else the default language) and the person's reading `format`."""
     fmt = str(context.get("format") or "standard")
-    context = {"contact": contact(), **context}
     with i18n.use(locale or email_language(context)) as code:
-        values = dict(context, language=code, direction=i18n.direction(code), format=fmt)
+        values = dict({"contact": contact(), **context}, language=code, direction=i18n.direction(code), format=fmt)
         subject = _variant(template, "subject.j2", fmt).render(**values).strip()
         text = _variant(template, "txt.j2", fmt).render(**values)
         html = _variant(template, "html.j2", fmt).render(**values)
