@@ -44,6 +44,7 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_finance.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    app.add_middleware(assets.PageCompression)
     return app
 
 

@@ -35,9 +35,10 @@ def page_env() -> Environment:
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_translations(i18n.current(), newstyle=True)
     env.filters["day"] = long_date
-    env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
-                       static_js=f"/static/{assets.JS}", assetPath="/static/assets",
-                       language=settings.language.replace("_", "-"), **labels.ALL)
+    files = assets.bundle()
+    prefix = files.prefix if files else "/static"
+    env.globals.update(static_css=f"{prefix}/{assets.CSS}", static_js=f"{prefix}/{assets.JS}",
+                       assetPath=f"{prefix}/assets", language=settings.language.replace("_", "-"), **labels.ALL)
     return env
 
 
