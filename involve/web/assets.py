@@ -106,10 +106,13 @@ class Bundle:
         return f"{self.prefix}/{name}"
 
 
-@lru_cache(maxsize=4)
-def bundle(folder: Path | None = None) -> Bundle | None:
+def bundle() -> Bundle | None:
     """The files pages use (CSS, JS, assets/**), read once; None when nhsuk-frontend is not installed."""
-    folder = folder or frontend_dir()
+    return _bundle(frontend_dir())
+
+
+@lru_cache(maxsize=4)
+def _bundle(folder: Path) -> Bundle | None:
     if not (folder / CSS).is_file():
         return None
     raw = {CSS: (folder / CSS).read_bytes(), JS: (folder / JS).read_bytes()}

@@ -4,6 +4,8 @@ involve.services.claims with by = the signed-in staff member (the service checks
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
@@ -36,16 +38,22 @@ async def guard(request: Request, *roles: str):
 
 
 @router.get("/staff/claims")
-async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = ""):
+async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = "", q: str = "",
+                      before: int | None = None):
     member, refused = await guard(request, *DECIDERS)
     if refused:
         return refused
     status, flag, borough = (x if x in allowed else "" for x, allowed in
                              ((status, STATUSES), (flag, FLAGS), (borough, BOROUGHS)))
     only_mine = None if member.has_role("coordinator", "ppi_lead") else member.email
-    claims = (await run_in_threadpool(list_claims, ClaimFilters(status, flag, borough, only_mine), limit=1000)).claims
-    return staff_page(request, member, "staff_claims.html", claims=claims,
-                      filters={"status": status, "flag": flag, "borough": borough})
+    q = q.strip()[:200]
+    page = await run_in_threadpool(list_claims, ClaimFilters(status, flag, borough, only_mine, q), before=before)
+    filters = {"status": status, "flag": flag, "borough": borough, "q": q}
+    kept = {k: v for k, v in filters.items() if v}
+    return staff_page(request, member, "staff_claims.html", claims=page.claims, filters=filters,
+                      newest_url=f"/staff/claims?{urlencode(kept)}" if before is not None else None,
+                      older_url=f"/staff/claims?{urlencode({**kept, 'before': page.next_before})}"
+                      if page.next_before else None)
 
 
 async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):
