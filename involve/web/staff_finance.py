@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from involve.errors import InvolveError
 from involve.services import claims as claim_actions
 from involve.settings import VAR_DIR
-from involve.views.finance import approved_claims_and_runs, payment_run_file_name
+from involve.views.finance import approved_claims_and_runs, approved_count, payment_run_file_name
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import _
 from involve.web.staff import staff_page
@@ -22,8 +22,9 @@ RUNS_DIR = VAR_DIR / "payment-runs"
 
 async def _finance_page(request: Request, member, status_code: int = 200, error: str = ""):
     claims, runs = await run_in_threadpool(approved_claims_and_runs)
+    total = await run_in_threadpool(approved_count)
     done = request.query_params.get("done", "")
-    return staff_page(request, member, "staff_finance.html", status_code, claims=claims, runs=runs,
+    return staff_page(request, member, "staff_finance.html", status_code, claims=claims, total=total, runs=runs,
                       done=_(DONE[done]) if done in DONE else None, done_ref=request.query_params.get("ref"),
                       error_list=[{"text": error, "href": "#run"}] if error else None)
 
