@@ -89,6 +89,8 @@ def main() -> None:
             step("cold start", lambda: serving.cold_start(work / "serving", rounds=1 if args.quick else 3))
             step("approver email latency", lambda: serving.approver_latency(work / "serving",
                                                                             samples=3 if args.quick else 10))
+            step("first claim after a start", lambda: serving.first_claim(work / "serving",
+                                                                          starts=1 if args.quick else 3))
         if "report" in only:
             from bench import annual_report
 

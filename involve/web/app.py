@@ -1,6 +1,7 @@
 """The web app: health, claim webhooks, action-link pages, and (optionally) a runner beside it."""
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -8,10 +9,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
+from involve.settings import settings
 from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
 
 
 def create_app(runner=None) -> FastAPI:
+    started = time.monotonic()
+
+    def starting() -> bool:
+        """The runner has not yet finished its first cycle (which starts the flows' API), within the wait."""
+        ready = getattr(runner, "ready", None)
+        return (ready is not None and not ready.is_set()
+                and time.monotonic() - started < settings.runner_ready_wait_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.wake = runner.wake if runner else None
@@ -26,12 +36,16 @@ def create_app(runner=None) -> FastAPI:
         200: {"description": "The database answers",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["ok"]}}}}}},
-        503: {"description": "The database does not answer (or SQLite stays write-locked)",
+        503: {"description": "The database does not answer (or SQLite stays write-locked), or the service "
+                             "is starting: its runner has not yet started the flows' API "
+                             "(at most INVOLVE_RUNNER_READY_WAIT_SECONDS after a start)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["unavailable"]}}}}}}})
     async def health() -> JSONResponse:
         ok = await run_in_threadpool(ping)
         headers = None if ok else {"Retry-After": "30"}
+        if ok and starting():
+            ok, headers = False, {"Retry-After": "1"}
         return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
                             headers=headers)
 

@@ -1,0 +1,225 @@
+"""The embedded default's child processes: `involve serve` (INVOLVE_RUNNER=embedded) starts them,
+restarts either if it dies and stops them, so the web app and the flows no longer share one GIL.
+
+- `PrefectApiProcess`: the flows' Prefect API (the same server Prefect's ephemeral mode starts, on a
+  free loopback port), started first thing so it boots while serve starts; the runner's
+  PREFECT_API_URL points at it. Unless PREFECT_API_URL is already set (then that API is used).
+- `RunnerProcess`: `python -m involve.runner_process`, the same `EmbeddedRunner` as before
+  (flows/registry.py decides what runs), with serve's environment. `wake()` writes one byte to the
+  child's stdin (non-blocking: a full pipe already means "wake"); the child then runs a cycle at
+  once instead of at its next poll. `ready` is set when the child has finished its first cycle.
+- Both: a watcher thread restarts a child that dies (after 1 s, doubling up to 30 s while it keeps
+  dying at once); `stop()` sends SIGTERM (the runner finishes its current cycle) and kills after
+  `timeout`. The children stay in serve's process group, so a signal to the group reaches all.
+- The runner child stops after its current cycle on SIGTERM/SIGINT or at the end of its stdin
+  (serve died, even by kill -9).
+
+Nothing is lost when any of them is killed: every claim, email and state is in the database, and
+the next runner picks up whatever is left.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+log = logging.getLogger("involve.runner")
+STATUS_FD = "INVOLVE_RUNNER_STATUS_FD"
+
+
+class Supervised:
+    """One child process, restarted when it dies until `stop()`."""
+
+    name = "child"
+
+    def __init__(self, *, first_delay: float = 1.0, max_delay: float = 30.0) -> None:
+        self.first_delay, self.max_delay = first_delay, max_delay
+        self.starts = 0
+        self._proc: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def popen(self) -> subprocess.Popen:
+        raise NotImplementedError
+
+    def start(self):
+        self._spawn()
+        threading.Thread(target=self._watch, name=f"involve-watch-{self.name}", daemon=True).start()
+        return self
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._proc = self.popen()
+        self.starts += 1
+
+    def _watch(self) -> None:
+        delay = self.first_delay
+        while not self._stopping.is_set():
+            proc, started = self._proc, time.monotonic()
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            self.died()
+            delay = self.first_delay if time.monotonic() - started > 60 else min(delay * 2, self.max_delay)
+            log.warning("the %s process (pid %s) exited with %s; starting a new one in %.0f s",
+                        self.name, proc.pid, code, delay)
+            if self._stopping.wait(delay):
+                return
+            self._spawn()
+
+    def died(self) -> None:
+        """Called when the child died unexpectedly, before it is started again."""
+
+    def stop(self, timeout: float = 60.0) -> None:
+        with self._lock:
+            self._stopping.set()
+            proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("the %s process did not stop within %.0f s; killing it", self.name, timeout)
+            proc.kill()
+            proc.wait(10)
+
+
+class PrefectApiProcess(Supervised):
+    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it, on a free port."""
+
+    name = "Prefect API"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def popen(self) -> subprocess.Popen:
+        import prefect
+
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+                                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                                 "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+                                env=env, stdin=subprocess.DEVNULL)
+
+
+class RunnerProcess(Supervised):
+    name = "runner"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.ready = threading.Event()  # the current child finished its first cycle
+
+    def popen(self) -> subprocess.Popen:
+        read, write = os.pipe()
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "involve.runner_process"], stdin=subprocess.PIPE,
+                                    env={**os.environ, STATUS_FD: str(write)}, pass_fds=(write,))
+        finally:
+            os.close(write)
+        os.set_blocking(proc.stdin.fileno(), False)
+        threading.Thread(target=self._read_status, args=(read,), name="involve-runner-status", daemon=True).start()
+        return proc
+
+    def _read_status(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as status:
+            for line in status:
+                if line.strip() == b"ready":
+                    self.ready.set()
+
+    def died(self) -> None:
+        self.ready.clear()
+
+    def wake(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            os.write(proc.stdin.fileno(), b"w")
+        except (BlockingIOError, BrokenPipeError, ValueError, OSError):
+            pass  # a full pipe wakes it anyway; a dead child is restarted by the watcher
+
+
+def _wait_for_api(stopping: threading.Event, timeout: float = 300.0) -> None:
+    """Wait until PREFECT_API_URL answers (a first cycle against an API still starting only fails)."""
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return
+    import httpx
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not stopping.is_set():
+        try:
+            if httpx.get(url.rstrip("/") + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        stopping.wait(0.1)
+
+
+def main() -> None:
+    """The child: the embedded runner until SIGTERM/SIGINT or the end of stdin (serve is gone)."""
+    from involve.serve import quiet_logging
+
+    quiet_logging()
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+
+    def woken() -> None:
+        while (got := os.read(0, 4096)) and not stopping.is_set():
+            if runner is not None:
+                runner.wake()
+        if not got:
+            log.info("serve has gone: stopping the runner after its current cycle")
+        stopping.set()
+
+    runner = None
+    threading.Thread(target=woken, name="involve-runner-wake", daemon=True).start()
+    from flows.registry import REGISTRY
+    from involve.runner import EmbeddedRunner
+
+    for flow in REGISTRY:  # import Prefect and every flow while the API starts
+        flow.load()
+
+    _wait_for_api(stopping)
+    if stopping.is_set():
+        return
+    runner = EmbeddedRunner().start()
+
+    def report_ready() -> None:
+        fd = int(os.environ.get(STATUS_FD, "-1"))
+        if fd >= 0 and runner.ready.wait() and not stopping.is_set():
+            try:
+                os.write(fd, b"ready\n")
+            except OSError:
+                pass
+
+    threading.Thread(target=report_ready, name="involve-runner-ready", daemon=True).start()
+    while not stopping.wait(1.0):
+        pass
+    runner.stop()
+
+
+if __name__ == "__main__":
+    main()
