@@ -3,16 +3,17 @@ restarts either if it dies and stops them, so the web app and the flows no longe
 
 - `PrefectApiProcess`: the flows' Prefect API (the same server Prefect's ephemeral mode starts, on a
   free loopback port), started first thing so it boots while serve starts; the runner's
-  PREFECT_API_URL points at it. Unless PREFECT_API_URL is already set (then that API is used).
+  PREFECT_API_URL points at it, and `ready` is set once it answers (serve's /health waits for it).
+  Unless PREFECT_API_URL is already set (then that API is used and nothing waits).
 - `RunnerProcess`: `python -m involve.runner_process`, the same `EmbeddedRunner` as before
   (flows/registry.py decides what runs), with serve's environment. `wake()` writes one byte to the
   child's stdin (non-blocking: a full pipe already means "wake"); the child then runs a cycle at
-  once instead of at its next poll. `ready` is set when the child has finished its first cycle.
+  once instead of at its next poll.
 - Both: a watcher thread restarts a child that dies (after 1 s, doubling up to 30 s while it keeps
   dying at once); `stop()` sends SIGTERM (the runner finishes its current cycle) and kills after
   `timeout`. The children stay in serve's process group, so a signal to the group reaches all.
-- The runner child stops after its current cycle on SIGTERM/SIGINT or at the end of its stdin
-  (serve died, even by kill -9).
+- The runner child stops after its current cycle on SIGTERM/SIGINT or at the end of its stdin;
+  both children get SIGTERM when serve dies, even by kill -9 (Linux: PR_SET_PDEATHSIG).
 
 Nothing is lost when any of them is killed: every claim, email and state is in the database, and
 the next runner picks up whatever is left.
@@ -29,7 +30,21 @@ import threading
 import time
 
 log = logging.getLogger("involve.runner")
-STATUS_FD = "INVOLVE_RUNNER_STATUS_FD"
+RUNNER_CHILD = "INVOLVE_RUNNER_CHILD"  # set in the runner child's environment (involve/faults.py)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when serve dies, even by kill -9, so no orphan is left."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def child_options() -> dict:
+    return {"preexec_fn": _die_with_parent} if sys.platform == "linux" else {}
 
 
 class Supervised:
@@ -103,9 +118,21 @@ class PrefectApiProcess(Supervised):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
+        self.ready = threading.Event()  # the API answers /health (cleared while a new one starts)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
+
+    def _spawn(self) -> None:
+        super()._spawn()
+        threading.Thread(target=self._until_ready, name="involve-api-ready", daemon=True).start()
+
+    def _until_ready(self) -> None:
+        if wait_for_api(self.url, self._stopping):
+            self.ready.set()
+
+    def died(self) -> None:
+        self.ready.clear()
 
     @property
     def url(self) -> str:
@@ -120,35 +147,17 @@ class PrefectApiProcess(Supervised):
         return subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
                                  "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
                                  "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-                                env=env, stdin=subprocess.DEVNULL)
+                                env=env, stdin=subprocess.DEVNULL, **child_options())
 
 
 class RunnerProcess(Supervised):
     name = "runner"
 
-    def __init__(self, **kw) -> None:
-        super().__init__(**kw)
-        self.ready = threading.Event()  # the current child finished its first cycle
-
     def popen(self) -> subprocess.Popen:
-        read, write = os.pipe()
-        try:
-            proc = subprocess.Popen([sys.executable, "-m", "involve.runner_process"], stdin=subprocess.PIPE,
-                                    env={**os.environ, STATUS_FD: str(write)}, pass_fds=(write,))
-        finally:
-            os.close(write)
+        proc = subprocess.Popen([sys.executable, "-m", "involve.runner_process"], stdin=subprocess.PIPE,
+                                env={**os.environ, RUNNER_CHILD: "1"}, **child_options())
         os.set_blocking(proc.stdin.fileno(), False)
-        threading.Thread(target=self._read_status, args=(read,), name="involve-runner-status", daemon=True).start()
         return proc
-
-    def _read_status(self, fd: int) -> None:
-        with os.fdopen(fd, "rb") as status:
-            for line in status:
-                if line.strip() == b"ready":
-                    self.ready.set()
-
-    def died(self) -> None:
-        self.ready.clear()
 
     def wake(self) -> None:
         proc = self._proc
@@ -160,21 +169,22 @@ class RunnerProcess(Supervised):
             pass  # a full pipe wakes it anyway; a dead child is restarted by the watcher
 
 
-def _wait_for_api(stopping: threading.Event, timeout: float = 300.0) -> None:
-    """Wait until PREFECT_API_URL answers (a first cycle against an API still starting only fails)."""
-    url = os.environ.get("PREFECT_API_URL")
+def wait_for_api(url: str | None, stopping: threading.Event, timeout: float = 600.0) -> bool:
+    """Wait until the Prefect API at `url` answers /health (a cycle against an API still starting only
+    fails); True when it does."""
     if not url:
-        return
+        return False
     import httpx
 
     end = time.monotonic() + timeout
     while time.monotonic() < end and not stopping.is_set():
         try:
             if httpx.get(url.rstrip("/") + "/health", timeout=2).status_code == 200:
-                return
+                return True
         except httpx.HTTPError:
             pass
         stopping.wait(0.1)
+    return False
 
 
 def main() -> None:
@@ -202,20 +212,10 @@ def main() -> None:
     for flow in REGISTRY:  # import Prefect and every flow while the API starts
         flow.load()
 
-    _wait_for_api(stopping)
+    wait_for_api(os.environ.get("PREFECT_API_URL"), stopping)
     if stopping.is_set():
         return
     runner = EmbeddedRunner().start()
-
-    def report_ready() -> None:
-        fd = int(os.environ.get(STATUS_FD, "-1"))
-        if fd >= 0 and runner.ready.wait() and not stopping.is_set():
-            try:
-                os.write(fd, b"ready\n")
-            except OSError:
-                pass
-
-    threading.Thread(target=report_ready, name="involve-runner-ready", daemon=True).start()
     while not stopping.wait(1.0):
         pass
     runner.stop()

@@ -1,8 +1,8 @@
 """`involve serve`: check settings, migrate, start the mail sink (if no SMTP is configured), the
-runner and uvicorn. The embedded runner runs in a child process (involve/runner_process.py) that
-serve starts, restarts if it dies and stops; /health answers 503 until the runner's first cycle has
-started the flows' API (at most INVOLVE_RUNNER_READY_WAIT_SECONDS), so the first claim is processed
-at once. SIGTERM/SIGINT stop uvicorn, then the runner finishes its current cycle; accepted claims
+runner and uvicorn. The embedded runner runs in a child process, and the Prefect API it uses in
+another (involve/runner_process.py), which serve starts, restarts if they die and stops; /health
+answers 503 until that API answers (at most INVOLVE_RUNNER_READY_WAIT_SECONDS), so the first claim
+does not wait for it. SIGTERM/SIGINT stop uvicorn, then the runner finishes its current cycle; accepted claims
 are already committed, so nothing is lost."""
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def run(*, host: str, port: int) -> None:
     # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped_by_signal)
-    app = create_app(runner)
+    app = create_app(runner, flows_ready=api.ready if api else None)
     settle_heap()
     try:
         uvicorn.run(app, host=host, port=port, **uvicorn_options())

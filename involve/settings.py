@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     policy_file: Path = DEFAULT_POLICY_FILE
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
-    # after a start, /health answers 503 until the runner's first cycle has started the flows' API,
-    # for at most this long (0: answer at once); the first claim is then processed without waiting
+    # after a start, /health answers 503 until the local Prefect API serve started answers, for at
+    # most this long (0: answer at once); the first claim then does not wait for it
     runner_ready_wait_seconds: float = 20.0
     data_key: str | None = None
     link_max_age_days: int = 14

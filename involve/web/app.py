@@ -13,13 +13,12 @@ from involve.settings import settings
 from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
 
 
-def create_app(runner=None) -> FastAPI:
+def create_app(runner=None, *, flows_ready=None) -> FastAPI:
+    """`flows_ready`: an Event set once the flows' API answers; /health waits for it after a start."""
     started = time.monotonic()
 
     def starting() -> bool:
-        """The runner has not yet finished its first cycle (which starts the flows' API), within the wait."""
-        ready = getattr(runner, "ready", None)
-        return (ready is not None and not ready.is_set()
+        return (flows_ready is not None and not flows_ready.is_set()
                 and time.monotonic() - started < settings.runner_ready_wait_seconds)
 
     @asynccontextmanager
@@ -37,7 +36,7 @@ def create_app(runner=None) -> FastAPI:
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["ok"]}}}}}},
         503: {"description": "The database does not answer (or SQLite stays write-locked), or the service "
-                             "is starting: its runner has not yet started the flows' API "
+                             "is starting: the flows' (Prefect) API does not answer yet "
                              "(at most INVOLVE_RUNNER_READY_WAIT_SECONDS after a start)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["unavailable"]}}}}}}})
