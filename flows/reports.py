@@ -1,6 +1,6 @@
 """Flow: the User Forum's monthly payments report (figures only, no names), scheduled on the 1st of
-each month (flows/registry.py). Writes OUT_ROOT/forum/YYYY-MM/ (HTML and CSV); the result is
-paths and a month, never personal data."""
+each month (flows/registry.py). Writes OUT_ROOT/forum/YYYY-MM/ (HTML and CSV) and emails its figures
+to each user forum's contact; the result is paths, a month and a count, never personal data."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,6 +10,7 @@ from prefect import flow
 
 from involve import clock
 from involve.domain.dates import LONDON
+from tasks.programme import email_forum_reports
 from tasks.reports import write_forum_report
 
 
@@ -27,4 +28,6 @@ async def forum_report(month: str | None = None, out_root: str | None = None) ->
 
     out_root = out_root or str(VAR_DIR / "reports")
     month = month or previous_month(clock.now().astimezone(LONDON).date())
-    return await write_forum_report(month, str(Path(out_root) / "forum" / month))
+    result = await write_forum_report(month, str(Path(out_root) / "forum" / month))
+    result["forums_emailed"] = await email_forum_reports(month, result["csv"])
+    return result

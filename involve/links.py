@@ -19,12 +19,13 @@ from models import LinkToken
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return _serializer_for(settings.link_secret)
+    return _serializer_for(tuple(settings.link_signing_keys))
 
 
 @lru_cache(maxsize=4)
-def _serializer_for(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="involve-action-link")
+def _serializer_for(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    """Signs with the newest INVOLVE_LINK_KEY; accepts every listed one (rotation keeps links valid)."""
+    return URLSafeTimedSerializer(list(keys), salt="involve-action-link")
 
 
 def issue(session: Session, *, action: str, reference: str, holder: str, data: dict | None = None,
@@ -54,11 +55,6 @@ def store_links(session: Session, rows: list[dict]) -> None:
         session.execute(insert(LinkToken.__table__), rows)
 
 
-def url_for_id(token_id: str, action: str) -> str:
-    signed = _serializer().dumps({"t": token_id, "a": action})
-    return f"{settings.base_url.rstrip('/')}/act/{signed}"
-
-
 def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToken:
     """The token row behind a link, or LinkInvalid with a plain reason."""
     try:
@@ -68,7 +64,7 @@ def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToke
     except BadSignature:
         raise LinkInvalid("This link is not valid. Check you copied all of it.") from None
     stmt = select(LinkToken).where(LinkToken.id == payload.get("t"))
-    if for_update and session.get_bind().dialect.name != "sqlite":
+    if for_update:
         stmt = stmt.with_for_update()
     token = session.execute(stmt).scalar_one_or_none()
     if token is None or token.action != payload.get("a"):

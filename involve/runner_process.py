@@ -208,6 +208,9 @@ def main() -> None:
     threading.Thread(target=woken, name="involve-runner-wake", daemon=True).start()
     from flows.registry import REGISTRY
     from involve.runner import EmbeddedRunner
+    from involve.serve import stop_ephemeral_servers, track_ephemeral_servers
+
+    track_ephemeral_servers()
 
     for flow in REGISTRY:  # import Prefect and every flow while the API starts
         flow.load()
@@ -219,6 +222,7 @@ def main() -> None:
     while not stopping.wait(1.0):
         pass
     runner.stop()
+    stop_ephemeral_servers()
 
 
 if __name__ == "__main__":

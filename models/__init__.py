@@ -7,6 +7,17 @@ from models.base import Base
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
 from models.outbox import LinkToken, OutboxEmail
 from models.people import Person, Staff
+from models.programme import (
+    Activity,
+    ActivityInvite,
+    BuddyPair,
+    Forum,
+    ForumMember,
+    PlanAction,
+    PlanUpdate,
+    SupportRequest,
+    UnmetNeed,
+)
 from models.recruitment import (
                                 JdComment,
                                 PanelMember,
@@ -22,5 +33,6 @@ __all__ = [
     "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
-    "PanelScore",
+    "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
+    "SupportRequest", "UnmetNeed",
 ]

@@ -19,6 +19,7 @@ class Claim(Base):
     __table_args__ = (
         Index("ix_claims_status_id", "status", "id"),
         Index("ix_claims_claimant_date", "claimant_email", "activity_date"),
+        Index("ix_claims_source_submission", "source", "submission_id"),
         Index("ix_claims_name_email", "claimant_name", "claimant_email"),   # search (views/claims.py)
         Index("ix_claims_lead_id", "lead_email", "id"),                    # a lead's own list
         Index("ix_claims_approver_id", "approver_email", "id"),
@@ -61,6 +62,8 @@ class Claim(Base):
     paid_at: Mapped[datetime | None]
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"))
     last_reminded_on: Mapped[date | None]
+    keyed_by: Mapped[str | None] = mapped_column(String(320))  # who took the claimant's answers by phone
+    hold_reason: Mapped[str | None] = mapped_column(Text)  # why processing set it aside (flag cannot_process)
     anonymised_at: Mapped[datetime | None]
 
     expenses: Mapped[list[ExpenseLine]] = relationship(

@@ -27,6 +27,7 @@ class OutboxEmail(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(String(300))
+    failed_at: Mapped[datetime | None]  # given up: cannot be sent (permanent refusal, or out of attempts)
 
 
 class LinkToken(Base):

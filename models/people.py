@@ -48,5 +48,6 @@ class Person(Base):
     gender: Mapped[str | None] = mapped_column(String(40))
     disability: Mapped[str | None] = mapped_column(String(40))
     learning_disability: Mapped[bool | None]
+    carer: Mapped[bool] = mapped_column(default=False)  # takes part as a carer (else as a service user)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     anonymised_at: Mapped[datetime | None]

@@ -57,7 +57,7 @@ class PanelMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recruitment_id: Mapped[int] = mapped_column(ForeignKey("recruitments.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="invited")  # see MEMBER_STATUSES
+    status: Mapped[str] = mapped_column(String(20), default="invited")  # involve/domain/recruitment_transitions.py
     invited_at: Mapped[datetime]
     respond_by: Mapped[datetime]
     responded_at: Mapped[datetime | None]

@@ -7,9 +7,12 @@ from prefect import task
 from involve.services import delivery, reminders
 
 
-@task(name="send-email-batch", retries=3, retry_delay_seconds=[2, 10, 30], persist_result=False)
+@task(name="send-email-batch", persist_result=False)
 async def send_email_batch(batch_size: int = 500) -> tuple[int, int]:
-    """Send one leased batch of due emails; returns (sent, failed). Failed rows retry with backoff."""
+    """Send one leased batch of due emails; returns (sent, failed). Email has ONE retry layer: the
+    outbox row (attempts, next_attempt_at with backoff, services/delivery.py), so this task does not
+    retry too; a batch that fails as a whole leaves its rows leased, and they are due again when the
+    lease ends."""
     return await delivery.deliver_batch(limit=batch_size)
 
 

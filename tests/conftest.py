@@ -1,8 +1,12 @@
 """Shared fixtures.
 
 `db` gives a migrated, empty database and points INVOLVE_DATABASE_URL at it. Tests marked
-with the `db` fixture run on SQLite always, and on PostgreSQL too when INVOLVE_TEST_POSTGRES_URL
-is set (a database of its own is created for the run and dropped afterwards).
+with the `db` fixture run on SQLite always, and on PostgreSQL too when one is there: the server
+INVOLVE_TEST_POSTGRES_URL names, or else one answering where the usual PG* variables say
+(default 127.0.0.1:5432, user postgres), found at start-up. Each run makes throwaway databases of
+its own and drops them afterwards. INVOLVE_TEST_POSTGRES=off keeps a run to SQLite.
+
+The run ends with one line per group of skipped tests and how to run them.
 """
 from __future__ import annotations
 
@@ -17,6 +21,30 @@ import pytest
 
 from involve import settings as settings_module
 
+
+def _local_postgres() -> str | None:
+    """A PostgreSQL server answering on this machine (PGHOST/PGPORT/PGUSER/PGPASSWORD, default
+    127.0.0.1:5432 as postgres), as a base URL; None when nothing answers within two seconds."""
+    if os.environ.get("INVOLVE_TEST_POSTGRES", "").lower() in ("off", "0", "no"):
+        return None
+    from sqlalchemy.engine import URL
+
+    url = URL.create("postgresql+psycopg", username=os.environ.get("PGUSER", "postgres"),
+                     password=os.environ.get("PGPASSWORD"), host=os.environ.get("PGHOST", "127.0.0.1"),
+                     port=int(os.environ.get("PGPORT", "5432")), database="postgres")
+    try:
+        import psycopg
+
+        with psycopg.connect(url.render_as_string(hide_password=False).replace("+psycopg", ""),
+                             connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - nothing there (or not allowed in): SQLite only, said at the end
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+if not os.environ.get("INVOLVE_TEST_POSTGRES_URL") and (_found := _local_postgres()):
+    os.environ["INVOLVE_TEST_POSTGRES_URL"] = _found  # other modules (scale-out, soak) read it too
 PG_BASE = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("INVOLVE_TEST_REQUIRE_POSTGRES") == "1"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"involve-tests-webhook-secret-32b").decode()
@@ -26,14 +54,45 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def pytest_report_header(config):
     if PG_BASE:
-        return "PostgreSQL tests: on (INVOLVE_TEST_POSTGRES_URL is set)"
-    return "PostgreSQL tests: SKIPPED - INVOLVE_TEST_POSTGRES_URL is not set (.ci/run sets it)"
+        from sqlalchemy.engine import make_url
+
+        return f"PostgreSQL tests: on ({make_url(PG_BASE).render_as_string(hide_password=True)})"
+    return "PostgreSQL tests: SKIPPED - no PostgreSQL answered (set INVOLVE_TEST_POSTGRES_URL or PG*)"
+
+
+# skip reasons -> (group, how to run them); the first pattern a reason contains names its group
+SKIP_GROUPS = (
+    ("PostgreSQL", "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 (or set PGHOST/PGUSER, or "
+                                 "INVOLVE_TEST_POSTGRES_URL=postgresql+psycopg://user@host:5432/postgres)"),
+    ("scale-out needs PostgreSQL", "scale-out", "as for PostgreSQL"),
+    ("chromium", "browser", "apt-get install chromium (Debian's /usr/bin/chromium)"),
+    ("WeasyPrint", "PDF", "install WeasyPrint's system libraries (apt-get install libpango-1.0-0)"),
+    ("once on SQLite is enough", "run once", "nothing to do: these run on the SQLite leg only"),
+)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line per group of skipped tests, and how to run them."""
+    groups: dict[tuple[str, str], int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+        group = next(((name, how) for pattern, name, how in SKIP_GROUPS if pattern.lower() in reason.lower()),
+                     ("other", reason.removeprefix("Skipped: ")[:100]))
+        groups[group] = groups.get(group, 0) + 1
+    if groups:
+        terminalreporter.section("skipped tests, by group")
+        for (name, how), n in sorted(groups.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{n:4d} skipped: {name}: {how}")
 
 
 @pytest.fixture(autouse=True)
 def _env(monkeypatch, tmp_path):
     """Every test gets its own var dir and known secrets; nothing leaks between tests."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INVOLVE_HOME", str(tmp_path))  # generated secrets, mail and files under tmp_path/var
+    monkeypatch.delenv("INVOLVE_LINK_KEY", raising=False)
+    monkeypatch.delenv("INVOLVE_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("INVOLVE_AUDIT_EMAIL", raising=False)
     monkeypatch.setenv("INVOLVE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setenv("INVOLVE_DATA_KEY", DATA_KEY)
     monkeypatch.setenv("INVOLVE_BASE_URL", "http://testserver")

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from involve.cli.common import ByOpt, JsonOpt, command, out, print_json, refuse
+from involve.cli.common import ByOpt, JsonOpt, command, out, print_json, refuse, terminal_safe
 
 claims_app = typer.Typer(no_args_is_help=True, help="Payment claims.")
 
@@ -32,8 +32,8 @@ def claims_list(status: Annotated[str | None, typer.Option("--status")] = None, 
         return print_json(rows)
     table = Table("reference", "status", "date", "kind", "total", "flags")
     for r in rows:
-        table.add_row(r["reference"], r["status"], r["activity_date"], r["activity_kind"],
-                      r["total_amount"] or "-", ", ".join(r["flags"]))
+        table.add_row(*map(terminal_safe, (r["reference"], r["status"], r["activity_date"], r["activity_kind"],
+                                           r["total_amount"] or "-", ", ".join(r["flags"]))))
     out.print(table)
 
 
@@ -49,8 +49,9 @@ def claims_show(reference: str, as_json: JsonOpt = False) -> None:
     if as_json:
         return print_json(data)
     for key in ("reference", "status", "claimant_name", "activity_title", "activity_date", "fee_amount",
-                "expenses_amount", "total_amount", "flags", "bank_account"):
-        out.print(f"{key:>16}: {data[key]}", markup=False)
+                "expenses_amount", "total_amount", "flags", "bank_account", "hold_reason"):
+        if key != "hold_reason" or data[key]:
+            out.print(f"{key:>16}: {data[key]}", markup=False)
     for h in history:
         out.print(f"  {h['at'][:19]} {h['actor']}: {h['from_status']} -> {h['to_status']}"
                   + (f" ({h['reason']})" if h["reason"] else ""), markup=False)
@@ -132,3 +133,13 @@ def claims_withdraw(reference: str, by: ByOpt, as_json: JsonOpt = False) -> None
 
     c = withdraw(reference, by=by)
     print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+
+
+@claims_app.command("release")
+@command
+def claims_release(reference: str, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """Send a claim that was set aside (flag cannot_process) back to processing, once its cause is fixed."""
+    from involve.services import processing
+
+    c = processing.release(reference, by=by)
+    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status} (released)")

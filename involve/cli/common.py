@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,10 +18,27 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from involve.domain.text import printable
 from involve.errors import InvolveError
 
-out = Console()
-err = Console(stderr=True)
+
+def terminal_safe(obj):
+    """Text for a terminal: control characters (ESC sequences, bell, carriage return, bidi overrides)
+    removed from every line, so stored text can never drive the terminal; other objects as they are."""
+    if isinstance(obj, str):
+        return "\n".join(printable(part) for part in obj.split("\n"))
+    return obj
+
+
+class SafeConsole(Console):
+    """A rich Console whose `print` never passes control characters from data to the terminal."""
+
+    def print(self, *objects, **kwargs) -> None:  # noqa: A003 - rich's name
+        super().print(*(terminal_safe(o) for o in objects), **kwargs)
+
+
+out = SafeConsole()
+err = SafeConsole(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Email of the staff member acting.")]
@@ -60,10 +78,12 @@ def print_json(data) -> None:
 def parse_money(value: str | None, what: str) -> Decimal | None:
     if value is None:
         return None
+    if not re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,2})?", value.strip()):  # no 1e999999, NaN, -1
+        refuse(f"{what}: not an amount: {printable(value)[:40]!r} (use pounds and pence, like 120.00)")
     try:
-        amount = Decimal(value)
+        amount = Decimal(value.strip())
     except InvalidOperation:
-        refuse(f"{what}: not an amount: {value!r} (use pounds, like 120.00)")
+        refuse(f"{what}: not an amount: {printable(value)[:40]!r} (use pounds, like 120.00)")
     if amount < 0 or amount != amount.quantize(Decimal("0.01")):
         refuse(f"{what}: must be pounds and pence, like 120.00")
     return amount

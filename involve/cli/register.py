@@ -27,6 +27,8 @@ def register_add(
     disability: Annotated[str | None, typer.Option("--disability")] = None,
     learning_disability: Annotated[
         bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
+    carer: Annotated[bool | None, typer.Option(
+        "--carer/--service-user", help="Takes part as a carer (or as a service user, the default).")] = None,
     by: Annotated[str | None, typer.Option("--by")] = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
@@ -42,8 +44,9 @@ def register_add(
                                          if panel_trained_on else None),
                        unavailable=[parse_date(d.strip(), "--unavailable") for v in unavailable or []
                                     for d in v.split(",") if d.strip()],
-                       conflicts=conflict or [], by=by, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
+                       conflicts=conflict or [], carer=carer, by=by, age_band=age_band, ethnic_group=ethnic_group,
+                       gender=gender,
                        disability=disability, learning_disability=learning_disability)
-        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough,
+        result = {"id": p.id, "email": p.email, "name": p.name, "borough": p.borough, "carer": p.carer,
                   "mapping_categories": sorted(categories_of(p))}  # involve/domain/diversity.py
     print_json(result) if as_json else out.print(f"registered {result['email']}")

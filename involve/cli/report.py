@@ -106,7 +106,7 @@ def dev_generate(
     first_year: Annotated[int, typer.Option("--first-year", help="First financial year.")] = 2023,
     as_json: JsonOpt = False,
 ) -> None:
-    """Insert generated people, claims, payments (and recruitments) into the database."""
+    """Insert generated people, claims, payments, recruitments and the involvement programme's data."""
     from involve.reports.generate import generate
 
     with Progress(
@@ -120,8 +120,9 @@ def dev_generate(
             first_year=first_year,
             progress=lambda n: progress.advance(task, n),
         )
-    data = {"claims": g.claims, "payments": g.payments, "people": g.people, "recruitments": g.recruitments}
+    data = {"claims": g.claims, "payments": g.payments, "people": g.people, "recruitments": g.recruitments,
+            "activities": g.activities}
     print_json(data) if as_json else out.print(
         f"generated {g.claims} claims, {g.payments} payments, {g.people} people, "
-        f"{g.recruitments} recruitments"
+        f"{g.recruitments} recruitments, {g.activities} activities"
     )

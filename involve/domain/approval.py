@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from involve.domain.emails import address_key
 from involve.domain.transitions import PAST_TENSE, can
 
 APPROVER_ROLES = ("lead", "coordinator")          # first approval (a lead only for claims routed to them)
@@ -53,11 +54,15 @@ class ClaimFacts:
 
     @classmethod
     def of(cls, claim) -> ClaimFacts:
-        """From a `models.Claim` (or anything with the same attributes)."""
-        return cls(reference=claim.reference, status=claim.status, claimant_email=claim.claimant_email,
-                   lead_email=claim.lead_email, approver_email=claim.approver_email, approved_by=claim.approved_by,
-                   second_approved_by=claim.second_approved_by, flags=tuple(claim.flags or ()),
-                   keyed_by=getattr(claim, "keyed_by", None))
+        """From a `models.Claim` (or anything with the same attributes). Every address is put in its
+        canonical form (involve.domain.emails), so a stored `Name <addr>` or a different case is
+        still the same person to every rule here."""
+        key = address_key
+        return cls(reference=claim.reference, status=claim.status, claimant_email=key(claim.claimant_email),
+                   lead_email=key(claim.lead_email) or None, approver_email=key(claim.approver_email) or None,
+                   approved_by=key(claim.approved_by) or None,
+                   second_approved_by=key(claim.second_approved_by) or None, flags=tuple(claim.flags or ()),
+                   keyed_by=key(getattr(claim, "keyed_by", None)) or None)
 
 
 @dataclass(frozen=True)
@@ -159,16 +164,17 @@ Staff = Mapping[str, Iterable[str]]  # active staff: canonical email -> roles
 def approvers_for(claim: ClaimFacts, staff: Staff) -> tuple[list[str], str | None]:
     """(emails to ask for the first approval, the named approver or None): the activity lead when they
     are staff with an approver role, else every co-ordinator; never the claimant."""
-    lead = (claim.lead_email or "").lower()
-    if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead != claim.claimant_email:
+    lead = address_key(claim.lead_email)
+    never = (claim.claimant_email, claim.keyed_by)  # nor whoever keyed it for the person by phone
+    if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead not in never:
         return [lead], lead
-    return sorted(e for e, roles in staff.items() if "coordinator" in roles and e != claim.claimant_email), None
+    return sorted(e for e, roles in staff.items() if "coordinator" in roles and e not in never), None
 
 
 def second_approvers(claim: ClaimFacts, staff: Staff) -> list[str]:
     """Whom to ask for the second approval: co-ordinators and PPI leads other than the first approver."""
     return sorted(e for e, roles in staff.items() if set(roles) & set(SECOND_APPROVER_ROLES)
-                  and e not in (claim.approved_by, claim.claimant_email))
+                  and e not in (claim.approved_by, claim.claimant_email, claim.keyed_by))
 
 
 def waiting_on(claim: ClaimFacts, staff: Staff) -> list[str]:

@@ -18,19 +18,22 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from involve.domain import text as tx
 from involve.domain.dates import LONDON
+from involve.domain.emails import canonical_email
 from involve.errors import InvalidClaim
 
-ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
+ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other",
+                  "forum_meeting", "ward_visit", "survey", "cpa_audit", "staff_training", "governance")
 BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
 EXPENSE_KINDS = ("public_transport", "mileage", "taxi", "parking", "carer", "childcare", "subsistence",
                  "support", "other")
 MAX_LINE = Decimal("500.00")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _decimal_string(places: int):
@@ -39,7 +42,7 @@ def _decimal_string(places: int):
             raise ValueError('must be a decimal string such as "6.80", not a number')
         if isinstance(v, int):
             v = str(v)
-        if not isinstance(v, str) or not re.fullmatch(rf"\d{{1,6}}(\.\d{{1,{places}}})?", v.strip()):
+        if not isinstance(v, str) or not re.fullmatch(rf"[0-9]{{1,6}}(\.[0-9]{{1,{places}}})?", v.strip()):
             raise ValueError(f'must be a decimal string such as "6.80" (at most {places} decimal places)')
         try:
             return Decimal(v.strip())
@@ -48,14 +51,19 @@ def _decimal_string(places: int):
     return parse
 
 
-Money = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
-Miles = Annotated[Decimal, BeforeValidator(_decimal_string(2))]
+def _decimal_schema(example: str) -> WithJsonSchema:
+    """What the OpenAPI says: a decimal string (never a JSON number, which the server refuses)."""
+    return WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,6}(\.[0-9]{1,2})?$", "examples": [example],
+                           "description": 'a decimal string such as "6.80"; a JSON number is refused'})
+
+
+Money = Annotated[Decimal, BeforeValidator(_decimal_string(2)), _decimal_schema("6.80")]
+Miles = Annotated[Decimal, BeforeValidator(_decimal_string(2)), _decimal_schema("12.5")]
 
 
 def _email(v):
-    if not isinstance(v, str) or not EMAIL_RE.match(v.strip()) or len(v) > 320:
-        raise ValueError("must be an email address")
-    return v.strip().lower()
+    """The canonical address (involve.domain.emails): the address alone, lower-cased."""
+    return canonical_email(v)
 
 
 def _hhmm(v):
@@ -78,7 +86,16 @@ def _iso_date(v):
 Email = Annotated[str, BeforeValidator(_email)]
 HHMM = Annotated[str, BeforeValidator(_hhmm)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+def line(max_length: int, min_length: int = 0):
+    """A one-line text field (involve.domain.text): no control, line-break or bidi characters, at
+    most `max_length` characters (the column size)."""
+    return Annotated[str, BeforeValidator(tx.one_line), Field(min_length=min_length, max_length=max_length)]
+
+
+Name = line(tx.NAME_MAX, 1)
+Title = line(tx.TITLE_MAX, 1)
 
 
 class Strict(BaseModel):
@@ -86,20 +103,20 @@ class Strict(BaseModel):
 
 
 class Claimant(Strict):
-    name: Text
+    name: Name
     email: Email
 
 
 class Activity(Strict):
     kind: Literal[ACTIVITY_KINDS]  # type: ignore[valid-type]
-    title: Text
+    title: Title
     date: IsoDate
     start: HHMM
     end: HHMM
     borough: Literal[BOROUGHS]  # type: ignore[valid-type]
-    service: Annotated[str, Field(max_length=200)] | None = None
+    service: line(tx.SERVICE_MAX) | None = None
     lead_email: Email | None = None
-    reference: Annotated[str, Field(max_length=60)] | None = None
+    reference: line(tx.ACTIVITY_REFERENCE_MAX) | None = None
 
     @model_validator(mode="after")
     def _times(self):
@@ -132,8 +149,8 @@ class Expense(Strict):
     miles: Miles | None = None
     passengers: Annotated[int, Field(ge=0, le=8, strict=True)] = 0
     vehicle: Literal["car", "bicycle"] | None = None
-    description: Annotated[str, Field(max_length=500)] | None = None
-    receipt: Annotated[str, Field(max_length=300)] | None = None
+    description: line(tx.DESCRIPTION_MAX) | None = None
+    receipt: line(tx.RECEIPT_MAX) | None = None
 
     @model_validator(mode="after")
     def _shape(self):
@@ -162,7 +179,7 @@ class Expense(Strict):
 
 class Payment(Strict):
     method: Literal["bank_transfer", "payroll", "voucher"]
-    account_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    account_name: line(tx.ACCOUNT_NAME_MAX, 1) | None = None
     sort_code: Annotated[str, Field(pattern=r"^\d{2}-\d{2}-\d{2}$")] | None = None
     account_number: Annotated[str, Field(pattern=r"^\d{8}$")] | None = None
 
@@ -183,7 +200,7 @@ class Payment(Strict):
 
 
 class ClaimIn(Strict):
-    submission_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    submission_id: line(tx.SUBMISSION_ID_MAX, 1) | None = None
     claimant: Claimant
     activity: Activity
     fee: Fee

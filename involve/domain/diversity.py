@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 
 CATEGORIES = ("older_people", "bme", "learning_disability", "women", "young_people")
-CATEGORY_LABELS = {"older_people": "older people", "bme": "BME", "learning_disability": "learning disability",
-                   "women": "women", "young_people": "young people"}
 OLDER_FROM = 65  # an age band starting at 65 or more
 YOUNG_TO = 25  # an age band ending at 25 or less
 WHITE_GROUPS = ("white", "white british", "white english", "white scottish", "white welsh",

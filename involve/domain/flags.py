@@ -10,7 +10,11 @@ from decimal import Decimal
 
 from involve.domain.policy import Period
 
-FLAGS = ("late", "receipt_missing", "duplicate_suspected", "benefits_limit", "second_approval", "not_in_register")
+FLAGS = ("late", "receipt_missing", "duplicate_suspected", "benefits_limit", "second_approval", "not_in_register",
+         "cannot_process", "no_approver")
+# set by processing, not by flags_for: `cannot_process` - the claim was set aside with a reason
+# (Claim.hold_reason) and the rest of the batch went on; `no_approver` - nobody may approve it yet
+SET_ASIDE, NO_APPROVER = "cannot_process", "no_approver"
 
 
 @dataclass(frozen=True)

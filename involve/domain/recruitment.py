@@ -22,7 +22,6 @@ from involve.domain.dates import london_midnight
 
 STAFF_GROUPS = ("senior_manager", "clinician", "social_worker", "cpn", "nurse", "occupational_therapist",
                 "psychologist", "psychotherapist", "other")
-MEMBER_STATUSES = ("invited", "accepted", "declined", "expired", "attended")
 HOLDS_SEAT = ("invited", "accepted", "attended")  # a pending invitation keeps its seat until it expires
 SITS = ("accepted", "attended")
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from involve.domain.claim_schema import BOROUGHS, HHMM, IsoDate, Strict, _field_path
+from involve.domain import text as tx
+from involve.domain.claim_schema import BOROUGHS, HHMM, IsoDate, Strict, _field_path, line
 from involve.domain.recruitment import STAFF_GROUPS
 from involve.errors import InvalidClaim
 
@@ -23,16 +24,16 @@ class RecruitmentIn(Strict):
     """A vacancy to recruit for with service-user involvement."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    title: Annotated[str, Field(min_length=1, max_length=250)]
+    title: line(tx.TITLE_MAX, 1)
     staff_group: Literal[STAFF_GROUPS]  # type: ignore[valid-type]
     borough: Literal[BOROUGHS]  # type: ignore[valid-type]
-    service: Annotated[str, Field(max_length=200)] | None = None
+    service: line(tx.SERVICE_MAX) | None = None
     interview_date: IsoDate
     interview_start: HHMM = "09:30"
     interview_end: HHMM = "13:00"
     panel_size: Annotated[int, Field(ge=1, le=4, strict=True)] = 2
-    job_description: Annotated[str, Field(max_length=50_000)] | None = None
-    decision_rule: Annotated[str, Field(max_length=2_000)] | None = None
+    job_description: Annotated[str, BeforeValidator(tx.multiline), Field(max_length=50_000)] | None = None
+    decision_rule: Annotated[str, BeforeValidator(tx.multiline), Field(max_length=2_000)] | None = None
 
     @model_validator(mode="after")
     def _times(self):

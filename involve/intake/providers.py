@@ -103,16 +103,31 @@ def verify_tally(body: bytes, signature: str | None, secret: str) -> None:
     _verify(body, signature, secret, header="Tally-Signature", prefix="")
 
 
+MAX_DIGITS = 12  # a number answer with more digits is refused before it is built (no 1e999999)
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_NOT_A_NUMBER = "not a plain number of at most 12 digits"
+
+
 def _decimal(value: Any) -> Decimal | str | None:
-    """A number answer as Decimal (via str, so 6.8 stays 6.8); unreadable text is returned as-is."""
-    if value is None or value == "":
-        return None
-    text = str(value).strip().replace("£", "").replace(",", "")
+    """A number answer as Decimal (via str, so 6.8 stays 6.8), built only when it is written as a
+    plain number of at most MAX_DIGITS digits (no exponent form, no NaN or infinity); anything else
+    is returned as text (short, never the huge answer), for the claim validation to refuse with 422."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None if value in (None, "") else _NOT_A_NUMBER
+    if isinstance(value, int) and value.bit_length() > 64:
+        return _NOT_A_NUMBER
+    if not isinstance(value, (str, int, float)):
+        return _NOT_A_NUMBER
+    raw = str(value).strip()
+    if len(raw) > 40:
+        return _NOT_A_NUMBER
+    text = raw.replace("\u00a3", "").replace(",", "")
+    if not _PLAIN_NUMBER.fullmatch(text) or sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        return raw if len(raw) <= 20 and not re.search(r"[0-9]", raw) else _NOT_A_NUMBER
     try:
-        number = Decimal(text)
+        return Decimal(text)
     except InvalidOperation:
-        return str(value).strip()
-    return number if number.is_finite() else str(value).strip()
+        return _NOT_A_NUMBER
 
 
 def _money(value: Any) -> str | None:
@@ -156,7 +171,8 @@ def _convert(how: str, value: Any, mapping: ProviderMapping) -> Any:
     if isinstance(value, list):
         value = value[0] if len(value) == 1 else ", ".join(map(str, value))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = format(Decimal(str(value)).normalize(), "f")
+        number = _decimal(value)
+        value = format(number.normalize(), "f") if isinstance(number, Decimal) else number
     if not isinstance(value, str):
         return value
     text = value.strip()

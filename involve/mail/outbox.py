@@ -21,6 +21,3 @@ def enqueue(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(OutboxEmail.__table__), rows)  # Core executemany: batches queue hundreds
 
-
-def enqueue_one(session: Session, **kwargs: Any) -> None:
-    enqueue(session, [email_row(**kwargs)])

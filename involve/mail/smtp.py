@@ -95,6 +95,19 @@ async def _send(client: aiosmtplib.SMTP, msg, sender: str) -> None:
     await client.sendmail(sender, [addr for _, addr in getaddresses(to)], msg.as_bytes())
 
 
+PERMANENT = "permanent: "  # a failure sending again cannot fix (the outbox marks the email failed)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    code = getattr(exc, "code", None)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [getattr(r, "code", None) for r in exc.recipients]
+        return bool(codes) and all(isinstance(c, int) and 500 <= c < 600 for c in codes)
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):  # e.g. a non-ASCII address and no SMTPUTF8
+        return True
+    return isinstance(code, int) and 500 <= code < 600 and not isinstance(exc, aiosmtplib.SMTPServerDisconnected)
+
+
 async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str,
                    on_sent=None) -> tuple[list[int], dict[int, str]]:
     """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else.
@@ -115,9 +128,9 @@ async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]],
                 if on_sent is not None:
                     await on_sent(outbox_id)
             except aiosmtplib.SMTPRecipientsRefused as exc:
-                failed[outbox_id] = f"recipient refused: {exc}"
+                failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"recipient refused: {exc}"
             except (aiosmtplib.SMTPException, OSError) as exc:
-                failed[outbox_id] = f"{type(exc).__name__}: {exc}"
+                failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"{type(exc).__name__}: {exc}"
                 if not client.is_connected:
                     for rest_id, _ in messages[messages.index((outbox_id, msg)) + 1:]:
                         failed[rest_id] = "connection lost"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.domain.dates import LONDON
-from involve.reports import charts, diversity, queries, recruitment, sections
+from involve.reports import charts, diversity, programme, queries, recruitment, sections, targets
 from involve.reports.figures import Figures
 from involve.reports.involved import involved
 from involve.reports.population import MAPPED_BOROUGHS, load_baseline
@@ -30,6 +30,7 @@ STEPS = (
     "interviews",
     "diversity and mapping",
     "race equality",
+    "action plan and programme",
     "audit chain",
     "charts and files",
 )
@@ -70,8 +71,9 @@ def annual_report(
         who = involved(conn, period)
         by_borough = {k: n for (dim, k), n in _keyed(who.people) if dim == "borough"}
         by_kind = {k: n for (dim, k), n in _keyed(who.people) if dim == "activity_kind"}
+        by_role = {k: n for (dim, k), n in _keyed(who.people) if dim == "role"}
         previous_total = queries.people_involved(conn, previous)[None]
-        sections.add_people(f, who.people[None], by_borough, by_kind, previous_total)
+        sections.add_people(f, who.people[None], by_borough, by_kind, previous_total, by_role)
         step(STEPS[2])
         n, (median, p90) = queries.turnaround(conn, period)
         sections.add_turnaround(f, n, median, p90)
@@ -86,17 +88,25 @@ def annual_report(
         step(STEPS[6])
         diversity.add_race_equality(f, [(c.ethnic_group, c.status, c.claims) for c in cells])
         step(STEPS[7])
+        plan = programme.plan_progress(conn, period, cells)
+        programme.add_action_plan(f, plan)
+        programme.add_activities(f, conn, period)
+        programme.add_recruitment(f, conn, period, cells)
+        programme.add_support(f, conn, period)
+        step(STEPS[8])
         seq, head = audit.chain_head(Session(bind=conn))
     f.add("audit", "audit_chain_head_seq", seq)
     f.add("audit", "audit_chain_head_hash", head)
-    step(STEPS[8])
+    target_rows = targets.add_targets(f, year, targets.load_targets())
+    step(STEPS[9])
     context = {
+        "plan": plan,
+        "targets": target_rows,
         "period": period,
         "previous": previous,
         "baseline": baseline,
         "mapped_boroughs": MAPPED_BOROUGHS,
         "generated": datetime.now(UTC).astimezone(LONDON).strftime("%d %B %Y, %H:%M"),
-        "recruitment_note": None if recruitment.available() else recruitment.NOT_AVAILABLE,
         "money_basis": MONEY_BASIS,
         "months": sections.months(period),
     }

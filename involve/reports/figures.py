@@ -7,10 +7,11 @@ and days with 1 place, and "<5" for a suppressed small cell.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+
+from involve.csvfile import write_csv
 
 SMALL = 5
 SUPPRESSED = "<5"
@@ -88,8 +89,5 @@ class Figures:
         ]
 
     def write_csv(self, path: Path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(COLUMNS)
-            for r in self.rows:
-                w.writerow((r.section, r.metric, r.breakdown, r.value))
+        """report.csv through the one CSV writer (formulas neutralised, written atomically)."""
+        write_csv(path, COLUMNS, ((r.section, r.metric, r.breakdown, r.value) for r in self.rows))

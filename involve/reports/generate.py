@@ -1,6 +1,7 @@
 """Generate realistic involvement data for tests and benchmarks: people in the register (with
 self-declared diversity answers), claims across several financial years in every status, their
-payments, and recruitments with panels when the recruitment models exist.
+payments, recruitments with panels when the recruitment models exist, and the involvement programme
+(action plan, forums, activities with attendance, support; `generate_programme`).
 
 Rows go in with Core bulk inserts in chunks, in one transaction, with ids chosen up front (so
 payments can point at claims without reading them back). Deterministic for a given seed.
@@ -23,6 +24,8 @@ from involve import audit
 from involve.db import get_engine
 from involve.reports import generate_rows as rows
 from involve.reports.generate_claims import ClaimMaker
+from involve.reports.generate_programme import TABLES as PROGRAMME_TABLES
+from involve.reports.generate_programme import insert_programme
 from models import Claim, Payment, Person
 
 CHUNK = 20_000
@@ -34,6 +37,14 @@ class Generated:
     claims: int
     payments: int
     recruitments: int
+    activities: int = 0
+
+
+def policy_starts() -> date:
+    """The first day the policy in use (INVOLVE_POLICY_FILE) covers."""
+    from involve.domain.policy import load_policy
+
+    return load_policy().periods[0].effective_from
 
 
 def _next_id(conn, column) -> int:
@@ -50,9 +61,14 @@ def generate(
     url: str | None = None,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Generated:
-    """Insert `claims` claims (and their people, payments, recruitments); returns the counts."""
+    """Insert `claims` claims (and their people, payments, recruitments); returns the counts. Every
+    activity date is one the policy in use covers (from its first period on, whatever `first_year`
+    says), so processing never meets a generated claim it cannot work out."""
     rng = random.Random(seed)
     today = today or date.today()
+    first = max(date(first_year, 4, 1), policy_starts())
+    if first > today:
+        raise ValueError(f"the policy in use starts on {first}, after {today}: there is no day to generate")
     now = min(datetime.now(UTC), datetime.combine(today, time(18, 0), UTC))
     engine = get_engine(url)
     n_people = people or max(40, claims // 40)
@@ -63,7 +79,7 @@ def generate(
         register, areas = rows.people(rng, n_people, person_id, now)
         for start in range(0, len(register), CHUNK):
             conn.execute(insert(Person.__table__), register[start : start + CHUNK])
-        gen = ClaimMaker(rng, register, areas, date(first_year, 4, 1), today, now)
+        gen = ClaimMaker(rng, register, areas, first, today, now)
         paid_count = 0
         for start in range(0, claims, CHUNK):
             batch = [gen.claim(claim_id + i) for i in range(start, min(start + CHUNK, claims))]
@@ -77,10 +93,11 @@ def generate(
             paid_count += len(payments)
             progress(len(batch))
         recruitments = rows.insert_recruitments(
-            conn, rng, register, date(first_year, 4, 1), today, max(1, claims // 400)
+            conn, rng, register, first, today, max(1, claims // 400)
         )
+        activities = insert_programme(conn, rng, register, date(first_year, 4, 1), today, max(20, claims // 25))
         if conn.dialect.name == "postgresql":
-            for table in ("people", "claims", "payments", "recruitments", "panel_members"):
+            for table in ("people", "claims", "payments", "recruitments", "panel_members", *PROGRAMME_TABLES):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -99,11 +116,12 @@ def generate(
                         "claims": claims,
                         "payments": paid_count,
                         "recruitments": recruitments,
+                        "activities": activities,
                     },
                 )
             ],
         )
-    return Generated(n_people, claims, paid_count, recruitments)
+    return Generated(n_people, claims, paid_count, recruitments, activities)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from involve.reports.generate_rows import MAPPED, SERVICES, STAFF_GROUPS
+from involve.domain.recruitment import STAFF_GROUPS
+from involve.reports.generate_rows import MAPPED, SERVICES
 from models import PanelMember, Recruitment
 
 

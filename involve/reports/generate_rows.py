@@ -22,14 +22,12 @@ ETHNIC = (("white", 46), ("asian", 24), ("black", 17), ("mixed", 6), ("other", 3
 GENDER = (("female", 54), ("male", 41), ("non_binary", 2), (None, 3))
 DISABILITY = (("yes", 38), ("no", 52), (None, 10))
 LEARNING = ((True, 7), (False, 83), (None, 10))
-KINDS = dict(zip(ACTIVITY_KINDS, (40, 10, 15, 10, 10, 15), strict=True))
+KINDS = dict(zip(ACTIVITY_KINDS, (40, 10, 15, 10, 10, 15, 4, 2, 2, 1, 2, 2), strict=True))
 SERVICES = ("Community Recovery Team", "Home Treatment Team", "Inpatient wards", "Older Adults Mental Health",
             "Early Intervention in Psychosis", "Learning Disability Service", "Talking Therapies", None)
 REASONS = (("The activity was not attended", 30), ("Duplicate claim", 25),
            ("Not an involvement activity", 15), ("Claimed after the deadline without a reason", 15),
            (None, 15))
-STAFF_GROUPS = ("senior_manager", "clinician", "social_worker", "cpn", "nurse", "occupational_therapist",
-                "psychologist", "psychotherapist", "other")
 # fmt: on
 
 
@@ -62,6 +60,7 @@ def people(rng: random.Random, n: int, first_id: int, now: datetime) -> tuple[li
                 "gender": pick(rng, GENDER),
                 "disability": pick(rng, DISABILITY),
                 "learning_disability": pick(rng, LEARNING),
+                "carer": rng.random() < 0.15,
                 "created_at": now,
                 "anonymised_at": None,
             }
@@ -87,10 +86,8 @@ def insert_recruitments(
     conn, rng: random.Random, register: list[dict], first: date, last: date, n: int
 ) -> int:
     """Recruitments with panel members (some attended), when the recruitment models exist."""
-    try:
-        from involve.reports.generate_recruitment import recruitment_rows
-    except ImportError:
-        return 0
+    from involve.reports.generate_recruitment import recruitment_rows
+
     for table, batch in recruitment_rows(conn, rng, register, first, last, n):
         if batch:
             conn.execute(insert(table), batch)

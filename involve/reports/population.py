@@ -9,7 +9,7 @@ an age is neither "older" nor "younger").
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class Baseline:
     measures: dict[str, dict]
     figures: dict[tuple[str, str], Figure]
     notes: str
+    missing: dict[tuple[str, str], str] = field(default_factory=dict)  # (borough, measure): why no figure
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +58,8 @@ def load_baseline(path: Path = BASELINE_FILE) -> Baseline:
         for f in data.get("figures", [])
     }
     notes = "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
-    return Baseline(data["census"], data["measures"], figures, notes)
+    missing = {(m["borough"], m["measure"]): m["reason"] for m in data.get("missing", [])}
+    return Baseline(data["census"], data["measures"], figures, notes, missing)
 
 
 def ethnic_broad(value: str | None) -> str:

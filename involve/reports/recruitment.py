@@ -10,40 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, literal, select
 
+from involve.domain.recruitment import STAFF_GROUPS  # noqa: F401 (the report's staff-group order)
 from involve.reports.queries import Period
-
-STAFF_GROUPS = (
-    "senior_manager",
-    "clinician",
-    "social_worker",
-    "cpn",
-    "nurse",
-    "occupational_therapist",
-    "psychologist",
-    "psychotherapist",
-    "other",
-)
-NOT_AVAILABLE = "Recruitment records are not available in this installation, so interviews show as 0."
-
-
-def _models():
-    try:
-        from models.recruitment import PanelMember, Recruitment
-    except ImportError:
-        return None
-    return Recruitment, PanelMember
-
-
-def available() -> bool:
-    return _models() is not None
+from models.recruitment import PanelMember, Recruitment
 
 
 def interview_cells(conn: Connection, period: Period) -> list[tuple[str, str, int]]:
     """[(staff_group, borough, recruitments)] with at least one attending panel member."""
-    found = _models()
-    if found is None:
-        return []
-    recruitment, member = found
+    recruitment, member = Recruitment, PanelMember
     attended = (
         select(literal(1))
         .where(member.recruitment_id == recruitment.id, member.status == "attended")

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from involve.domain.names import BOROUGH_NAMES
 from involve.reports.figures import Figures
 from involve.settings import PROJECT_ROOT
 
@@ -21,14 +22,13 @@ KINDS = {
     "consultation": "Consultation and monitoring",
     "training_delivery": "Training delivered to staff",
     "training_received": "Training received",
+    "forum_meeting": "User forum meetings",
+    "ward_visit": "Ward visits",
+    "survey": "Surveys",
+    "cpa_audit": "CPA audits",
+    "staff_training": "Staff training (programme)",
+    "governance": "Governance meetings",
     "other": "Other activities",
-}
-BOROUGH_NAMES = {
-    "barking_dagenham": "Barking and Dagenham",
-    "havering": "Havering",
-    "redbridge": "Redbridge",
-    "waltham_forest": "Waltham Forest",
-    "trust_wide": "Trust-wide",
 }
 STAFF_GROUP_NAMES = {
     "senior_manager": "Senior managers",
@@ -109,9 +109,7 @@ def write_outputs(
         (out_dir / "charts").mkdir(exist_ok=True)
     for name, svg in charts.items():
         paths[name] = _atomic(out_dir / "charts" / f"{name}.svg", svg)
-    tmp = out_dir / ".report.csv.tmp"
-    figures.write_csv(tmp)
-    os.replace(tmp, out_dir / "report.csv")
+    figures.write_csv(out_dir / "report.csv")  # atomic: involve.csvfile
     paths["csv"] = out_dir / "report.csv"
     paths["html"] = _atomic(out_dir / "report.html", html)
     if pdf:

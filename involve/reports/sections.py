@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
+from involve.domain.recruitment import STAFF_GROUPS
 from involve.reports.figures import Figures, money, one_place, percent
 from involve.reports.queries import APPROVED, CLOSED, Cell, Period
-from involve.reports.recruitment import STAFF_GROUPS
 
-OPEN = "open"
+ROLES = ("carer", "service_user")  # people involved as carers or as service users (people.carer)
 STATUS_METRICS = {"claims_approved": APPROVED, "claims_rejected": ("rejected",), "claims_paid": ("paid",)}
 
 
@@ -114,8 +114,12 @@ def add_paid_money(f: Figures, cells: list[Cell], period: Period) -> None:
             f.add("payments", "paid_total", money(total[(dim, key)]), dim, key)
 
 
-def add_people(f: Figures, total: int, by_borough: dict, by_kind: dict, previous: int | None) -> None:
+def add_people(f: Figures, total: int, by_borough: dict, by_kind: dict, previous: int | None,
+               by_role: dict | None = None) -> None:
     f.add("people", "people_involved", total)
+    if by_role is not None:
+        for role in ROLES:
+            f.add("people", "people_involved", by_role.get(role, 0), "role", role)
     for b in category_keys(BOROUGHS, (k for k in by_borough if k)):
         f.add("people", "people_involved", by_borough.get(b, 0), "borough", b)
     for k in category_keys(ACTIVITY_KINDS, (k for k in by_kind if k)):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from involve import audit, links
 from involve.db import unit_of_work
 from involve.domain.claim_schema import BOROUGHS, parse_claim
+from involve.domain.emails import same_address
 from involve.domain.transitions import next_status
 from involve.errors import NotAllowed
 from involve.services.claims import lock_claim
@@ -80,11 +81,11 @@ def _acting(session: Session, claim: Claim, by: str, link_token: str | None,
         token = links.load(session, link_token, for_update=True)
         allowed = (CONFIRM,) if verb == "confirm" else (CONFIRM, WITHDRAW)
         if token.action not in allowed or token.reference != claim.reference or \
-                token.holder_email != claim.claimant_email or by != token.holder_email:
+                not same_address(token.holder_email, claim.claimant_email) or not same_address(by, token.holder_email):
             raise NotAllowed("this link is for a different claim")
         return by, token, None
     require_staff(session, by, "coordinator", doing=f"{verb} a claim for someone")
-    if by == claim.claimant_email:
+    if same_address(by, claim.claimant_email):
         raise NotAllowed(f"{by} cannot {verb} their own claim for themselves; it needs their link")
     return by, None, BY_PHONE[verb]
 
@@ -116,6 +117,8 @@ def confirm(reference: str, answers: dict, *, by: str, link_token: str | None = 
         from_status, claim.status, claim.submitted_at = claim.status, to_status, now
         if token is not None:
             links.use(token)
+        else:  # a co-ordinator keyed it by phone: they may not approve it (services/claims.approve)
+            claim.keyed_by = by
         data = {"person": _person(session, claim.claimant_email), "fee_claimed": parsed.fee.claimed,
                 "expense_lines": len(parsed.expenses), "payment_method": row["payment_method"]}
         audit.record(session, [audit.Change("claim", claim.reference, "confirm", by, from_status, to_status,

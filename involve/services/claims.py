@@ -7,7 +7,6 @@ approver is a different person, the approver does not record the payment, a clai
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from involve import audit, crypto, faults, links
+from involve.csvfile import write_csv
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, second_approvers
+from involve.domain.emails import same_address
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
@@ -31,8 +32,7 @@ from models import Claim, Payment, PaymentRun
 
 def lock_claim(session: Session, reference: str) -> Claim:
     stmt = select(Claim).where(Claim.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     claim = session.execute(stmt).scalar_one_or_none()
     if claim is None:
         raise NotFound(f"no claim with reference {reference}")
@@ -131,7 +131,7 @@ def _use_link(session: Session, signed: str | None, reference: str, action: str,
     if signed is None:
         return
     token = links.load(session, signed, for_update=True)
-    if token.reference != reference or token.action != action or token.holder_email != by:
+    if token.reference != reference or token.action != action or not same_address(token.holder_email, by):
         raise NotAllowed("this link is for a different action")
     links.use(token)
 
@@ -150,12 +150,16 @@ CSV_FIELDS = ["reference", "claimant_name", "claimant_email", "activity_kind", "
 
 
 def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -> RunResult:
-    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only."""
+    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only. The file
+    is made 0600 (owner only) from its first byte; the retention job deletes it after
+    INVOLVE_PAYMENT_RUN_FILE_DAYS."""
+    from involve.services.keys import require_readable_data
+
+    require_readable_data()
     with unit_of_work() as session:
         require_staff(session, by, "finance", doing="make a payment run")
         stmt = select(Claim).where(Claim.status == "approved", Claim.payment_run_id.is_(None)).order_by(Claim.id)
-        if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         claims = list(session.execute(stmt).scalars())
         total = sum((c.payable_amount for c in claims), Decimal("0.00"))
         if not claims:
@@ -163,30 +167,23 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
         run = PaymentRun(created_by=normalise_email(by), claim_count=len(claims), total=total)
         session.add(run)
         session.flush()
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder is owner-only too
         path = out_dir / f"payment-run-{run.id:05d}-{datetime.now(UTC):%Y%m%d}.csv"
         run.file_name = path.name
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-            w.writeheader()
-            for c in claims:
-                c.payment_run_id = run.id
-                bank = crypto.decrypt_json(c.bank_details_encrypted) if c.bank_details_encrypted else {}
-                w.writerow({
-                    "reference": c.reference, "claimant_name": c.claimant_name, "claimant_email": c.claimant_email,
-                    "activity_kind": c.activity_kind, "activity_date": c.activity_date.isoformat(),
-                    "borough": c.borough, "fee_amount": f"{c.fee_amount:.2f}",
-                    "expenses_amount": f"{c.expenses_amount:.2f}", "payable_amount": f"{c.payable_amount:.2f}",
-                    "expenses_only": "yes" if c.expenses_only else "no", "payment_method": c.payment_method or "",
-                    "account_name": bank.get("account_name", "") if include_bank_details else "",
-                    "sort_code": bank.get("sort_code", "") if include_bank_details else "",
-                    "account_number": (bank.get("account_number", "") if include_bank_details
-                                       else (c.bank_details_masked or ""))})
-        tmp.chmod(0o600)
+        rows = []
+        for c in claims:
+            c.payment_run_id = run.id
+            bank = crypto.decrypt_json(c.bank_details_encrypted) if c.bank_details_encrypted else {}
+            rows.append([
+                c.reference, c.claimant_name, c.claimant_email, c.activity_kind, c.activity_date.isoformat(),
+                c.borough, f"{c.fee_amount:.2f}", f"{c.expenses_amount:.2f}", f"{c.payable_amount:.2f}",
+                "yes" if c.expenses_only else "no", c.payment_method or "",
+                bank.get("account_name", "") if include_bank_details else "",
+                bank.get("sort_code", "") if include_bank_details else "",
+                bank.get("account_number", "") if include_bank_details else (c.bank_details_masked or "")])
         audit.record(session, [audit.Change("payment_run", f"RUN-{run.id}", "create", normalise_email(by),
                                             data={"claims": [c.reference for c in claims], "total": f"{total:.2f}",
                                                   "bank_details": include_bank_details})])
         session.flush()
-        tmp.replace(path)
+        write_csv(path, CSV_FIELDS, rows, mode=0o600)  # formulas neutralised, 0600 from the start
         return RunResult(run.id, len(claims), total, path)

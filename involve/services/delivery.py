@@ -19,11 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from involve import faults
 from involve.db import reader, unit_of_work
 from involve.mail.render import build_message
-from involve.mail.smtp import SmtpTarget, send_all
+from involve.mail.smtp import PERMANENT, SmtpTarget, send_all
 from involve.settings import settings
 from models import OutboxEmail
 
-LEASE = timedelta(minutes=5)  # default of INVOLVE_OUTBOX_LEASE_SECONDS
 MARK_EVERY = 10  # record accepted emails as sent in groups of this many, during the batch
 log = logging.getLogger("involve.delivery")
 
@@ -40,7 +39,7 @@ def lease() -> timedelta:
 
 
 def _due(now: datetime):
-    return (OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now,
+    return (OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now, OutboxEmail.failed_at.is_(None),
             or_(OutboxEmail.lease_until.is_(None), OutboxEmail.lease_until < now))
 
 
@@ -48,8 +47,7 @@ def lease_batch(limit: int) -> list[OutboxEmail]:
     now = datetime.now(UTC)
     with unit_of_work() as session:
         stmt = select(OutboxEmail).where(*_due(now)).order_by(OutboxEmail.id).limit(limit)
-        if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         rows = list(session.execute(stmt).scalars())
         if rows:
             until = now + lease()
@@ -81,7 +79,9 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
             messages.append((r.id, build_message(template=r.template, context=r.context, to=r.to_addr,
                                                  sender=settings.mail_from, outbox_id=r.id)))
         except Exception as exc:  # noqa: BLE001 - a template bug must not block the rest of the batch
-            failed[r.id] = f"render failed: {type(exc).__name__}: {exc}"
+            # an address that is not plain ASCII cannot be written into the message: sending again never helps
+            permanent = PERMANENT if not (r.to_addr or "").isascii() else ""
+            failed[r.id] = f"{permanent}render failed: {type(exc).__name__}: {exc}"
     subjects = {i: str(m["Subject"]) for i, m in messages}
     by_id = {r.id: r for r in rows}
     accepted: list[int] = []
@@ -107,7 +107,9 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
             if errors:
                 session.execute(update(OutboxEmail), [
                     {"id": i, "lease_until": None, "attempts": by_id[i].attempts + 1, "last_error": err[:1000],
-                     "next_attempt_at": now + backoff(by_id[i].attempts + 1)} for i, err in errors.items()])
+                     "next_attempt_at": now + backoff(by_id[i].attempts + 1),
+                     "failed_at": now if gives_up(err, by_id[i].attempts + 1) else None}
+                    for i, err in errors.items()])
         marked.update(ids, errors)
         held[0] = until
 
@@ -126,6 +128,14 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
     failed.update(send_failed)
     await asyncio.to_thread(_retrying, mark, accepted, failed)
     return len(sent), len(failed)
+
+
+def gives_up(error: str, attempts: int) -> bool:
+    """Mark the email failed (never retried again): a permanent refusal, or out of attempts."""
+    if error.startswith(PERMANENT) or attempts >= settings.smtp_max_attempts:
+        log.warning("email given up after %d attempt(s): %s", attempts, error[:200])
+        return True
+    return False
 
 
 def _retrying(fn, *args, tries: int = 6) -> None:

@@ -7,26 +7,27 @@ before they touch the database.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import queue
+import logging
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session
 
 from involve import audit, crypto, faults
 from involve.db import unit_of_work
 from involve.domain.claim_schema import ClaimIn, parse_claim
 from involve.domain.policy import Policy, load_policy
+from involve.domain.text import DELIVERY_ID_MAX, bad_character
 from involve.domain.transitions import next_status
 from involve.errors import DuplicateDelivery, InvalidClaim, PolicyError
 from models import Claim, Delivery, ExpenseLine
 
+log = logging.getLogger("involve.intake")
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -104,8 +105,47 @@ def store_claim(session: Session, claim: ClaimIn, *, source: str, actor: str = a
     return reference
 
 
+def check_delivery_id(delivery_id: object) -> None:
+    """A delivery id the deliveries table can hold (at most 200 characters, one line): else 422."""
+    if not isinstance(delivery_id, str) or not delivery_id or len(delivery_id) > DELIVERY_ID_MAX \
+            or bad_character(delivery_id):
+        raise InvalidClaim([{"field": "webhook-id", "message": f"must be 1 to {DELIVERY_ID_MAX} characters "
+                                                                "on one line"}])
+
+
+def _slot(claim: ClaimIn) -> tuple:
+    """What makes a re-sent submission the same claim: the same person, day and start time."""
+    return claim.claimant.email, claim.activity.date, claim.activity.start
+
+
+def _earlier_submissions(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple, str]:
+    """(source, submission_id, email, date, start) -> reference of the claim already stored for it:
+    a canonical claim sent again under a new delivery id is the same claim, not a second one."""
+    out: dict[tuple, str] = {}
+    c = _CLAIMS.c
+    for source in {src for src, _ in pairs}:
+        sids = sorted({sid for src, sid in pairs if src == source})
+        stmt = (select(c.submission_id, c.reference, c.claimant_email, c.activity_date, c.activity_start)
+                .where(c.source == source, c.submission_id.in_(sids)).order_by(c.id))
+        for r in session.execute(stmt):
+            out.setdefault((source, r.submission_id, r.claimant_email, r.activity_date, r.activity_start),
+                           r.reference)
+    return out
+
+
 def accept_claim(*, payload: object, delivery_id: str, digest: str, source: str = "webhook") -> IntakeResult:
-    """Validate and store; idempotent on (source, delivery_id). Raises InvalidClaim, DuplicateDelivery."""
+    """Validate and store; idempotent on (source, delivery_id) and on (source, submission_id).
+    Raises InvalidClaim (also for a value the database refuses), DuplicateDelivery."""
+    check_delivery_id(delivery_id)
+    try:
+        return _accept_claim(payload=payload, delivery_id=delivery_id, digest=digest, source=source)
+    except DATABASE_DOWN:
+        raise
+    except SQLAlchemyError as exc:  # the database refused this claim's values: this claim's answer only
+        raise _refused(exc) from None
+
+
+def _accept_claim(*, payload: object, delivery_id: str, digest: str, source: str) -> IntakeResult:
     for attempt in (1, 2):
         # Validating, checking the policy and encrypting need no database, so they run before the
         # write transaction (which holds SQLite's single write lock) begins. A rule break is raised
@@ -126,6 +166,14 @@ def accept_claim(*, payload: object, delivery_id: str, digest: str, source: str 
                     return IntakeResult(seen.claim_reference, "submitted", created=False)
                 if invalid is not None:
                     raise invalid
+                sid = claim.submission_id
+                earlier = _earlier_submissions(session, {(source, sid)}).get((source, sid, *_slot(claim))) \
+                    if sid else None
+                if earlier is not None:  # a re-send: record the new delivery id, answer as the first did
+                    session.execute(insert(_DELIVERIES), [{"source": source, "delivery_id": delivery_id,
+                                                           "body_sha256": digest, "claim_reference": earlier,
+                                                           "received_at": datetime.now(UTC)}])
+                    return IntakeResult(earlier, "submitted", created=False)
                 reference = store_claim(session, claim, source=source, row=row)
                 session.execute(insert(_DELIVERIES), [{"source": source, "delivery_id": delivery_id,
                                                        "body_sha256": digest, "claim_reference": reference,
@@ -150,6 +198,7 @@ class Incoming:
 
 def _prepare(item: Incoming, policy: Policy | None) -> tuple[ClaimIn | None, dict | None, Exception | None]:
     try:
+        check_delivery_id(item.delivery_id)
         claim = parse_claim(item.payload)
         check_policy_covers(claim, policy)
         row = claim_row(claim, reference=new_reference(), source=item.source, now=datetime.now(UTC))
@@ -172,17 +221,31 @@ def accept_claims(items: list[Incoming]) -> list[IntakeResult | Exception]:
     prepared = [_prepare(item, policy) for item in items]  # no database: before the write lock
     try:
         return _store_batch(items, prepared)
-    except IntegrityError:
+    except DATABASE_DOWN:
+        raise
+    except SQLAlchemyError:
+        # a unique clash (another process stored the same delivery meanwhile), or one claim whose
+        # values the database refuses: each alone, so one bad claim never fails the others
         out: list[IntakeResult | Exception] = []
         for item in items:
             try:
                 out.append(accept_claim(payload=item.payload, delivery_id=item.delivery_id,
                                         digest=item.digest, source=item.source))
-            except SQLAlchemyError:
+            except DATABASE_DOWN:
                 raise
             except Exception as exc:  # noqa: BLE001 - that item's own answer, as when alone
                 out.append(exc)
         return out
+
+
+# the database is not answering (503 for everyone, send again later), as against refusing one claim's values
+DATABASE_DOWN = (OperationalError, InterfaceError, SATimeoutError)
+
+
+def _refused(exc: SQLAlchemyError) -> InvalidClaim:
+    log.warning("claim refused by the database (%s); answering 422", type(exc).__name__)
+    return InvalidClaim([{"field": "body", "message": "cannot be stored: a value is too long or holds a "
+                                                      "character the database does not accept"}])
 
 
 def _store_batch(items: list[Incoming], prepared: list) -> list[IntakeResult | Exception]:
@@ -198,18 +261,34 @@ def _store_batch(items: list[Incoming], prepared: list) -> list[IntakeResult | E
                 known[(source, r.delivery_id)] = (r.body_sha256, r.claim_reference)
         new: list[int] = []
         now = datetime.now(UTC)
-        for n, (item, (_claim, row, invalid)) in enumerate(zip(items, prepared, strict=True)):
+        sids = {(i.source, p[0].submission_id) for i, p in zip(items, prepared, strict=True)
+                if p[0] is not None and p[0].submission_id}
+        earlier = _earlier_submissions(session, sids) if sids else {}
+        resent: list[int] = []
+        for n, (item, (claim, row, invalid)) in enumerate(zip(items, prepared, strict=True)):
             seen = known.get((item.source, item.delivery_id))
+            sid = (item.source, claim.submission_id, *_slot(claim)) \
+                if claim is not None and claim.submission_id else None
             if seen is not None:
                 out[n] = (IntakeResult(seen[1], "submitted", created=False) if seen[0] == item.digest else
                           DuplicateDelivery(f"delivery {item.delivery_id} was received before "
                                             "with a different body"))
             elif invalid is not None:
                 out[n] = invalid
+            elif sid in earlier:
+                out[n] = IntakeResult(earlier[sid], "submitted", created=False)
+                known[(item.source, item.delivery_id)] = (item.digest, earlier[sid])
+                resent.append(n)
             else:
+                if sid:
+                    earlier[sid] = row["reference"]
                 row["submitted_at"] = now
                 known[(item.source, item.delivery_id)] = (item.digest, row["reference"])
                 new.append(n)
+        if resent:  # the new delivery id of a re-sent submission answers as the first did
+            session.execute(insert(_DELIVERIES), [
+                {"source": items[n].source, "delivery_id": items[n].delivery_id, "body_sha256": items[n].digest,
+                 "claim_reference": out[n].reference, "received_at": now} for n in resent])
         if not new:
             return out
         rows = [prepared[n][1] for n in new]
@@ -232,59 +311,3 @@ def _store_batch(items: list[Incoming], prepared: list) -> list[IntakeResult | E
     for n in new:
         out[n] = IntakeResult(prepared[n][1]["reference"], "submitted", created=True)
     return out
-
-
-class GroupCommitter:
-    """A writer thread that stores deliveries through `accept_claims`, taking whatever has queued
-    while the previous transaction ran: one request alone is stored at once (no added wait); under
-    load, one transaction, one audit-head update and one commit serve many requests. Every caller
-    still gets its answer only after its own claim is committed."""
-
-    def __init__(self, max_batch: int = 200) -> None:
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-
-    async def store(self, item: Incoming) -> IntakeResult:
-        """Store `item` (raises what `accept_claim` raises); returns once it is committed."""
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="involve-intake", daemon=True)
-                    self._thread.start()
-        self._queue.put((item, loop, fut))
-        return await fut
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                results: list = accept_claims([item for item, _, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - each caller gets the failure (503)
-                results = [exc] * len(batch)
-            by_loop: dict = {}
-            for (_, loop, fut), result in zip(batch, results, strict=True):
-                by_loop.setdefault(loop, []).append((fut, result))
-            for loop, answers in by_loop.items():  # one wake-up of each event loop per batch
-                try:
-                    loop.call_soon_threadsafe(_answer, answers)
-                except RuntimeError:  # that loop has closed: nobody is waiting any more
-                    pass
-
-
-def _answer(answers: list) -> None:
-    for fut, result in answers:
-        if fut.done():  # the caller went away
-            continue
-        if isinstance(result, BaseException):
-            fut.set_exception(result)
-        else:
-            fut.set_result(result)

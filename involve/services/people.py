@@ -10,21 +10,38 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.domain.approval import Actor, ClaimFacts, may
-from involve.domain.claim_schema import BOROUGHS, _email
+from involve.domain.claim_schema import BOROUGHS
+from involve.domain.emails import InvalidEmail, address_key, canonical_email
+from involve.domain.text import NAME_MAX, bad_character, printable
 from involve.errors import AlreadyPaid, InvalidClaim, InvolveError, NotAllowed, WrongState
 from models import Person, Staff
 from models.people import ROLES
 
 
 def normalise_email(value: str) -> str:
+    """The canonical address (involve.domain.emails), or InvolveError naming the problem."""
     try:
-        return _email(value)
-    except ValueError:
-        raise InvolveError(f"not an email address: {value!r}") from None
+        return canonical_email(value)
+    except InvalidEmail as exc:
+        shown = printable(value)[:80] if isinstance(value, str) else type(value).__name__
+        raise InvolveError(f"not an email address: {shown!r} {exc}") from None
+
+
+def check_name(name: str) -> str:
+    """A person's or staff member's name under the one text policy (one line, fits its column)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvolveError("a name is required")
+    if problem := bad_character(name):
+        raise InvolveError(f"the name {problem}")
+    if len(name) > NAME_MAX:
+        raise InvolveError(f"the name is too long (at most {NAME_MAX} characters)")
+    return name
 
 
 def staff_by_email(session: Session) -> dict[str, Staff]:
-    return {s.email: s for s in session.execute(select(Staff).where(Staff.active.is_(True))).scalars()}
+    """Active staff keyed by their canonical address."""
+    return {address_key(s.email): s for s in session.execute(select(Staff).where(Staff.active.is_(True))).scalars()}
 
 
 def require_staff(session: Session, email: str, *roles: str, doing: str) -> Staff:
@@ -72,8 +89,7 @@ def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: 
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise InvolveError(f"unknown role {bad[0] if bad else '(none given)'}: choose from {', '.join(ROLES)}")
-    if not name.strip():
-        raise InvolveError("a name is required")
+    name = check_name(name)
     member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
     if member is None:
         member = Staff(email=email, name=name.strip(), roles=sorted(set(roles)), active=True)
@@ -91,26 +107,28 @@ def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: 
 def add_person(session: Session, *, email: str, name: str, borough: str | None = None,
                weekly_earnings_limit: Decimal | None = None, recruitment_consent: bool = False,
                panel_trained_on: date | None = None, unavailable: list[date] | None = None,
-               conflicts: list[str] | None = None, by: str | None = None, **diversity) -> Person:
+               conflicts: list[str] | None = None, carer: bool | None = None, by: str | None = None,
+               **diversity) -> Person:
     email = normalise_email(email)
     if borough is not None and borough not in BOROUGHS:
         raise InvalidClaim([{"field": "borough", "message": f"must be one of {', '.join(BOROUGHS)}"}])
     if weekly_earnings_limit is not None and weekly_earnings_limit < 0:
         raise InvolveError("the weekly earnings limit cannot be negative")
-    if not name.strip():
-        raise InvolveError("a name is required")
+    name = check_name(name)
     person = session.execute(select(Person).where(Person.email == email)).scalar_one_or_none()
     fields = {"name": name.strip(), "borough": borough, "weekly_earnings_limit": weekly_earnings_limit,
               "recruitment_consent": recruitment_consent, "panel_trained_on": panel_trained_on,
               "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
               "conflicts": list(conflicts or []), **{k: v for k, v in diversity.items() if v is not None}}
+    if carer is not None:
+        fields["carer"] = carer
     if person is None:
         person = Person(email=email, active=True, **fields)
         session.add(person)
         action = "add"
     else:
         for k, v in fields.items():
-            if v not in (None, [], False) or k in ("recruitment_consent",):
+            if v not in (None, [], False) or k in ("recruitment_consent", "carer"):
                 setattr(person, k, v)
         action = "update"
     session.flush()

@@ -7,6 +7,7 @@ so two workers never process the same claim.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,14 +19,16 @@ from involve import audit, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
-from involve.domain.flags import FlagFacts, flags_for, times_overlap
+from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, times_overlap
 from involve.domain.policy import Policy, load_policy
+from involve.domain.text import printable
 from involve.domain.transitions import next_status
+from involve.errors import InvolveError, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.people import staff_roles
 from models import Claim, ExpenseLine, Person
 
-APPROVER_ROLES = ("lead", "coordinator")
+log = logging.getLogger("involve.processing")
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -34,9 +37,10 @@ def week_of(day: date) -> tuple[date, date]:
 
 
 def _take_submitted(session: Session, limit: int) -> list[Claim]:
-    stmt = select(Claim).where(Claim.status == "submitted").order_by(Claim.id).limit(limit)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+    """Submitted claims not set aside (a claim that could not be processed waits for a person)."""
+    stmt = select(Claim).where(Claim.status == "submitted", Claim.hold_reason.is_(None)).order_by(Claim.id) \
+        .limit(limit)
+    stmt = stmt.with_for_update(skip_locked=True)
     return list(session.execute(stmt).scalars())
 
 
@@ -96,7 +100,8 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             link_rows.append(row)
             return url
 
-        for c in batch:
+        def decide(c: Claim) -> None:
+            """Work out one claim; appends to the batch's lists only at the end (nothing partial)."""
             period = policy.period_for(c.activity_date)
             minutes = _minutes(c.activity_start, c.activity_end)
             cl = lines[c.id]
@@ -125,12 +130,15 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
             approver_list, named = approvers_for(ClaimFacts.of(c), staff)
+            if not approver_list:  # nobody may approve it: flagged and the co-ordinators told, never silent
+                flags = [*flags, NO_APPROVER]
+                mails.extend(_alerts(staff, c, "claim_no_approver", {}))
             to_status = next_status("process", c.status, reference=c.reference)
             claim_updates.append({"_id": c.id, "status": to_status, "fee_amount": result.fee,
                                   "expenses_amount": result.expenses, "total_amount": result.total,
                                   "flags": flags, "policy_period": period.effective_from.isoformat(),
                                   "approver_email": named, "processed_at": now})
-            line_updates += [{"_id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True)]
+            line_updates.extend({"_id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True))
             changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
                                         data={"fee": str(result.fee), "expenses": str(result.expenses),
                                               "total": str(result.total), "flags": flags,
@@ -143,6 +151,24 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                            reject_url=link("reject", c.reference, who))
                 mails.append(email_row(template="claim_approval", to=who, reference=c.reference, context=ctx,
                                        dedupe_key=f"{c.reference}:approval:{who}"))
+
+        lists = (claim_updates, line_updates, changes, mails, link_rows)
+        set_aside: list[tuple[Claim, str]] = []
+        for c in batch:
+            marks = [len(x) for x in lists]
+            try:
+                decide(c)
+            except Exception as exc:  # noqa: BLE001 - one claim that cannot be processed never stops the rest
+                for x, n in zip(lists, marks, strict=True):
+                    del x[n:]
+                fees_this_batch.pop(c.id, None)
+                set_aside.append((c, why_not(exc)))
+        if set_aside:
+            _set_aside(session, set_aside, staff, changes, mails)
+        if not claim_updates:
+            audit.record(session, changes)
+            enqueue(session, mails)
+            return []
         # Core executemany by primary key (the ORM bulk path costs several times more Python per row)
         session.execute(_UPDATE_CLAIM, claim_updates)
         if line_updates:
@@ -152,7 +178,37 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         enqueue(session, mails)
         faults.point("process.before_commit")
     faults.point("process.after_commit")
-    return [c.reference for c in batch]
+    held = {c.id for c, _ in set_aside}
+    return [c.reference for c in batch if c.id not in held]
+
+
+def why_not(exc: Exception) -> str:
+    """The reason a claim was set aside, as one plain line (no traceback, no personal data)."""
+    text = printable(str(exc)).strip() or type(exc).__name__
+    return (text if isinstance(exc, InvolveError) else f"{type(exc).__name__}: {text}")[:500]
+
+
+def _alerts(staff: dict, c, template: str, extra: dict, key: str = "") -> list[dict]:
+    """Alert emails about claim `c` to the co-ordinators (else the PPI leads), never to the claimant."""
+    to = sorted(e for e, roles in staff.items() if "coordinator" in roles and e != c.claimant_email) or \
+        sorted(e for e, roles in staff.items() if "ppi_lead" in roles and e != c.claimant_email)
+    ctx = {"reference": c.reference, "activity_date": c.activity_date.isoformat(), "source": c.source, **extra}
+    return [email_row(template=template, to=who, reference=c.reference, context=ctx,
+                      dedupe_key=f"{c.reference}:{template}{key}:{who}") for who in to]
+
+
+def _set_aside(session: Session, held: list[tuple[Claim, str]], staff: dict, changes: list, mails: list) -> None:
+    """Flag each claim `cannot_process` with its reason (it stays submitted, out of later batches
+    until a person deals with it), audit it and alert the co-ordinators."""
+    session.execute(_UPDATE_CLAIM, [{"_id": c.id, "flags": [*(c.flags or []), SET_ASIDE], "hold_reason": reason}
+                                    for c, reason in held])
+    for c, reason in held:
+        log.warning("claim %s set aside: %s", c.reference, reason)
+        changes.append(audit.Change("claim", c.reference, "set_aside", audit.SYSTEM, c.status, c.status,
+                                    reason=reason))
+        # set aside again after a release: a new alert (the key names this time)
+        mails.extend(_alerts(staff, c, "claim_set_aside", {"reason": reason},
+                             key=f"@{datetime.now(UTC):%Y%m%dT%H%M%S%f}"))
 
 
 def claim_summary(c: Claim, *, fee: Decimal | None = None, expenses: Decimal | None = None,
@@ -187,3 +243,21 @@ def count_submitted() -> int:
     with reader() as s:
         return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "submitted")).scalar_one()
 
+
+
+def release(reference: str, *, by: str) -> Claim:
+    """A co-ordinator sends a claim that was set aside back to processing (once its cause is fixed,
+    e.g. the policy file); if it still cannot be processed it is set aside again, with its reason."""
+    from involve.services.claims import lock_claim
+    from involve.services.people import require_staff
+
+    with unit_of_work() as session:
+        claim = lock_claim(session, reference)
+        member = require_staff(session, by, "coordinator", doing="release a claim that was set aside")
+        if claim.hold_reason is None:
+            raise WrongState(f"{claim.reference} is not set aside")
+        reason, claim.hold_reason = claim.hold_reason, None
+        claim.flags = [f for f in claim.flags or [] if f != SET_ASIDE]
+        audit.record(session, [audit.Change("claim", claim.reference, "release", member.email, claim.status,
+                                            claim.status, reason=f"was set aside: {reason}")])
+        return claim

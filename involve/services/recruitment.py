@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from involve import audit, clock
 from involve.db import unit_of_work
 from involve.domain.dates import london_today
+from involve.domain.names import BOROUGH_NAMES
 from involve.domain.policy import load_policy
 from involve.domain.recruitment import RecruitmentRules, training_valid_on
 from involve.domain.recruitment_schema import RecruitmentIn
+from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
@@ -26,8 +28,6 @@ from involve.services.people import normalise_email, require_staff, staff_by_ema
 from models import PanelMember, Person, Recruitment
 
 RECRUITER_ROLES = ("hr", "coordinator")
-BOROUGH_LABELS = {"barking_dagenham": "Barking and Dagenham", "havering": "Havering",
-                  "redbridge": "Redbridge", "waltham_forest": "Waltham Forest", "trust_wide": "Trust-wide"}
 
 
 def rules() -> RecruitmentRules:
@@ -58,7 +58,7 @@ def long_date(day: date) -> str:
 def rec_context(rec: Recruitment) -> dict:
     """What emails and pages may say about a recruitment (no personal data)."""
     return {"reference": rec.reference, "title": rec.title, "staff_group": rec.staff_group.replace("_", " "),
-            "borough": BOROUGH_LABELS.get(rec.borough, rec.borough), "service": rec.service or "",
+            "borough": BOROUGH_NAMES.get(rec.borough, rec.borough), "service": rec.service or "",
             "interview_date": long_date(rec.interview_date), "interview_start": rec.interview_start,
             "interview_end": rec.interview_end, "decision_rule": rec.decision_rule or ""}
 
@@ -72,8 +72,7 @@ def staff_to_alert(session: Session, rec: Recruitment) -> list[str]:
 
 def lock_recruitment(session: Session, reference: str) -> Recruitment:
     stmt = select(Recruitment).where(Recruitment.reference == reference.strip().upper())
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     rec = session.execute(stmt).scalar_one_or_none()
     if rec is None:
         raise NotFound(f"no recruitment with reference {reference}")
@@ -157,7 +156,8 @@ def attend(reference: str, *, member: str, by: str,
             service=rec.service, lead_email=rec.created_by, reference=rec.reference, source="recruitment",
             actor=by)
         claim_ref = prepared.reference
-        m.status, m.attended_at, m.claim_reference = "attended", now, claim_ref
+        m.status = move("panel_member", "attend", m.status, what=person.email)
+        m.attended_at, m.claim_reference = now, claim_ref
         audit.record(session, [audit.Change("recruitment", rec.reference, "attend", by, data={
             "person": per(person.id), "from": "accepted", "to": "attended", "claim": claim_ref})])
         ctx = dict(rec_context(rec), name=person.name, claim_reference=claim_ref,
@@ -180,9 +180,10 @@ def close(reference: str, *, outcome: str, panel_view: str | None, by: str,
         expired = []
         for m in session.execute(select(PanelMember).where(PanelMember.recruitment_id == rec.id,
                                                            PanelMember.status == "invited")).scalars():
-            m.status = "expired"
+            m.status = move("panel_member", "expire", m.status)
             expired.append(per(m.person_id))
-        rec.status, rec.outcome = "closed", outcome.strip()
+        rec.status = move("recruitment", "close", rec.status, what=rec.reference)
+        rec.outcome = outcome.strip()
         rec.panel_view = (panel_view or "").strip() or None
         rec.closed_by, rec.closed_at, rec.due_at = by, now, None
         audit.record(session, [audit.Change("recruitment", rec.reference, "close", by, "open", "closed",

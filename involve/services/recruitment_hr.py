@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from involve import audit, clock
 from involve.db import unit_of_work
 from involve.domain.recruitment import SITS
+from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.services.people import require_staff
 from involve.services.recruitment import RECRUITER_ROLES, lock_recruitment, member_for, per, require_open
@@ -38,9 +39,11 @@ def decide_comment(reference: str, comment_id: int, *, accept: bool, reason: str
         if c.id in (rec.final_comment_ids or []):
             raise WrongState(f"comment {comment_id} shaped the final job description; it cannot change now")
         before = c.status
-        c.status = "accepted" if accept else "declined"
+        action = "accept" if accept else "decline"
+        c.status = move("jd_comment", action, c.status, what=f"comment {comment_id}")
         c.reason, c.decided_by, c.decided_at = reason, by, clock.now()
-        audit.record(session, [audit.Change("recruitment", rec.reference, f"comment_{c.status[:-2]}", by,
+        audit.record(session, [audit.Change("recruitment", rec.reference,
+                                            "comment_accept" if accept else "comment_decline", by,
                                             reason=reason,
                                             data={"comment": c.id, "from": before, "to": c.status})])
         return c

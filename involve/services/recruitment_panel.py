@@ -13,13 +13,15 @@ reacts at once.
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from involve import clock, links
+from involve import audit, clock, links
 from involve.db import reader, unit_of_work
 from involve.domain.dates import LONDON, london_today
 from involve.domain.recruitment import (
@@ -28,10 +30,14 @@ from involve.domain.recruitment import (
     reminder_day,
     training_valid_on,
 )
+from involve.domain.recruitment_transitions import can, move
+from involve.domain.text import printable
 from involve.services import recruitment_invites as invites
 from involve.services import training
 from involve.services.recruitment import note, per, rec_context, rules, send
 from models import PanelMember, Person, Recruitment
+
+log = logging.getLogger("involve.recruitment")
 
 REMINDER_TIME = time(8, 0)  # London time on the reminder day
 
@@ -55,16 +61,38 @@ def advance_due(*, now: datetime | None = None, limit: int = 100, everything: bo
         ids = list(s.execute(stmt.order_by(Recruitment.due_at, Recruitment.id).limit(limit)).scalars())
     totals: Counter = Counter()
     for rec_id in ids:
-        with unit_of_work() as session:
-            stmt = select(Recruitment).where(Recruitment.id == rec_id, Recruitment.status == "open")
-            if session.get_bind().dialect.name != "sqlite":
+        try:
+            with unit_of_work() as session:
+                stmt = select(Recruitment).where(Recruitment.id == rec_id, Recruitment.status == "open")
                 stmt = stmt.with_for_update(skip_locked=True)
-            rec = session.execute(stmt).scalar_one_or_none()
-            if rec is None or (not everything and (rec.due_at is None or rec.due_at > now)):
-                continue  # another worker has it, or did it already
-            totals.update(advance(session, rec, policy_rules, now))
-            totals["recruitments"] += 1
+                rec = session.execute(stmt).scalar_one_or_none()
+                if rec is None or (not everything and (rec.due_at is None or rec.due_at > now)):
+                    continue  # another worker has it, or did it already
+                totals.update(advance(session, rec, policy_rules, now))
+                totals["recruitments"] += 1
+        except (OperationalError, InterfaceError):
+            raise  # the database is not answering: the whole step retries later
+        except Exception as exc:  # noqa: BLE001 - one recruitment that fails never stops the others
+            _set_aside(rec_id, exc, now)
+            totals["set_aside"] += 1
     return dict(totals)
+
+
+SET_ASIDE_FOR = timedelta(hours=1)
+
+
+def _set_aside(rec_id: int, exc: Exception, now: datetime) -> None:
+    """Record why recruitment `rec_id` could not be advanced (audit `set_aside`, with the reason) and
+    look at it again in an hour, so it never blocks the others or is retried in a tight loop."""
+    reason = (printable(str(exc)) or type(exc).__name__)[:500]
+    log.warning("recruitment %s set aside: %s", rec_id, reason)
+    with unit_of_work() as session:
+        rec = session.get(Recruitment, rec_id)
+        if rec is None:
+            return
+        rec.due_at = now + SET_ASIDE_FOR
+        audit.record(session, [audit.Change("recruitment", rec.reference, "set_aside", audit.SYSTEM,
+                                            reason=f"{type(exc).__name__}: {reason}")])
 
 
 def advance(session: Session, rec: Recruitment, r: RecruitmentRules, now: datetime) -> Counter:
@@ -74,8 +102,8 @@ def advance(session: Session, rec: Recruitment, r: RecruitmentRules, now: dateti
     members = list(session.execute(select(PanelMember).where(PanelMember.recruitment_id == rec.id)
                                    .order_by(PanelMember.id)).scalars())
     for m in members:
-        if m.status == "invited" and m.respond_by <= now:
-            m.status = "expired"
+        if can("panel_member", "expire", m.status) and m.respond_by <= now:
+            m.status = move("panel_member", "expire", m.status)
             note(session, rec.reference, "expire", person=per(m.person_id),
                  **{"from": "invited", "to": "expired"})
             done["expired"] += 1

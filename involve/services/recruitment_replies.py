@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from involve import audit, clock, links
 from involve.db import unit_of_work
+from involve.domain.emails import same_address
 from involve.domain.recruitment import SITS
+from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, WrongState
 from involve.services.recruitment import lock_recruitment, note, per, rules
 from involve.services.recruitment_invites import month_bounds
@@ -33,7 +35,8 @@ def _member(session: Session, signed: str, action: str) -> tuple[LinkToken, Recr
     rec = lock_recruitment(session, token.reference)
     m = session.get(PanelMember, (token.data or {}).get("member_id"))
     person = session.get(Person, m.person_id) if m else None
-    if m is None or m.recruitment_id != rec.id or person is None or person.email != token.holder_email:
+    if m is None or m.recruitment_id != rec.id or person is None or \
+            not same_address(person.email, token.holder_email):
         raise NotAllowed("this link is for a different invitation")
     return token, rec, m, person
 
@@ -60,7 +63,7 @@ def accept(signed: str, *, now: datetime | None = None) -> tuple[Recruitment, Pa
         if held >= cap:
             raise NotAllowed(f"You are already on {held} interview panels that month, the most we ask "
                              "of anyone. Thank you for offering.")
-        m.status, m.responded_at = "accepted", now
+        m.status, m.responded_at = move("panel_member", "accept", m.status), now
         rec.due_at = now
         links.use(token)
         audit.record(session, [audit.Change("recruitment", rec.reference, "accept", per(person.id), data={
@@ -74,7 +77,7 @@ def decline(signed: str, *, reason: str | None = None, now: datetime | None = No
     with unit_of_work() as session:
         token, rec, m, person = _member(session, signed, "decline")
         _still_open(rec, m)
-        m.status, m.responded_at = "declined", now
+        m.status, m.responded_at = move("panel_member", "decline", m.status), now
         m.decline_reason = (reason or "").strip()[:MAX_TEXT] or None
         rec.due_at = now
         links.use(token)

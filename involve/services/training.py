@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from involve import audit, clock
 from involve.db import reader, unit_of_work
 from involve.domain.dates import london_today
+from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
@@ -85,14 +86,13 @@ def ensure_booked(session: Session, rec: Recruitment, m: PanelMember, person: Pe
         if booking is not None and (booking[0].status == "attended" or booking[1].date >= today):
             return done
         if booking is not None:
-            booking[0].status = "missed"
+            booking[0].status = move("training_booking", "miss", booking[0].status)
         m.training_session_id = None  # the session passed without them: book the next one
     before = or_(TrainingSession.date < rec.interview_date,
                  and_(TrainingSession.date == rec.interview_date, TrainingSession.end <= rec.interview_start))
     stmt = (select(TrainingSession).where(TrainingSession.date >= today, before)
             .order_by(TrainingSession.date, TrainingSession.start, TrainingSession.id))
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+    stmt = stmt.with_for_update()
     sessions = list(session.execute(stmt).scalars())
     mine = {b.session_id: b for b in session.execute(select(TrainingBooking).where(
         TrainingBooking.person_id == person.id, TrainingBooking.status == "booked")).scalars()}
@@ -153,7 +153,8 @@ def attend(session_id: int, *, member: str, by: str,
             end=ts.end, borough=person.borough, service=None, lead_email=ts.created_by, reference=trn(ts.id),
             source="training", actor=by)
         claim_ref = prepared.reference
-        booking.status, booking.attended_at, booking.claim_reference = "attended", now, claim_ref
+        booking.status = move("training_booking", "attend", booking.status, what=f"{email} at {trn(ts.id)}")
+        booking.attended_at, booking.claim_reference = now, claim_ref
         if person.panel_trained_on is None or person.panel_trained_on < ts.date:
             person.panel_trained_on = ts.date
         session.execute(update(Recruitment).where(Recruitment.status == "open", Recruitment.id.in_(

@@ -6,4 +6,5 @@ services own the writes, these modules own the reads.
 - `staff`: the active member of staff behind a session or a token
 - `finance`: approved claims waiting to be paid, payment runs
 - `recruitment`: a recruitment with its panel, comments, questions and history; the list
+- `programme`: Action Plan actions with their updates, an activity with its invitations, an offer, forums
 """

@@ -33,6 +33,7 @@ def claim_dict(c: Claim, *, expenses: bool = False, history: list[dict] | None =
         "rejection_reason": c.rejection_reason, "payment_method": c.payment_method,
         "bank_account": c.bank_details_masked, "submitted_at": c.submitted_at.isoformat(),
         "paid_at": c.paid_at.isoformat() if c.paid_at else None,
+        "hold_reason": c.hold_reason, "keyed_by": c.keyed_by,  # set aside by processing: why; phone keyer
     }
     if expenses:
         data["expenses"] = [{"kind": e.kind, "claimed_amount": money(e.claimed_amount),

@@ -15,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from involve import links
 from involve.db import reader
-from involve.errors import InvolveError, LinkInvalid
+from involve.domain.text import clean_multiline
+from involve.errors import InvalidClaim, InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
 from involve.views.claims import claim_by_reference
 from involve.web.i18n import _
@@ -62,6 +63,9 @@ def _approve(token: LinkToken, signed: str, form) -> str:
 
 
 def _reject(token: LinkToken, signed: str, form) -> str:
+    if not (form.get("reason") or "").strip():
+        message = _("Enter why you are rejecting this claim")
+        raise FormInvalid({"errors": {"reason": message}, "error_list": [{"text": message, "href": "#reason"}]})
     claim = claim_actions.reject(token.reference, by=token.holder_email, reason=form.get("reason") or "",
                                  link_token=signed)
     return _("Claim %(ref)s is rejected. The person who claimed has been told the reason.",
@@ -112,22 +116,35 @@ async def show_action(signed: str):
     return render_page(template, **ctx)
 
 
+@router.api_route("/act/{signed}", methods=["PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
+async def other_method(signed: str):
+    """405 that names every method the link takes (a path with separate GET and POST routes
+    would otherwise answer with only the first route's methods in Allow)."""
+    page = render_page("message.html", 405, title=_("This could not be done"),
+                       message=_("Open the link in a web browser."))
+    page.headers["Allow"] = "GET, HEAD, POST"
+    return page
+
+
 @router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
     form = await request.form()
     try:
         token, _page, _ctx = await run_in_threadpool(_load, signed)
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, dict(form))
+        answers = {k: clean_multiline(v) for k, v in form.items()}  # no NUL or control characters stored
+        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, answers)
     except FormInvalid as exc:
         return render_page(_page, 400, **dict(_ctx, **exc.context))
-    except (InvolveError, SQLAlchemyError) as exc:
+    except InvalidClaim as exc:  # the form's answers break a rule: the form again, with an error summary
+        errors = [{"text": f"{e['field']}: {e['message']}", "href": "#maincontent"} for e in exc.errors]
+        return render_page(_page, 400, **dict(_ctx, error_list=errors))
+    except InvolveError as exc:
+        if type(exc) is InvolveError:  # a plain rule about the answers (e.g. "write at least one comment")
+            return render_page(_page, 400, **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
+        return _failure(exc)
+    except SQLAlchemyError as exc:
         return _failure(exc)
     wake = getattr(request.app.state, "wake", None)
     if wake:
         wake()
     return render_page("message.html", title=_("Done"), message=message)
-
-
-# Recruitment's handlers (accept, decline, comment, propose) and the person's Confirm: / Withdraw:
-# of a claim the system prepared for them register themselves on import.
-from involve.web import claim_confirm, recruitment_links  # noqa: E402,F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -10,11 +11,37 @@ from fastapi.responses import JSONResponse
 
 from involve.db import ping
 from involve.settings import settings
-from involve.web import actions, assets, claim_form, recruitment_api, staff, staff_finance, staff_pages, webhooks
+from involve.web import (
+    assets,
+    claim_form,
+    link_pages,
+    recruitment_api,
+    security,
+    staff,
+    staff_activities,
+    staff_finance,
+    staff_pages,
+    staff_plan,
+    webhooks,
+)
+from involve.web.bodylimit import BodyLimitMiddleware
 
 
-def create_app(runner=None, *, flows_ready=None) -> FastAPI:
-    """`flows_ready`: an Event set once the flows' API answers; /health waits for it after a start."""
+def storage_problem(mail_dir: Path | None) -> str | None:
+    """Why the service cannot keep what it accepts right now, or None: the database must take a
+    write, and the embedded mail sink's folder (when `serve` runs one) must take a file."""
+    from involve.files import writable_dir
+
+    if not ping():
+        return "the database does not answer or does not take writes"
+    if mail_dir is not None and not writable_dir(Path(mail_dir) / "tmp"):
+        return "the mail folder is not writable"
+    return None
+
+
+def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -> FastAPI:
+    """`mail_dir`: the embedded mail sink's Maildir, checked by /health (None when SMTP is external).
+    `flows_ready`: an Event set once the flows' (Prefect) API answers; /health waits for it after a start."""
     started = time.monotonic()
 
     def starting() -> bool:
@@ -32,32 +59,41 @@ def create_app(runner=None, *, flows_ready=None) -> FastAPI:
                   description="Payment claims and recruitment involvement for service users.")
 
     @app.get("/health", tags=["operations"], responses={
-        200: {"description": "The database answers",
+        200: {"description": "The database answers and takes writes (and the mail folder, if any, too)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["ok"]}}}}}},
-        503: {"description": "The database does not answer (or SQLite stays write-locked), or the service "
-                             "is starting: the flows' (Prefect) API does not answer yet "
-                             "(at most INVOLVE_RUNNER_READY_WAIT_SECONDS after a start)",
+        503: {"description": "The database does not answer or take writes (read-only, full, or SQLite stays "
+                             "write-locked), or the embedded mail folder is not writable, or the service is "
+                             "starting: its flows' (Prefect) API does not answer yet (at most "
+                             "INVOLVE_RUNNER_READY_WAIT_SECONDS after a start)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
-                  "status": {"type": "string", "enum": ["unavailable"]}}}}}}})
+                  "status": {"type": "string", "enum": ["unavailable"]},
+                  "reason": {"type": "string"}}}}}}})
     async def health() -> JSONResponse:
-        ok = await run_in_threadpool(ping)
-        headers = None if ok else {"Retry-After": "30"}
-        if ok and starting():
-            ok, headers = False, {"Retry-After": "1"}
-        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
-                            headers=headers)
+        problem = await run_in_threadpool(storage_problem, mail_dir)
+        if problem is None and starting():
+            return JSONResponse({"status": "unavailable", "reason": "starting: the flows' API does not answer yet"},
+                                status_code=503, headers={"Retry-After": "1"})
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503,
+                            headers={"Retry-After": "30"})
 
+    app.add_middleware(BodyLimitMiddleware)  # every request body bounded before it is read
     app.include_router(webhooks.router)
     _describe_webhooks(app)
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_finance.router)
+    app.include_router(staff_plan.router)
+    app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
     app.add_middleware(assets.PageCompression)
+    security.install(app)
+    app.add_exception_handler(security.RateLimited, security.too_many_requests)
     return app
 
 

@@ -29,7 +29,10 @@ LIST_FIELDS = {"expenses": "costs"}  # checkbox groups (several values)
 KINDS = {"meeting": N_("A meeting"), "interview_panel": N_("An interview panel"),
          "consultation": N_("Consultation, or checking a service"),
          "training_delivery": N_("Giving training to staff"),
-         "training_received": N_("Training for you, like panel training"), "other": N_("Something else")}
+         "training_received": N_("Training for you, like panel training"),
+         "forum_meeting": N_("A user forum meeting"), "ward_visit": N_("A ward visit"), "survey": N_("A survey"),
+         "cpa_audit": N_("Checking care plans (CPA audit)"), "staff_training": N_("Helping train staff"),
+         "governance": N_("A Trust Board, committee or governance meeting"), "other": N_("Something else")}
 BOROUGHS = {"barking_dagenham": N_("Barking and Dagenham"), "havering": N_("Havering"),
             "redbridge": N_("Redbridge"), "waltham_forest": N_("Waltham Forest"),
             "trust_wide": N_("Across the trust, or more than one area")}
@@ -102,14 +105,14 @@ def _date(v: dict) -> str:
     parts = [(v.get(f"date-{p}") or "").strip() for p in ("year", "month", "day")]
     if not any(parts):
         return ""
-    if all(p.isdigit() for p in parts):
+    if all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):  # ASCII digits, bounded: never a huge int
         return f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
     return "not-a-date"
 
 
 def _int(v: str):
     v = (v or "").strip()
-    return int(v) if v.isdigit() else (v or 0)
+    return int(v) if re.fullmatch(r"[0-9]{1,3}", v) else (v[:20] or 0)
 
 
 def build_claim(v: dict, *, submission_id: str, declaration: bool) -> tuple[dict, list[tuple[str, str]]]:

@@ -25,12 +25,10 @@ def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker: extracted
 
 @lru_cache(maxsize=8)
 def translations(language: str) -> gettext.NullTranslations:
-    try:
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-        from babel.support import Translations
-    except ImportError:  # pragma: no cover - babel is a core dependency
-        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     if (folder / f"{DOMAIN}.mo").is_file():
         return Translations.load(str(LOCALE_DIR), [language], DOMAIN)

@@ -37,7 +37,8 @@ def page_env() -> Environment:
     env.filters["day"] = long_date
     files = assets.bundle()
     prefix = files.prefix if files else "/static"
-    env.globals.update(static_css=f"{prefix}/{assets.CSS}", static_js=f"{prefix}/{assets.JS}",
+    env.globals.update(involve_asset_version=assets.OWN_VERSION,
+                       static_css=f"{prefix}/{assets.CSS}", static_js=f"{prefix}/{assets.JS}",
                        assetPath=f"{prefix}/assets", language=settings.language.replace("_", "-"), **labels.ALL)
     return env
 

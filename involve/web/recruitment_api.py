@@ -22,6 +22,7 @@ from involve.errors import InvolveError
 from involve.services import recruitment
 from involve.services.staff_tokens import BadToken, staff_from_token
 from involve.views.recruitment import describe
+from involve.web.bodylimit import BodyTooLarge, read_body
 from involve.web.problems import from_error, problem
 
 router = APIRouter(prefix="/api/recruitments", tags=["recruitment"])
@@ -56,6 +57,8 @@ def _error(exc: Exception) -> JSONResponse:
 def _start(body: bytes, by: str) -> dict:
     try:
         payload = json.loads(body)
+    except RecursionError:
+        raise InvalidRecruitment([{"field": "body", "message": "nests too deeply"}]) from None
     except ValueError:
         raise InvalidRecruitment([{"field": "body", "message": "is not JSON"}]) from None
     data = parse_recruitment(payload, today=london_today(clock.now()))
@@ -66,13 +69,17 @@ def _start(body: bytes, by: str) -> dict:
 @router.post("", status_code=201, summary="Start a recruitment (HR or co-ordinator)",
              responses=_problems(400, 401, 403, 404, 409, 413, 415, 422, 503))
 async def start_recruitment(request: Request) -> JSONResponse:
+    # cheap checks first (type, token), then the body, read bounded (never the whole of it first)
     if not request.headers.get("content-type", "").startswith("application/json"):
         return problem(415, "Unsupported media type", "Send the recruitment as application/json.")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return problem(413, "Body too large", f"At most {MAX_BODY // 1024} KiB.")
     try:
         by = _bearer(request)
+        body = await read_body(request, MAX_BODY)
+    except BodyTooLarge:
+        return problem(413, "Body too large", f"At most {MAX_BODY // 1024} KiB.")
+    except InvolveError as exc:
+        return _error(exc)
+    try:
         result = await run_in_threadpool(_start, body, by)
     except (InvolveError, SQLAlchemyError) as exc:
         return _error(exc)

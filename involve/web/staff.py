@@ -11,13 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from involve.domain.claim_schema import EMAIL_RE
+from involve.domain.emails import InvalidEmail, canonical_email
 from involve.services.staff_tokens import SIGN_IN_MINUTES, queue_sign_in_link
 from involve.settings import settings
 from involve.views.staff import active_staff
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
 from involve.web.i18n import N_, _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from models import Staff
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -25,15 +26,17 @@ LINK_AGE, SESSION_AGE = SIGN_IN_MINUTES * 60, 8 * 3600
 SESSION_COOKIE = "involve_staff"
 NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
        ("/staff/finance", N_("Finance"), ("finance",)),
-       ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator"))]
+       ("/staff/recruitment", N_("Recruitment"), ("hr", "coordinator")),
+       ("/staff/activities", N_("Activities"), ("coordinator", "ppi_lead", "lead")),
+       ("/staff/plan", N_("Action plan"), ("coordinator", "ppi_lead"))]
 
 
 def _links() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-signin")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-signin")
 
 
 def _sessions() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-staff-session")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-staff-session")
 
 
 async def signed_in(request: Request) -> Staff | None:
@@ -72,13 +75,15 @@ async def sign_in_page(request: Request):
     return render_form(request, "staff_sign_in.html", v={}, errors={})
 
 
-@router.post("/staff/sign-in")
+@router.post("/staff/sign-in", dependencies=[rate_limited("signin")])
 async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
         return csrf_failed()
-    email = str(form.get("email") or "").strip().lower()
-    if not EMAIL_RE.match(email):
+    email = str(form.get("email") or "").strip()
+    try:
+        email = canonical_email(email)
+    except InvalidEmail:
         errors = {"email": _("Enter your work email address, like name@nhs.net")}
         return render_form(request, "staff_sign_in.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])
@@ -105,7 +110,7 @@ def _bad_link():
                        link={"href": "/staff/sign-in", "text": _("Get a new sign-in link")})
 
 
-@router.get("/staff/sign-in/{token}")
+@router.get("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in_link(request: Request, token: str):
     email = _link_email(token)
     if email is None:
@@ -113,7 +118,7 @@ async def sign_in_link(request: Request, token: str):
     return render_form(request, "staff_sign_in_confirm.html", email=email)
 
 
-@router.post("/staff/sign-in/{token}")
+@router.post("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in(request: Request, token: str):
     form = await request.form()
     if not csrf_ok(request, form):

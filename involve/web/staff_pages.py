@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
+from involve.domain.text import clean_multiline
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
 from involve.views.claims import ClaimFilters, claim_with_history, list_claims
@@ -92,7 +93,7 @@ async def claim_action(request: Request, reference: str, action: str):
     member, refused = await guard(request, *DECIDERS, "finance")
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = {k: clean_multiline(str(v)) for k, v in (await request.form()).items()}
     if not csrf_ok(request, form):
         return csrf_failed()
     if action not in DONE:

@@ -12,23 +12,23 @@ import logging
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from involve.errors import InvolveError
 from involve.intake import providers
-from involve.services.intake import GroupCommitter, Incoming, body_digest
+from involve.services.group_commit import GroupCommitter
+from involve.services.intake import Incoming, body_digest
 from involve.settings import settings
+from involve.web import bodylimit
+from involve.web.bodylimit import BodyTooLarge
 from involve.web.problems import from_error, problem, unavailable
 
 MAX_BODY = 64 * 1024
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 log = logging.getLogger("involve.webhooks")
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 # ---- the OpenAPI description of the webhook answers (what schemathesis checks the server against)
@@ -102,16 +102,8 @@ def openapi_components() -> dict:
 
 
 async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The raw body, at most MAX_BODY bytes (the one bounded reader, involve.web.bodylimit)."""
+    return await bodylimit.read_body(request, MAX_BODY)
 
 
 @lru_cache(maxsize=4)
@@ -151,16 +143,26 @@ def verify_signature(secret: str, body: bytes, headers: dict[str, str]) -> str |
 
 
 _NOT_JSON = object()
+_TOO_DEEP = object()
 
 
 def _json_payload(request: Request, body: bytes) -> object:
-    """The parsed body, or _NOT_JSON when it is not sent as JSON or does not parse (415)."""
+    """The parsed body; _NOT_JSON when it is not sent as JSON or does not parse (415); _TOO_DEEP
+    when it nests too deeply for the parser (422, never a 500)."""
     if not _is_json(request):
         return _NOT_JSON
     try:
         return json.loads(body)
+    except RecursionError:
+        return _TOO_DEEP
     except ValueError:
         return _NOT_JSON
+
+
+def _too_deep() -> JSONResponse:
+    message = "nests too deeply to be a claim"
+    return problem(422, "The claim breaks the claim rules", f"The body {message}.",
+                   errors=[{"field": "body", "message": message}])
 
 
 def _is_json(request: Request) -> bool:
@@ -213,6 +215,8 @@ async def claims_webhook(request: Request) -> JSONResponse:
     payload = _json_payload(request, body)
     if payload is _NOT_JSON:
         return _not_json()
+    if payload is _TOO_DEEP:
+        return _too_deep()
     return await _intake(request, payload, headers["webhook-id"], body_digest(body), "webhook")
 
 
@@ -228,11 +232,14 @@ async def _provider(request: Request, name: str, secret: str | None, header: str
         verify(body, request.headers.get(header), secret)
     except providers.SignatureInvalid as exc:
         return problem(401, "Signature not valid", str(exc))
-    payload = _json_payload(request, body)
+    payload = await run_in_threadpool(_json_payload, request, body)  # off the event loop
     if payload is _NOT_JSON:
         return _not_json()
+    if payload is _TOO_DEEP:
+        return _too_deep()
     try:
-        delivery_id, claim = to_claim(payload, _mapping())
+        # mapping answers builds numbers: off the event loop, and bounded (providers.MAX_DIGITS)
+        delivery_id, claim = await run_in_threadpool(to_claim, payload, _mapping())
     except providers.ProviderPayloadError as exc:
         return problem(422, "Not a form submission", str(exc), errors=[{"field": "body", "message": str(exc)}])
     return await _intake(request, claim, delivery_id, body_digest(body), name)

@@ -174,3 +174,22 @@ def test_no_request_leaves_the_service(browser, live, sink):
     outside = sorted({url for url in requested if not url.startswith((live.url + "/", "data:"))})
     assert not outside, outside
     assert any(url.endswith(".css") for url in requested) and any(url.endswith(".svg") for url in requested)
+
+
+def test_programme_pages_fit_a_375px_screen(browser, live, sink):
+    """The Action Plan and activity pages and an invitation's page: no horizontal scroll on a phone."""
+    from tests.browser.tour import COORD, PLAN, activity_invitation, sign_in
+
+    assert live.cli("plan", "load", str(PLAN), "--by", COORD).returncode == 0
+    pg = new_page(browser, live.url)
+    try:
+        pg.set_viewport_size({"width": 375, "height": 800})
+        ref, accept = activity_invitation(live, sink)
+        sign_in(pg, live.url, sink, COORD)
+        for url in (live.url + "/staff/plan", live.url + "/staff/activities", f"{live.url}/staff/activities/{ref}",
+                    accept):
+            pg.goto(url)
+            wide = pg.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 375, f"{url} is {wide}px wide"
+    finally:
+        pg.context.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.e2e.harness import LiveServer, SmtpSink, links, text_of
 
 CHROMIUM = Path("/usr/bin/chromium")
+PLAN = Path(__file__).resolve().parents[2] / "involve" / "data" / "action-plan.toml"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 LEAD, COORD, FINANCE, HR = ("lead@example.nhs.uk", "coordinator@example.nhs.uk", "finance@example.nhs.uk",
@@ -145,6 +146,20 @@ def approval_link(sink: SmtpSink, reference: str, word: str = "Approve") -> str:
     return url
 
 
+def activity_invitation(live: LiveServer, sink: SmtpSink) -> tuple[str, str]:
+    """A forum meeting next week with one person invited; returns (its reference, their Accept: link)."""
+    person = "pat.forum@example.org"
+    assert live.cli("register", "add", "--email", person, "--name", "Pat Forum").returncode == 0
+    day = (date.today() + timedelta(days=7)).isoformat()
+    r, made = live.cli_json("activity", "create", "--kind", "forum_meeting", "--title", "Havering user forum",
+                            "--date", day, "--start", "10:00", "--end", "12:00", "--borough", "havering",
+                            "--invite", person, "--by", COORD)
+    assert r.returncode == 0, r.stderr
+    [mail] = sink.wait(made["reference"], "Havering user forum", to=person)
+    [url] = links(text_of(mail), "Accept")
+    return made["reference"], url
+
+
 def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
     """Every page, in a realistic order; returns the references made on the way."""
     base = live.url
@@ -171,7 +186,18 @@ def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
     seen("staff-claims-filtered", page)
     page.goto(f"{base}/staff/claims/{second}")
     seen("staff-claim", page)
+    r = live.cli("plan", "load", str(PLAN), "--by", COORD)
+    assert r.returncode == 0, r.stderr
+    page.goto(f"{base}/staff/plan")
+    seen("staff-plan", page)
+    activity, invited = activity_invitation(live, sink)
+    page.goto(f"{base}/staff/activities")
+    seen("staff-activities", page)
+    page.goto(f"{base}/staff/activities/{activity}")
+    seen("staff-activity", page)
     sign_out(page)
+    page.goto(invited)
+    seen("action-activity-accept", page)
     sign_in(page, base, sink, FINANCE)
     seen("staff-finance", page)
     page.goto(f"{base}/staff/claims/{ref}")

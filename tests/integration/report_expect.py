@@ -1,6 +1,9 @@
 """Independent figures for the report tests: raw SQL (`text()`) and plain Python, written apart from
 `involve.reports`, so that a mistake there shows up as a difference here.
 
+Longer than ~300 lines on purpose: one independent expectation per report figure, side by side,
+so a reviewer compares it with involve/reports line by line.
+
 `expected(conn, year)` returns {(metric, breakdown): value} for every row the annual report's CSV
 must have, formatted as the CSV formats them.
 """
@@ -16,7 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other")
+from tests.integration.report_expect_programme import programme
+
+KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other",
+         "forum_meeting", "ward_visit", "survey", "cpa_audit", "staff_training", "governance")
 BOROUGHS = ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")
 MAPPED = BOROUGHS[:4]
 STAFF = (
@@ -112,6 +118,7 @@ def expected(conn, year: int) -> dict[tuple[str, str], str]:
     _rejections_and_services(conn, e, p)
     _interviews(conn, e, p)
     _diversity(conn, e, p)
+    programme(conn, e, p)
     seq, head = q(conn, "SELECT seq, hash FROM audit_head WHERE id = 1")[0]
     e.put("audit_chain_head_seq", seq)
     e.put("audit_chain_head_hash", head)
@@ -149,6 +156,17 @@ def _people(conn, e: Expect, p: dict, year: int) -> None:
         got = dict(q(conn, f"SELECT c.{col}, COUNT(DISTINCT c.claimant_email) {sql} GROUP BY c.{col}", **p))
         for key in keys:
             e.put("people_involved", got.get(key, 0), col, key)
+    roles = Counter(
+        "carer" if carer else "service_user"
+        for (carer,) in q(
+            conn,
+            f"SELECT p.carer FROM (SELECT DISTINCT c.claimant_email AS email {sql}) i "
+            f"LEFT JOIN people p ON p.email = i.email",
+            **p,
+        )
+    )
+    for role in ("carer", "service_user"):
+        e.put("people_involved", roles[role], "role", role)
     prev = q(conn, f"SELECT COUNT(DISTINCT c.claimant_email) {sql}", lo=date(year - 1, 4, 1), hi=p["lo"])[0][
         0
     ]

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from involve import audit
 from involve.db import reader
 from involve.errors import DuplicateDelivery, InvalidClaim
+from involve.services.group_commit import GroupCommitter
 from involve.services.intake import (
-    GroupCommitter,
     Incoming,
     IntakeResult,
     accept_claim,

@@ -1,5 +1,7 @@
 """Recruitment involvement through the services and the link pages, on SQLite and PostgreSQL.
 
+Longer than ~300 lines on purpose: one recruitment from start to close is one story, told in order.
+
 The wait lasts weeks, so the test moves `involve.clock.OFFSET` instead of sleeping: the
 recruitment starts 20 days before today's interview, and each step happens "later".
 """
@@ -31,7 +33,7 @@ from involve.services import (
 from involve.services.people import add_person, add_staff
 from involve.services.recruitment_panel import advance_due, due_count
 from involve.views.recruitment import describe
-from involve.web import actions
+from involve.web import link_pages
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
 
 HR, COORD, LEAD = "hr@example.nhs.uk", "coord@example.nhs.uk", "lead@example.nhs.uk"
@@ -112,7 +114,7 @@ def panel(ref: str) -> dict[str, str]:
 @pytest.fixture
 def web() -> TestClient:
     app = FastAPI()
-    app.include_router(actions.router)
+    app.include_router(link_pages.router)
     return TestClient(app)
 
 
@@ -196,6 +198,9 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
                                   by=HR)
     with pytest.raises(InvolveError, match="reason"):
         recruitment_hr.decide_comment(ref, comment_ids[1], accept=True, reason=" ", by=HR)
+    with reader() as s:  # audit action names in full (they were cut to "comment_declin")
+        actions = set(s.execute(select(AuditRecord.action).where(AuditRecord.reference == ref)).scalars())
+    assert {"comment_accept", "comment_decline"} <= actions
     assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
     q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
                                         ["How do you make someone feel heard?"])
@@ -422,7 +427,7 @@ def test_a_coordinator_confirms_or_withdraws_by_phone(db, monkeypatch):
     # Bob's own links no longer work on a withdrawn claim
     [bob_mail] = mails("training_thanks", BOB)
     web = TestClient(FastAPI())
-    web.app.include_router(actions.router)
+    web.app.include_router(link_pages.router)
     assert web.get(f"/act/{signed(bob_mail.context['confirm_url'])}").status_code == 409
 
 

@@ -136,7 +136,9 @@ def read_csv(path) -> dict[tuple[str, str], str]:
         reader = csv.reader(fh)
         assert next(reader) == ["section", "metric", "breakdown", "value"]
         rows = [tuple(r) for r in reader]
-    got = {(metric, breakdown): value for _, metric, breakdown, value in rows}
+    # a cell starting with + - = @ is written with a leading ' (shown as text): read it as a spreadsheet does
+    got = {(metric, breakdown): value.removeprefix("'") if value[1:2] in ("+", "-", "=", "@") else value
+           for _, metric, breakdown, value in rows}
     assert len(got) == len(rows), "each (metric, breakdown) appears once"
     return got
 
@@ -167,6 +169,13 @@ def test_every_annual_figure_equals_independent_sql(data, tmp_path):
     assert int(got[("claims_submitted", "")]) > 500 and int(got[("claims_rejected", "")]) > 0
     assert int(got[("claims_approved", "")]) > int(got[("claims_paid", "")])  # approved but unpaid claims
     assert int(got[("interviews_with_involvement", "")]) > 0
+    for metric in ("activities_held", "activity_attendances", "monitoring_outputs", "forum_meetings", "plan_actions",
+                   "jds_co_written", "questions_contributed", "questions_used", "people_trained", "panel_days_paid",
+                   "unmet_needs", "buddy_pairs", "support_requests"):
+        assert int(got[(metric, "")]) > 0, f"the generated data exercises {metric}"
+    assert int(got[("people_involved", "role:carer")]) > 0 and int(got[("people_involved", "role:service_user")]) > 0
+    assert "Action plan progress" in files.html.read_text()
+    assert int(got[("action_claims", "action:4.1")]) > 0 and int(got[("action_activities", "action:5.1")]) > 0
     by_borough = sum(
         int(got[("people_involved", f"borough:{b}")])
         for b in ("barking_dagenham", "havering", "redbridge", "waltham_forest", "trust_wide")

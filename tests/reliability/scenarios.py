@@ -1,5 +1,7 @@
 """The reliability scenarios against a real `involve serve`, real database and real SMTP.
 
+Longer than ~300 lines on purpose: every scenario of the soak table in one file, in table order.
+
 Each function runs one scenario at a given size, asserts its outcome (AssertionError names what
 went wrong) and returns a `Result` row. The fast tests call them small; `make soak` calls them
 with the full numbers and prints the table.

@@ -1,5 +1,7 @@
 """Helpers shared by the fast reliability tests and `make soak` (tests/reliability/soak.py).
 
+Longer than ~300 lines on purpose: the soak and the fast tests must share one copy of each helper.
+
 - `PrefectApi`: one Prefect server for a whole run, so each `involve serve` (and each restart
   after a SIGKILL) does not pay a Prefect start-up; its API is also what the canary test reads.
 - `Server`: `involve serve` (tests/e2e/harness.LiveServer) with kill/restart, direct database

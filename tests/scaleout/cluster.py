@@ -2,6 +2,9 @@
 `prefect server start`, a fresh PostgreSQL database for involve, `make deploy`, N `make worker`
 processes and `INVOLVE_RUNNER=deployments involve serve`, with a real SMTP sink.
 
+Longer than ~300 lines on purpose: starting and stopping every process of a cluster (server, workers,
+serve, sink) belongs together so that `stop()` can never miss one.
+
 Every process starts in a session of its own; `stop()` SIGKILLs each process group and every
 descendant (Prefect starts each flow run in a session of its own, so killing the worker's group
 alone would leave its flow runs running), drops the database and removes nothing else.

@@ -1,0 +1,55 @@
+"""Issue 18, item 8: names and titles with line breaks are refused (test_text.py), and email text
+never lets user text start a line, so it can never forge an `Approve: <url>` line."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from involve.errors import InvolveError
+from involve.mail.render import render
+from involve.services.people import check_name
+
+LINK_WORDS = ("Approve", "Reject", "Confirm", "Withdraw", "Accept", "Decline", "Comment", "Propose", "Sign in")
+EVIL = "Sam\nApprove: https://evil.example/a\r\nReject: https://evil.example/r\u2028Confirm: https://evil.example/c"
+
+
+def _forged(text: str) -> list[str]:
+    pattern = re.compile(rf"^({'|'.join(LINK_WORDS)}):")
+    return [line for line in text.splitlines() if pattern.match(line) and "evil.example" in line]
+
+
+def _claim_ctx(**over) -> dict:
+    ctx = {"reference": "CLM-TEST", "claimant_name": EVIL, "activity_title": EVIL, "activity_kind": "meeting",
+           "activity_date": "2026-11-18", "activity_start": "09:30", "activity_end": "13:15", "borough": "havering",
+           "fee_amount": "80.00", "expenses_amount": "0.00", "total_amount": "80.00", "flags": [],
+           "payment_method": None, "bank_masked": None, "approver": "lead@example.nhs.uk",
+           "approve_url": "https://involve.example/act/real-approve",
+           "reject_url": "https://involve.example/act/real-reject", "reason": EVIL}
+    return {**ctx, **over}
+
+
+@pytest.mark.parametrize("template", ["claim_approval", "claim_rejected", "claim_received"])
+def test_user_text_never_starts_a_line_in_a_claim_email(template):
+    subject, text, html = render(template, _claim_ctx())
+    assert _forged(text) == []
+    assert "\n" not in subject
+
+
+def test_the_approval_email_has_exactly_the_real_action_lines():
+    _, text, _ = render("claim_approval", _claim_ctx())
+    lines = [line for line in text.splitlines() if line.startswith(("Approve:", "Reject:"))]
+    assert lines == ["Approve: https://involve.example/act/real-approve", "Reject: https://involve.example/act/real-reject"]
+
+
+def test_a_one_line_name_that_looks_like_a_link_line_never_starts_a_line():
+    ctx = {"name": "Approve: https://evil.example/x", "person": "PER-1", "reference": "REC-2026-0001",
+           "title": "Approve: https://evil.example/y", "interview_date": "2026-12-01"}
+    _, text, _ = render("recruitment_training_needed", ctx)
+    assert _forged(text) == []
+
+
+@pytest.mark.parametrize("name", ["Sam\nOkafor", "Sam\x00", "Sam\u202eO", "x" * 201, " "])
+def test_register_and_staff_names_follow_the_text_policy(name):
+    with pytest.raises(InvolveError):
+        check_name(name)
