@@ -33,18 +33,26 @@ log = logging.getLogger("involve.runner")
 RUNNER_CHILD = "INVOLVE_RUNNER_CHILD"  # set in the runner child's environment (involve/faults.py)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM when serve dies, even by kill -9, so no orphan is left."""
+def _prctl():
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+
+_PRCTL = _prctl() if sys.platform == "linux" else None  # looked up here: nothing is imported after fork
+_PR_SET_PDEATHSIG, _SIGTERM = 1, int(signal.SIGTERM)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when serve dies, even by kill -9, so no orphan is left."""
+    _PRCTL(_PR_SET_PDEATHSIG, _SIGTERM)
 
 
 def child_options() -> dict:
-    return {"preexec_fn": _die_with_parent} if sys.platform == "linux" else {}
+    return {"preexec_fn": _die_with_parent} if _PRCTL is not None else {}
 
 
 class Supervised:
