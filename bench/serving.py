@@ -85,8 +85,9 @@ def _live(workdir: Path, name: str):
 
 
 def _add_staff(live, lead: str) -> None:
-    for args in (("staff", "add", "--email", lead, "--name", "Lead", "--role", "lead"),
-                 ("staff", "add", "--email", "coord@example.nhs.uk", "--name", "Co", "--role", "coordinator")):
+    for args in (("staff", "add", "--email", lead, "--name", "Lead", "--role", "lead", "--by", live.admin),
+                 ("staff", "add", "--email", "coord@example.nhs.uk", "--name", "Co", "--role", "coordinator",
+                  "--by", live.admin)):
         r = live.cli(*args)
         if r.returncode:
             raise RuntimeError(r.stderr)

@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     audit_key: str | None = None  # default: generated under var/
     audit_email: str | None = None  # receives the signed audit chain head daily
     link_max_age_days: int = 14
+    staff_session_idle_minutes: int = 30  # a staff session ends after this long without a request
     mail_dir: Path = Path("var/mail")  # relative paths are under INVOLVE_HOME
     outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)
@@ -130,6 +131,13 @@ class Settings(BaseSettings):
     rate_limit_status: str = "20/minute"  # the claim status lookup: `dependencies=[rate_limited("status")]`
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
     language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
+    # finance: the originator of Bacs Standard 18 files (service user number, account, name)
+    bacs_sun: str | None = None
+    bacs_sort_code: str | None = None
+    bacs_account: str | None = None
+    bacs_name: str | None = None
+    # a claim whose payee's bank details changed within this many days is flagged bank_details_changed
+    bank_details_changed_days: int = 30
 
     @field_validator("database_url")
     @classmethod

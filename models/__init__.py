@@ -5,8 +5,9 @@ Import `Base` and the model classes from here; Alembic reads `Base.metadata`.
 from models.audit import AuditHead, AuditRecord
 from models.base import Base
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
+from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
-from models.people import Person, Staff
+from models.people import Person, Staff, StaffSession, StaffSignInLink
 from models.programme import (
     Activity,
     ActivityInvite,
@@ -30,9 +31,11 @@ from models.recruitment import (
 )
 
 __all__ = [
-    "Base", "Person", "Staff", "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
+    "Base", "Person", "Staff", "StaffSession", "StaffSignInLink",
+    "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
     "SupportRequest", "UnmetNeed",
+    "Payee", "PayrollExport", "PayrollLine", "Budget",
 ]

@@ -61,6 +61,7 @@ class Claim(Base):
     decided_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     payment_run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"))
+    cost_centre: Mapped[str | None] = mapped_column(String(40))
     last_reminded_on: Mapped[date | None]
     keyed_by: Mapped[str | None] = mapped_column(String(320))  # who took the claimant's answers by phone
     hold_reason: Mapped[str | None] = mapped_column(Text)  # why processing set it aside (flag cannot_process)
@@ -112,11 +113,16 @@ class PaymentRun(Base):
     __tablename__ = "payment_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)  # RUN-…
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, paid
+    file_format: Mapped[str] = mapped_column(String(10), default="csv")  # csv, bacs18
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(320))
     claim_count: Mapped[int]
     total: Mapped[Decimal]
     file_name: Mapped[str | None] = mapped_column(String(300))
+    paid_at: Mapped[datetime | None]
+    paid_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class Payment(Base):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
-ROLES = ("coordinator", "lead", "finance", "hr", "ppi_lead")
+ROLES = ("admin", "coordinator", "lead", "finance", "hr", "ppi_lead")
 
 
 class Staff(Base):
@@ -21,6 +21,13 @@ class Staff(Base):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # away (leave): from/to inclusive; claims routed to them go to the delegate in that period
+    away_from: Mapped[date | None]
+    away_to: Mapped[date | None]
+    away_delegate: Mapped[str | None] = mapped_column(String(320))
+
+    def away_on(self, day: date) -> bool:
+        return bool(self.away_from and self.away_to and self.away_from <= day <= self.away_to)
 
     def has_role(self, *roles: str) -> bool:
         return self.active and any(r in (self.roles or []) for r in roles)
@@ -48,6 +55,38 @@ class Person(Base):
     gender: Mapped[str | None] = mapped_column(String(40))
     disability: Mapped[str | None] = mapped_column(String(40))
     learning_disability: Mapped[bool | None]
+    religion: Mapped[str | None] = mapped_column(String(40))
+    sexual_orientation: Mapped[str | None] = mapped_column(String(40))
     carer: Mapped[bool] = mapped_column(default=False)  # takes part as a carer (else as a service user)
+    # the person's own page ("Update your details:")
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    availability_note: Mapped[str | None] = mapped_column(Text)
+    preferred_format: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     anonymised_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds a random token, the row its hash. Ends after inactivity
+    (settings.staff_session_idle_minutes) or at sign-out (revoked_at)."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    staff_email: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffSignInLink(Base):
+    """An emailed sign-in link: works once, for a short time, in the browser that asked for it."""
+
+    __tablename__ = "staff_sign_in_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the link's random token
+    staff_email: Mapped[str] = mapped_column(String(320))
+    browser: Mapped[str] = mapped_column(String(64))  # sha256 of the asking browser's cookie
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from involve.cli.common import ByOpt, JsonOpt, command, out, print_json, refuse, terminal_safe
+from involve.cli.common import ByOpt, JsonOpt, command, err, out, print_json, refuse, terminal_safe
 
 claims_app = typer.Typer(no_args_is_help=True, help="Payment claims.")
 
@@ -59,15 +59,34 @@ def claims_show(reference: str, as_json: JsonOpt = False) -> None:
 
 @claims_app.command("approve")
 @command
-def claims_approve(reference: str, by: ByOpt,
+def claims_approve(references: Annotated[list[str], typer.Argument(help="One or more claim references.")],
+                   by: ByOpt,
                    expenses_only: Annotated[bool, typer.Option("--expenses-only",
                                                                help="Pay expenses but not the fee.")] = False,
                    note: Annotated[str | None, typer.Option("--note")] = None, as_json: JsonOpt = False) -> None:
-    """Approve a claim (or give its second approval)."""
+    """Approve one or more claims (or give their second approval). Each is checked on its own: the
+    others are still approved when one is refused (then exit 2), and each is reported."""
+    from involve.errors import InvolveError
     from involve.services.claims import approve
 
-    c = approve(reference, by=by, expenses_only=expenses_only, note=note)
-    print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status}")
+    results, refused = [], 0
+    for reference in dict.fromkeys(r.strip().upper() for r in references):
+        try:
+            c = approve(reference, by=by, expenses_only=expenses_only, note=note)
+            results.append(dict(claim_json(c), approved=True))
+            if not as_json:
+                out.print(f"{c.reference} {c.status}", markup=False)
+        except InvolveError as exc:
+            refused += 1
+            results.append({"reference": reference, "approved": False, "error": str(exc)})
+            if not as_json:
+                err.print(f"{reference} refused: {exc}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        print_json(results[0] if len(results) == 1 and not refused else results)
+    if refused:
+        if len(results) == 1 and as_json:
+            err.print(results[0]["error"], markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
 
 
 @claims_app.command("reject")

@@ -38,8 +38,22 @@ def info() -> None:
     out.print(f"webhook secret: {settings.resolved_webhook_secret}", markup=False)
     mail = masked_url(settings.smtp_url) if settings.smtp_url else f"{settings.mail_dir}/new (embedded sink)"
     out.print(f"mail:           {mail}", markup=False)
-    out.print("send the example claim (in another terminal, while this runs):", markup=False)
-    out.print("  .venv/bin/involve send-example", markup=False)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from involve.views.staff import admin_emails
+
+    try:
+        admins = admin_emails()
+    except SQLAlchemyError:  # info never fails on the database; the hint then starts with init
+        admins = []
+    admin = admins[0] if admins else "admin@example.nhs.uk"
+    out.print("in another terminal, while this runs:", markup=False)
+    if not admins:
+        out.print(f"  .venv/bin/involve init --admin {admin} --name Admin   # the first admin",
+                  markup=False, soft_wrap=True)
+    out.print(f"  .venv/bin/involve staff add --email lead.havering@example.nhs.uk --name \"Activity Lead\" "
+              f"--role lead --by {admin}", markup=False, soft_wrap=True)
+    out.print("  .venv/bin/involve send-example       # sends the example claim", markup=False)
 
 
 def send_example(url: Annotated[str | None, typer.Option(help="Base URL of involve serve.")] = None,

@@ -1,4 +1,4 @@
-"""`involve report annual|forum` and `involve dev generate`.
+"""`involve report annual|forum|budget` and `involve dev generate`.
 
 Reports only read: they take no --by and write no audit record. Progress goes to stderr as a
 Rich progress bar; the HTML path is printed on stdout (or everything as --json).
@@ -95,6 +95,25 @@ def report_forum(
     with steps(f"User Forum report {month}", len(STEPS)) as step:
         files = forum_report(month, out_dir, pdf=not no_pdf, step=step)
     _result(files, as_json)
+
+
+@report_app.command("budget")
+@command
+def report_budget(
+    year: Annotated[int, typer.Option("--year", help="Financial year starting 1 April YYYY.")],
+    out_dir: OutOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Spend against budget per cost centre and month: report.csv, report.html and charts/budget.svg."""
+    from involve.reports.budget import budget_report
+
+    if not 2000 <= year <= 2100:
+        refuse(f"--year: {year} is not a plausible financial year (use the starting year, like 2026)")
+    files = budget_report(year, out_dir)
+    if as_json:
+        return print_json({"html": str(files.html), "csv": str(files.csv), "chart": str(files.chart),
+                           "rows": len(files.rows)})
+    out.print(str(files.html), markup=False, highlight=False, soft_wrap=True)
 
 
 @dev_app.command("generate")

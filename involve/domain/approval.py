@@ -12,6 +12,10 @@ so a page never offers an action the service then refuses.
     pay       finance, never the person who approved it (either approval)
     nobody decides or pays their own claim; nobody acts for a claim in a status the transition table
     (involve/domain/transitions.py) does not allow the action from.
+
+Whom to ask skips staff who are away: `away` maps each address away today to their delegate (or
+None). A named approver who is away is replaced by their delegate (who becomes the named approver);
+co-ordinators who are away are replaced by theirs. Nobody away is ever asked or reminded.
 """
 from __future__ import annotations
 
@@ -159,28 +163,72 @@ def allowed_actions(actor: Actor, claim: ClaimFacts) -> frozenset[str]:
 # ---- whom to ask ---------------------------------------------------------------------------------
 
 Staff = Mapping[str, Iterable[str]]  # active staff: canonical email -> roles
+Away = Mapping[str, str | None]      # staff away today: email -> delegate (or None)
+NOBODY_AWAY: Away = {}
 
 
-def approvers_for(claim: ClaimFacts, staff: Staff) -> tuple[list[str], str | None]:
+def covering(email: str, away: Away, limit: int = 5) -> str | None:
+    """Who acts for `email` today: themselves when not away, else their delegate (followed along a
+    chain of absences, at most `limit` steps); None when away with nobody present to cover."""
+    seen = {email}
+    for _ in range(limit):
+        if email not in away:
+            return email
+        nxt = away[email]
+        if nxt is None or nxt in seen:
+            return None
+        seen.add(nxt)
+        email = nxt
+    return None
+
+
+def _present(emails: Iterable[str], away: Away, staff: Staff, roles: Iterable[str],
+             exclude: Iterable[str]) -> list[str]:
+    """`emails`, each replaced by whoever covers for them, keeping only staff holding one of `roles`."""
+    out, skip, want = set(), set(exclude), set(roles)
+    for e in emails:
+        who = covering(e, away)
+        if who and who not in skip and who in staff and set(staff[who]) & want:
+            out.add(who)
+    return sorted(out)
+
+
+def approvers_for(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> tuple[list[str], str | None]:
     """(emails to ask for the first approval, the named approver or None): the activity lead when they
-    are staff with an approver role, else every co-ordinator; never the claimant."""
+    are staff with an approver role (or whoever covers for them while they are away), else every
+    co-ordinator present; never the claimant, nor whoever keyed the claim for the person by phone."""
     lead = address_key(claim.lead_email)
-    never = (claim.claimant_email, claim.keyed_by)  # nor whoever keyed it for the person by phone
+    never = (claim.claimant_email, claim.keyed_by)
     if lead and lead in staff and set(staff[lead]) & set(APPROVER_ROLES) and lead not in never:
-        return [lead], lead
-    return sorted(e for e, roles in staff.items() if "coordinator" in roles and e not in never), None
+        who = covering(lead, away)
+        if who and who not in never and who in staff and set(staff[who]) & set(APPROVER_ROLES):
+            return [who], who
+    coordinators = [e for e, roles in staff.items() if "coordinator" in roles]
+    return _present(coordinators, away, staff, ("coordinator",), never), None
 
 
-def second_approvers(claim: ClaimFacts, staff: Staff) -> list[str]:
-    """Whom to ask for the second approval: co-ordinators and PPI leads other than the first approver."""
-    return sorted(e for e, roles in staff.items() if set(roles) & set(SECOND_APPROVER_ROLES)
-                  and e not in (claim.approved_by, claim.claimant_email, claim.keyed_by))
+def second_approvers(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
+    """Whom to ask for the second approval: co-ordinators and PPI leads (present, or their delegates)
+    other than the first approver."""
+    eligible = [e for e, roles in staff.items() if set(roles) & set(SECOND_APPROVER_ROLES)]
+    return _present(eligible, away, staff, SECOND_APPROVER_ROLES,
+                    (claim.approved_by, claim.claimant_email, claim.keyed_by))
 
 
-def waiting_on(claim: ClaimFacts, staff: Staff) -> list[str]:
-    """Who a waiting claim is waiting on now (for reminders)."""
+def waiting_on(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
+    """Who a waiting claim is waiting on now (for reminders): never someone away."""
     if claim.status == "awaiting_second_approval":
-        return second_approvers(claim, staff)
+        return second_approvers(claim, staff, away)
     if claim.status == "awaiting_approval":
-        return approvers_for(claim, staff)[0]
+        who = covering(claim.approver_email, away) if claim.approver_email else None
+        if who and who in staff and set(staff[who]) & set(APPROVER_ROLES):
+            return [who]
+        return approvers_for(claim, staff, away)[0]
     return []
+
+
+def escalation_recipients(claim: ClaimFacts, staff: Staff, away: Away = NOBODY_AWAY) -> list[str]:
+    """Every co-ordinator present (never the claimant, never the first approver at a second approval)."""
+    exclude = (claim.claimant_email, claim.keyed_by, claim.approved_by) \
+        if claim.status == "awaiting_second_approval" else (claim.claimant_email, claim.keyed_by)
+    return sorted(e for e, roles in staff.items() if "coordinator" in roles and e not in away and e not in exclude)

@@ -177,14 +177,30 @@ class Expense(Strict):
         return self
 
 
+def _ni_number(v):
+    from involve.domain.bank import ni_number_valid, normalise_ni_number
+
+    if v is None:
+        return None
+    if not isinstance(v, str) or not ni_number_valid(v):
+        raise ValueError("must be a National Insurance number such as QQ123456C (two letters, six digits, "
+                         "A, B, C or D)")
+    return normalise_ni_number(v)
+
+
 class Payment(Strict):
     method: Literal["bank_transfer", "payroll", "voucher"]
     account_name: line(tx.ACCOUNT_NAME_MAX, 1) | None = None
     sort_code: Annotated[str, Field(pattern=r"^\d{2}-\d{2}-\d{2}$")] | None = None
     account_number: Annotated[str, Field(pattern=r"^\d{8}$")] | None = None
+    # payroll: the fee goes through payroll (NI number, payroll reference), expenses by bank
+    ni_number: Annotated[str | None, BeforeValidator(_ni_number)] = None
+    payroll_reference: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9/\-]+$")] | None = None
 
     @model_validator(mode="after")
     def _bank(self):
+        if self.method != "payroll" and (self.ni_number or self.payroll_reference):
+            raise ValueError("ni_number: only a payroll payment carries an NI number or payroll reference")
         given = [self.account_name, self.sort_code, self.account_number]
         if self.method == "bank_transfer" and not all(given):
             missing = [n for n, v in zip(("account_name", "sort_code", "account_number"), given, strict=True)

@@ -1,4 +1,4 @@
-"""The six claim flags. Pure: callers pass in what the rules look at.
+"""The claim flags. Pure: callers pass in what the rules look at.
 
 Flags never block a claim; they tell the approver what to look at.
 """
@@ -11,7 +11,8 @@ from decimal import Decimal
 from involve.domain.policy import Period
 
 FLAGS = ("late", "receipt_missing", "duplicate_suspected", "benefits_limit", "second_approval", "not_in_register",
-         "cannot_process", "no_approver")
+         "cannot_process", "no_approver",
+         *("bank_details_changed", "bank_details_invalid", "over_budget"))  # finance: set by processing
 # set by processing, not by flags_for: `cannot_process` - the claim was set aside with a reason
 # (Claim.hold_reason) and the rest of the batch went on; `no_approver` - nobody may approve it yet
 SET_ASIDE, NO_APPROVER = "cannot_process", "no_approver"

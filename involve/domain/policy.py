@@ -15,6 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from involve.domain.budget import BudgetRules
 from involve.domain.claim_schema import ACTIVITY_KINDS
 from involve.domain.recruitment import RecruitmentRules
 from involve.errors import PolicyError
@@ -49,6 +50,7 @@ class Period(BaseModel):
     claim_deadline_days: Annotated[int, Field(ge=1)]
     second_approval_over: Dec
     approval_reminder_days: Annotated[int, Field(ge=1)]
+    escalate_after_days: Annotated[int, Field(ge=1)] | None = None  # else the policy's top-level value
     kinds: dict[str, KindRates] = {}
 
     @model_validator(mode="after")
@@ -69,6 +71,8 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     periods: Annotated[list[Period], Field(min_length=1)]
     recruitment: RecruitmentRules = RecruitmentRules()  # the optional [recruitment] table (recruitment.md)
+    budget: BudgetRules = BudgetRules()  # the optional [budget] table: cost centres (involve/domain/budget.py)
+    escalate_after_days: Annotated[int, Field(ge=1)] = 10  # claims waiting longer go to every co-ordinator
 
     @model_validator(mode="after")
     def _sorted_unique(self):
@@ -77,6 +81,10 @@ class Policy(BaseModel):
             raise ValueError("two periods have the same effective_from")
         self.periods.sort(key=lambda p: p.effective_from)
         return self
+
+    def escalate_days_for(self, day: date) -> int:
+        own = self.period_for(day).escalate_after_days
+        return own if own is not None else self.escalate_after_days
 
     def period_for(self, day: date) -> Period:
         chosen = None

@@ -7,6 +7,9 @@
                    │                      │  └─first_approve─▶ awaiting_second_approval ─approve─▶ approved
                    └──────reject──────────┴──────────reject──────────────┘──▶ rejected
 
+    approved / paid ──fail──▶ payment_failed ──pay──▶ paid     (a returned payment: the person checks
+                                                                their details, a later run pays it)
+
 `next_status` is the only place that decides whether an action is legal from a status.
 """
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from involve.errors import AlreadyPaid, WrongState
 
 STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval", "approved",
-            "rejected", "paid", "withdrawn")
+            "rejected", "paid", "withdrawn", "payment_failed")
 
 TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("prepare", None): "awaiting_confirmation",
@@ -29,11 +32,14 @@ TRANSITIONS: dict[tuple[str, str | None], str] = {
     ("reject", "awaiting_approval"): "rejected",
     ("reject", "awaiting_second_approval"): "rejected",
     ("pay", "approved"): "paid",
+    ("fail", "approved"): "payment_failed",
+    ("fail", "paid"): "payment_failed",
+    ("pay", "payment_failed"): "paid",
 }
 
 PAST_TENSE = {"approve": "approved", "first_approve": "approved", "reject": "rejected", "pay": "paid",
          "process": "processed", "submit": "submitted", "prepare": "prepared", "confirm": "confirmed",
-         "withdraw": "withdrawn"}
+         "withdraw": "withdrawn", "fail": "marked as a failed payment"}
 
 
 def next_status(action: str, current: str | None, *, reference: str = "the claim") -> str:

@@ -67,9 +67,12 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
         "bank_details_encrypted": None, "bank_details_masked": None, "flags": [], "submitted_at": now,
         "expenses_only": False,
     }
-    if pay and pay.has_bank_details:
-        row["bank_details_encrypted"] = crypto.encrypt_json(
-            {"account_name": pay.account_name, "sort_code": pay.sort_code, "account_number": pay.account_number})
+    if pay and (pay.has_bank_details or pay.ni_number or pay.payroll_reference):
+        details = {"account_name": pay.account_name, "sort_code": pay.sort_code,
+                   "account_number": pay.account_number}
+        if pay.method == "payroll":
+            details.update(ni_number=pay.ni_number, payroll_reference=pay.payroll_reference)
+        row["bank_details_encrypted"] = crypto.encrypt_json({k: v for k, v in details.items() if v})
         row["bank_details_masked"] = crypto.mask_account(pay.account_number)
     return row
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from involve import audit, faults, links
+from involve import audit, clock, faults, links
 from involve.db import unit_of_work
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
@@ -25,7 +25,9 @@ from involve.domain.text import printable
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, WrongState
 from involve.mail.outbox import email_row, enqueue
+from involve.services import budgets, payees
 from involve.services.people import staff_roles
+from involve.views.staff import away_today
 from models import Claim, ExpenseLine, Person
 
 log = logging.getLogger("involve.processing")
@@ -87,12 +89,16 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
         _one_worker_per_claimant(session, emails)
         people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
         staff = staff_roles(session)
+        away = away_today(session, clock.now().date())
         others = _others(session, emails, {c.activity_date for c in batch})
         by_person: dict[str, list[Claim]] = defaultdict(list)
         for o in others:
             by_person[o.claimant_email].append(o)
         fees_this_batch: dict[int, Decimal] = {}
         now = datetime.now(UTC)
+        # finance: the batch's payee records and budgets, read once (involve/services/payees.py, budgets.py)
+        payee_records = payees.payees_by_email(session, emails, lock=True)
+        charger = budgets.BudgetCharger(session, batch, policy)
         claim_updates, line_updates, changes, mails, link_rows = [], [], [], [], []
 
         def link(action: str, reference: str, who: str) -> str:
@@ -129,15 +135,23 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 overlaps_other_claim=overlap,
                 weekly_limit=person.weekly_earnings_limit if person else None, other_fees_that_week=other_fees)
             flags = flags_for(facts, period)
-            approver_list, named = approvers_for(ClaimFacts.of(c), staff)
+            approver_list, named = approvers_for(ClaimFacts.of(c), staff, away)
             if not approver_list:  # nobody may approve it: flagged and the co-ordinators told, never silent
                 flags = [*flags, NO_APPROVER]
                 mails.extend(_alerts(staff, c, "claim_no_approver", {}))
             to_status = next_status("process", c.status, reference=c.reference)
+            summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
+            paying = payees.apply_claim(session, c, payee_records, expenses=result.expenses, summary=summary,
+                                        now=now)
+            cost_centre, over = charger.charge(c, result.total)
+            flags = [*flags, *paying.flags, *(["over_budget"] if over else [])]
+            mails.extend(paying.mails)
+            link_rows.extend(paying.link_rows)
+            changes.extend(paying.changes)
             claim_updates.append({"_id": c.id, "status": to_status, "fee_amount": result.fee,
                                   "expenses_amount": result.expenses, "total_amount": result.total,
                                   "flags": flags, "policy_period": period.effective_from.isoformat(),
-                                  "approver_email": named, "processed_at": now})
+                                  "approver_email": named, "processed_at": now, "cost_centre": cost_centre})
             line_updates.extend({"_id": x.id, "amount": a} for x, a in zip(cl, result.lines, strict=True))
             changes.append(audit.Change("claim", c.reference, "process", audit.SYSTEM, c.status, to_status,
                                         data={"fee": str(result.fee), "expenses": str(result.expenses),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from involve import audit, clock
+from involve import audit, clock, links
 from involve.db import unit_of_work
 from involve.domain.dates import london_today
 from involve.domain.names import BOROUGH_NAMES
@@ -161,7 +161,9 @@ def attend(reference: str, *, member: str, by: str,
         audit.record(session, [audit.Change("recruitment", rec.reference, "attend", by, data={
             "person": per(person.id), "from": "accepted", "to": "attended", "claim": claim_ref})])
         ctx = dict(rec_context(rec), name=person.name, claim_reference=claim_ref,
-                   confirm_url=prepared.confirm_url, withdraw_url=prepared.withdraw_url)
+                   confirm_url=prepared.confirm_url, withdraw_url=prepared.withdraw_url,
+                   score_url=links.issue(session, action="score", reference=rec.reference, holder=person.email,
+                                         data={"member_id": m.id}))
         enqueue(session, [email_row(template="recruitment_thanks", to=person.email, reference=rec.reference,
                                     context=ctx, dedupe_key=f"{rec.reference}:thanks:{per(person.id)}")])
         return m, claim_ref

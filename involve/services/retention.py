@@ -27,7 +27,7 @@ from involve import audit
 from involve.db import unit_of_work
 from involve.services.people import normalise_email, require_staff
 from involve.settings import settings
-from models import Claim, ExpenseLine, OutboxEmail, Payment, Person
+from models import Claim, ExpenseLine, OutboxEmail, Payee, Payment, PayrollLine, Person
 
 ANON_DOMAIN = "anonymised.invalid"
 ANON_NAME = "Anonymised"
@@ -98,9 +98,9 @@ def remove_payment_run_files(*, by: str | None = None, dry_run: bool = False, no
         import time
 
         cutoff = (time.time() if now is None else now) - days * 86400
-        return sum(1 for p in folder.glob("payment-run-*.csv") if p.stat().st_mtime < cutoff) \
+        return sum(1 for p in folder.glob("payment-run-*") if p.stat().st_mtime < cutoff) \
             if folder.is_dir() else 0
-    removed = remove_older_than(folder, days, "payment-run-*.csv", now=now)
+    removed = remove_older_than(folder, days, "payment-run-*", now=now)
     if removed:
         actor = normalise_email(by) if by else audit.SYSTEM
         with unit_of_work() as session:
@@ -186,6 +186,10 @@ def _anonymise(*, by: str | None, as_of: date | None, dry_run: bool) -> Retentio
                 .values(description=None, receipt=None)
             )
             session.execute(update(Payment).where(Payment.claim_id.in_(ids)).values(details=None))
+            for email, pseudonym in names.items():  # payroll lines follow their claims to the pseudonym
+                session.execute(update(PayrollLine).where(PayrollLine.claim_id.in_(ids),
+                                                          PayrollLine.claimant_email == email)
+                                .values(claimant_email=pseudonym))
             refs = [c.reference for c in claims]
             session.execute(
                 delete(OutboxEmail).where(OutboxEmail.reference.in_(refs), OutboxEmail.sent_at.isnot(None))
@@ -196,6 +200,9 @@ def _anonymise(*, by: str | None, as_of: date | None, dry_run: bool) -> Retentio
             # follow the register entry to the pseudonym, so reports still join them to it
             session.execute(
                 update(Claim).where(Claim.claimant_email == p.email).values(claimant_email=pseudonym)
+            )
+            session.execute(
+                update(PayrollLine).where(PayrollLine.claimant_email == p.email).values(claimant_email=pseudonym)
             )
             p.name, p.email = ANON_NAME, pseudonym
             p.active, p.recruitment_consent, p.weekly_earnings_limit = False, False, None
@@ -211,5 +218,7 @@ def _anonymise(*, by: str | None, as_of: date | None, dry_run: bool) -> Retentio
                 )
             )
         session.flush()
+        # a payee record (payment details held once) is kept while its person has a claim in retention
+        session.execute(delete(Payee).where(~select(Claim.id).where(Claim.claimant_email == Payee.email).exists()))
         audit.record(session, changes)
         return result

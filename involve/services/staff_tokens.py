@@ -1,4 +1,4 @@
-"""Staff credentials: sign-in links queued by email, and signed API tokens.
+"""Staff credentials: signed API tokens (sign-in links and sessions: services/staff_sessions.py).
 
 Signed staff API tokens: `involve staff token --email E` prints one; the API accepts it as
 `Authorization: Bearer <token>`.
@@ -19,12 +19,9 @@ from sqlalchemy import select
 from involve import audit
 from involve.db import unit_of_work
 from involve.errors import InvolveError, NotAllowed
-from involve.mail.outbox import email_row, enqueue
-from involve.services.people import normalise_email
+from involve.services.people import actor, normalise_email
 from involve.settings import settings
 from models import Staff
-
-SIGN_IN_MINUTES = 30  # how long an emailed sign-in link works
 
 SALT = "involve-api"
 
@@ -37,17 +34,23 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(settings.link_signing_keys, salt=SALT)
 
 
-def issue_token(email: str, *, days: int = 90) -> str:
-    """A token for an active staff member, valid for `days`; the issue is audited."""
+def issue_token(email: str, *, days: int = 90, by: str | None = None) -> str:
+    """A token for an active staff member, valid for `days`, asked for by that person or an admin
+    (`by`); the issue is audited."""
     if not 1 <= days <= 366:
         raise InvolveError("--days must be from 1 to 366")
     email = normalise_email(email)
+    if not by:
+        raise NotAllowed("--by is required: the person the token is for, or an admin")
     with unit_of_work() as session:
+        who = actor(session, by)
+        if not who.active or (who.email != email and not who.has("admin")):
+            raise NotAllowed(f"{who.email} cannot issue a token for {email}: only they or an admin can")
         member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
         if member is None or not member.active:
             raise NotAllowed(f"{email} is not registered as staff")
         expires = int(time.time()) + days * 86400
-        audit.record(session, [audit.Change("staff", email, "api_token", email, data={"expires": expires})])
+        audit.record(session, [audit.Change("staff", email, "api_token", who.email, data={"expires": expires})])
     return _serializer().dumps({"e": email, "x": expires})
 
 
@@ -62,17 +65,3 @@ def staff_from_token(token: str) -> str:
     if data["x"] < time.time():
         raise BadToken("the bearer token has expired; ask for a new one (involve staff token)")
     return data["e"]
-
-
-def queue_sign_in_link(email: str, code: str, url_for) -> bool:
-    """Queue a sign-in email for an active member of staff (`url_for(email)` makes the link); False,
-    and nothing queued, for anyone else (the page answers the same either way)."""
-    with unit_of_work() as session:
-        member = session.execute(select(Staff).where(Staff.email == email)).scalar_one_or_none()
-        if member is None or not member.active:
-            return False
-        url = url_for(email)
-        enqueue(session, [email_row(template="staff_signin", to=email, reference=code,
-                                    context={"reference": code, "name": member.name, "signin_url": url,
-                                             "minutes": SIGN_IN_MINUTES})])
-        return True

@@ -136,9 +136,10 @@ def _search(s: Session, stmt, q: str, before: int | None, n: int) -> list[Claim]
 
 
 def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = None,
-                limit: int = PAGE_SIZE) -> ClaimPage:
-    """Newest first, `limit` at a time: keyset pagination on the claim id, so page 500 costs as
-    little as page 1 (ix_claims_status_id for a status; the primary key otherwise)."""
+                limit: int | None = None) -> ClaimPage:
+    """Newest first, `limit` (default PAGE_SIZE) at a time: keyset pagination on the claim id, so page 500
+    costs as little as page 1 (ix_claims_status_id for a status; the primary key otherwise)."""
+    limit = limit or PAGE_SIZE
     with reader() as s:
         stmt = _where(select(Claim), filters)
         if before is not None:
@@ -148,6 +149,24 @@ def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = 
     more = len(rows) > limit
     rows = rows[:limit]
     return ClaimPage(rows, rows[-1].id if more and rows else None, filters)
+
+
+def statuses_present() -> list[str]:
+    """The statuses some claim is in now (the list's filter offers only these): one ix_claims_status_id
+    lookup per known status, not a DISTINCT over every claim."""
+    from involve.domain.transitions import STATUSES
+
+    with reader() as s:
+        return sorted(st for st in STATUSES
+                      if s.execute(select(Claim.id).where(Claim.status == st).limit(1)).first() is not None)
+
+
+def claims_by_reference(references: list[str]) -> list[Claim]:
+    """Several claims by reference (the bulk-approval confirmation), in the order given."""
+    refs = [r.strip().upper() for r in references][:200]
+    with reader() as s:
+        found = {c.reference: c for c in s.execute(select(Claim).where(Claim.reference.in_(refs))).scalars()}
+    return [found[r] for r in dict.fromkeys(refs) if r in found]
 
 
 def all_claims(status: str = "") -> list[Claim]:

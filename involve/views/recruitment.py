@@ -90,3 +90,27 @@ def panel_member_for_link(session: Session, reference: str, member_id) -> tuple:
     if rec is None or m is None or m.recruitment_id != rec.id:
         return None, None, None
     return rec, m, session.get(Person, m.person_id)
+
+
+def used_questions(session: Session, recruitment_id: int) -> list[dict]:
+    """The questions marked used in a recruitment (what panel members score against)."""
+    stmt = select(Question).join(QuestionUse, QuestionUse.question_id == Question.id).where(
+        QuestionUse.recruitment_id == recruitment_id).order_by(Question.id)
+    return [{"id": q.id, "text": q.text} for q in session.execute(stmt).scalars()]
+
+
+def training_sessions() -> list[dict]:
+    """Panel-training sessions, soonest first, each with the people booked on it (HR's page)."""
+    from models import TrainingBooking, TrainingSession
+
+    with reader() as s:
+        sessions = list(s.execute(select(TrainingSession).order_by(TrainingSession.date, TrainingSession.start))
+                        .scalars())
+        people: dict[int, list[dict]] = {t.id: [] for t in sessions}
+        for b, p in s.execute(select(TrainingBooking, Person).join(Person, Person.id == TrainingBooking.person_id)
+                              .order_by(TrainingBooking.id)):
+            if b.session_id in people:
+                people[b.session_id].append({"email": p.email, "name": p.name, "status": b.status})
+    return [{"id": t.id, "date": _iso(t.date), "start": t.start, "end": t.end, "capacity": t.capacity,
+             "title": t.title, "people": people[t.id],
+             "booked": sum(1 for x in people[t.id] if x["status"] in ("booked", "attended"))} for t in sessions]

@@ -19,9 +19,13 @@ from involve.web import (
     security,
     staff,
     staff_activities,
+    staff_bulk,
     staff_finance,
+    staff_hr,
     staff_pages,
+    staff_people,
     staff_plan,
+    staff_register,
     webhooks,
 )
 from involve.web.bodylimit import BodyLimitMiddleware
@@ -86,7 +90,11 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
     app.include_router(claim_form.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)
+    app.include_router(staff_bulk.router)
+    app.include_router(staff_register.router)
+    app.include_router(staff_people.router)
     app.include_router(staff_finance.router)
+    app.include_router(staff_hr.router)
     app.include_router(staff_plan.router)
     app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)

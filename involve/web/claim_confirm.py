@@ -9,6 +9,7 @@ A second, smaller form on the page withdraws the claim; the Withdraw: link's pag
 """
 from __future__ import annotations
 
+from involve.domain.bank import account_passes_modulus_check
 from involve.errors import InvalidClaim, WrongState
 from involve.services import activity_claims as ac
 from involve.views.claims import claim_by_reference
@@ -85,9 +86,15 @@ def _confirm(token: LinkToken, signed: str, form) -> str:
         v.update(dict.fromkeys(cf.FIELDS["bank"], ""))
     answers, lines = answers_from(v)
     try:
+        pay = answers.get("payment") or {}
+        if pay.get("sort_code") and pay.get("account_number") and \
+                not account_passes_modulus_check(pay["sort_code"], pay["account_number"]):
+            raise InvalidClaim([{"field": "payment.account_number", "message": cf.BANK_CHECK_FAILED}])
         claim = ac.confirm(token.reference, answers, by=token.holder_email, link_token=signed)
     except InvalidClaim as exc:
         errors = _errors(exc, v, lines)
+        if "account_number" in errors and any(e["message"] == cf.BANK_CHECK_FAILED for e in exc.errors):
+            errors["account_number"] = _(cf.BANK_CHECK_FAILED)
         raise FormInvalid({"v": v, "errors": errors, "error_list": [
             {"text": msg, "href": f"#{FIRST_FIELD.get(field, cf.anchor(field))}"}
             for field, msg in errors.items()]}) from None

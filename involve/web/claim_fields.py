@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from involve.domain.bank import account_passes_modulus_check
 from involve.domain.claim_schema import parse_claim
 from involve.errors import InvalidClaim
 from involve.web.i18n import N_, _
@@ -65,6 +66,7 @@ MESSAGES = {
     "account_number": (N_("Enter the account number"), N_("Enter an account number with 8 numbers")),
     "declaration": (N_("Tick the box to say what you told us is true"),) * 2,
 }
+BANK_CHECK_FAILED = N_("The sort code and account number do not match. Check them on a bank statement or card")
 SPECIAL = [("may not be in the future", N_("The date must be today or in the past")),
            ("after start", N_("The finish time must be after the start time")),
            ("at most 12 hours", N_("An activity can last 12 hours at most")),
@@ -192,6 +194,11 @@ def check(v: dict, *, submission_id: str, declaration: bool = True, steps=STEPS)
         parse_claim(claim)
     except InvalidClaim as exc:
         errors.update(map_errors(exc.errors, lines, v, steps))
+    pay = claim.get("payment") or {}
+    if step_of("account_number") in steps and not {"sort_code", "account_number"} & errors.keys() \
+            and pay.get("sort_code") and pay.get("account_number") \
+            and not account_passes_modulus_check(pay["sort_code"], pay["account_number"]):
+        errors["account_number"] = _(BANK_CHECK_FAILED)
     return errors
 
 

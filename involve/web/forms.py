@@ -73,3 +73,13 @@ def unseal(token: str | None, max_age: int) -> dict | None:
     except (InvalidToken, ValueError, TypeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def date_parts(form: dict) -> dict:
+    """The form with NHS.UK date inputs' `prefix[day]` names also as `prefix-day` (one spelling for pages)."""
+    out = dict(form)
+    for key, value in form.items():
+        if key.endswith(("[day]", "[month]", "[year]")):
+            prefix, _, part = key[:-1].partition("[")
+            out[f"{prefix}-{part}"] = value
+    return out

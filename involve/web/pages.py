@@ -35,6 +35,7 @@ def page_env() -> Environment:
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_translations(i18n.current(), newstyle=True)
     env.filters["day"] = long_date
+    env.filters["when"] = date_and_time
     files = assets.bundle()
     prefix = files.prefix if files else "/static"
     env.globals.update(involve_asset_version=assets.OWN_VERSION,
@@ -57,6 +58,19 @@ def long_date(value) -> str:
         return format_date(value, "d MMMM y", locale=locale)
     except (ValueError, LookupError):
         return value.isoformat()
+
+
+def date_and_time(value) -> str:
+    """18 November 2026, 14:05 (London time) from an ISO timestamp; other values unchanged."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        local = moment.astimezone(ZoneInfo("Europe/London"))
+    except (TypeError, ValueError, AttributeError):
+        return "" if value is None else str(value)
+    return f"{long_date(local.date())}, {local:%H:%M}"
 
 
 def render_page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

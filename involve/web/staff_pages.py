@@ -15,7 +15,7 @@ from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_ac
 from involve.domain.text import clean_multiline
 from involve.errors import InvolveError, NotFound
 from involve.services import claims as claim_actions
-from involve.views.claims import ClaimFilters, claim_with_history, list_claims
+from involve.views.claims import ClaimFilters, claim_with_history, list_claims, statuses_present
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.labels import BOROUGHS, FLAGS, STATUSES
@@ -40,21 +40,26 @@ async def guard(request: Request, *roles: str):
 
 @router.get("/staff/claims")
 async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = "", q: str = "",
-                      before: int | None = None):
+                      before: str = ""):
     member, refused = await guard(request, *DECIDERS)
     if refused:
         return refused
+    present = await run_in_threadpool(statuses_present)
     status, flag, borough = (x if x in allowed else "" for x, allowed in
-                             ((status, STATUSES), (flag, FLAGS), (borough, BOROUGHS)))
+                             ((status, present), (flag, FLAGS), (borough, BOROUGHS)))
+    q = q.strip()[:100]
     only_mine = None if member.has_role("coordinator", "ppi_lead") else member.email
-    q = q.strip()[:200]
-    page = await run_in_threadpool(list_claims, ClaimFilters(status, flag, borough, only_mine, q), before=before)
-    filters = {"status": status, "flag": flag, "borough": borough, "q": q}
-    kept = {k: v for k, v in filters.items() if v}
-    return staff_page(request, member, "staff_claims.html", claims=page.claims, filters=filters,
-                      newest_url=f"/staff/claims?{urlencode(kept)}" if before is not None else None,
-                      older_url=f"/staff/claims?{urlencode({**kept, 'before': page.next_before})}"
-                      if page.next_before else None)
+    page = await run_in_threadpool(list_claims, ClaimFilters(status, flag, borough, only_mine, q),
+                                   before=int(before) if before.isdigit() else None)
+    who = Actor(member.email, frozenset(member.roles or ()), bool(member.active))
+    approvable = {c.reference for c in page.claims if "approve" in allowed_actions(who, ClaimFacts.of(c))}
+    query = {"status": status, "flag": flag, "borough": borough, "q": q}
+    next_url = ("/staff/claims?" + urlencode({**{k: v for k, v in query.items() if v}, "before": page.next_before})
+                if page.next_before else None)
+    return staff_page(request, member, "staff_claims.html", claims=page.claims, filters=query,
+                      status_options={k: STATUSES.get(k, k) for k in present}, approvable=approvable,
+                      next_url=next_url, first_url="/staff/claims?" + urlencode({k: v for k, v in query.items() if v})
+                      if before else None)
 
 
 async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):

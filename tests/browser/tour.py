@@ -37,10 +37,11 @@ def new_page(browser, base_url: str, *, javascript: bool = True):
 
 def seed_staff(live: LiveServer) -> None:
     for email, name, role in STAFF:
-        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     # the finance address the server sends "approved" emails to may also record payments
-    r = live.cli("staff", "add", "--email", live.finance, "--name", "Finance", "--role", "finance")
+    r = live.cli("staff", "add", "--email", live.finance, "--name", "Finance", "--role", "finance",
+                 "--by", live.admin)
     assert r.returncode == 0, r.stderr
 
 
@@ -132,7 +133,7 @@ def sign_in(page, base: str, sink: SmtpSink, email: str, *, seen=None) -> None:
     page.goto(url)
     seen("staff-sign-in-link", page)
     page.click("#sign-in")
-    page.wait_for_url(re.compile(r".*/staff/(claims|finance|recruitment)$"))
+    page.wait_for_url(re.compile(r".*/staff/(claims|finance|recruitment|register|people|away)$"))
 
 
 def sign_out(page) -> None:
@@ -149,7 +150,7 @@ def approval_link(sink: SmtpSink, reference: str, word: str = "Approve") -> str:
 def activity_invitation(live: LiveServer, sink: SmtpSink) -> tuple[str, str]:
     """A forum meeting next week with one person invited; returns (its reference, their Accept: link)."""
     person = "pat.forum@example.org"
-    assert live.cli("register", "add", "--email", person, "--name", "Pat Forum").returncode == 0
+    assert live.cli("register", "add", "--email", person, "--name", "Pat Forum", "--by", live.admin).returncode == 0
     day = (date.today() + timedelta(days=7)).isoformat()
     r, made = live.cli_json("activity", "create", "--kind", "forum_meeting", "--title", "Havering user forum",
                             "--date", day, "--start", "10:00", "--end", "12:00", "--borough", "havering",
@@ -212,4 +213,52 @@ def visit_all(page, live: LiveServer, sink: SmtpSink, seen) -> dict:
     if r.returncode == 0 and rec:
         page.goto(f"{base}/staff/recruitment/{rec['reference']}")
         seen("staff-recruitment-page", page)
+    page.goto(f"{base}/staff/recruitment/new")
+    seen("staff-recruitment-new", page)
+    with page.expect_navigation():
+        page.click("#start-recruitment")
+    seen("staff-recruitment-new-errors", page)
+    page.goto(f"{base}/staff/away")
+    seen("staff-away", page)
+    sign_out(page)
+    visit_staff_side(page, live, sink, seen, waiting=second)
     return {"approved": ref, "waiting": second}
+
+
+def visit_staff_side(page, live: LiveServer, sink: SmtpSink, seen, *, waiting: str) -> None:
+    """The co-ordinator's search, bulk approval and register pages, the person's own page, the admin's."""
+    base = live.url
+    r = live.cli("register", "add", "--email", "pat.page@example.org", "--name", "Pat Page", "--borough",
+                 "havering", "--by", live.admin)
+    assert r.returncode == 0, r.stderr
+    sign_in(page, base, sink, COORD)
+    page.goto(f"{base}/staff/claims?q={waiting}")
+    seen("staff-claims-search", page)
+    page.check(f"#pick-{waiting}")
+    with page.expect_navigation():
+        page.click("#approve-selected")
+    seen("staff-claims-confirm", page)
+    page.goto(f"{base}/staff/register")
+    seen("staff-register", page)
+    page.click("text=Pat Page")
+    page.wait_for_url(re.compile(r".*/staff/register/PER-\d+$"))
+    seen("staff-person", page)
+    person_url = page.url
+    page.goto(person_url + "/edit")
+    seen("staff-person-edit", page)
+    page.fill("#name", "")
+    with page.expect_navigation():
+        page.click("#save")
+    seen("staff-person-edit-errors", page)
+    page.goto(person_url)
+    with page.expect_navigation():
+        page.click("#send-link")
+    [mail] = sink.wait("PER-", "details", to="pat.page@example.org")
+    [url] = links(text_of(mail), "Update your details")
+    sign_out(page)
+    page.goto(url)
+    seen("person-details", page)
+    sign_in(page, base, sink, live.admin)
+    page.goto(f"{base}/staff/people")
+    seen("staff-people", page)
+    sign_out(page)

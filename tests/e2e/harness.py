@@ -114,6 +114,7 @@ class LiveServer:
         self.port = free_port()
         self.secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         self.finance = "finance@example.nhs.uk"
+        self.admin = "admin@example.nhs.uk"  # the first admin (`involve init`, on the first start)
         self.proc: subprocess.Popen | None = None
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("INVOLVE_")}
         self.env.update({
@@ -147,6 +148,7 @@ class LiveServer:
                 raise RuntimeError("involve serve exited:\n" + self.log_tail())
             try:
                 if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    self.cli("init", "--admin", self.admin, "--name", "Admin")  # exit 2 when staff exist: fine
                     return self
             except httpx.HTTPError:
                 pass

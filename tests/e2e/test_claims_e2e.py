@@ -18,9 +18,10 @@ LEAD, COORD, SAM = "lead.havering@example.nhs.uk", "coordinator@example.nhs.uk",
 def staffed(live):
     for email, name, role in ((LEAD, "Lead", "lead"), (COORD, "Co-ordinator", "coordinator"),
                               (live.finance, "Finance", "finance")):
-        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role, "--by", live.admin)
         assert r.returncode == 0, r.stderr
-    r = live.cli("register", "add", "--email", SAM, "--name", "Sam Okafor", "--borough", "havering")
+    r = live.cli("register", "add", "--email", SAM, "--name", "Sam Okafor", "--borough", "havering",
+                 "--by", live.admin)
     assert r.returncode == 0, r.stderr
     return live
 
@@ -85,7 +86,7 @@ def test_reject_by_link_sends_reason(staffed, sink, example_claim):
 def test_cli_refusals_exit_2_with_one_line(staffed, example_claim):
     live = staffed
     for args in (["claims", "show", "CLM-NOPE"], ["claims", "approve", "CLM-NOPE", "--by", LEAD],
-                 ["staff", "add", "--email", "x@example.org", "--name", "X", "--role", "wizard"],
+                 ["staff", "add", "--email", "x@example.org", "--name", "X", "--role", "wizard", "--by", live.admin],
                  ["claims", "reject", "CLM-NOPE", "--by", LEAD, "--reason", " "]):
         r = live.cli(*args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)

@@ -19,12 +19,12 @@ PAT, RAY = "pat.panel@example.org", "ray.recruit@example.org"
 @pytest.fixture(scope="module")
 def staffed(live):
     for email, name, role in ((HR, "HR", "hr"), (COORD, "Co-ordinator", "coordinator")):
-        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role)
+        r = live.cli("staff", "add", "--email", email, "--name", name, "--role", role, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     trained = (date.today() - timedelta(days=100)).isoformat()
     for email, name, borough in ((PAT, "Pat Panel", "havering"), (RAY, "Ray Recruit", "redbridge")):
         r = live.cli("register", "add", "--email", email, "--name", name, "--borough", borough,
-                     "--recruitment-consent", "--panel-trained-on", trained)
+                     "--recruitment-consent", "--panel-trained-on", trained, "--by", live.admin)
         assert r.returncode == 0, r.stderr
     return live
 
@@ -124,7 +124,7 @@ def test_training_and_the_api(staffed, sink):
     assert live.cli("training", "add", "--date", "2020-01-01", "--start", "10:00", "--end", "12:00",
                     "--capacity", "4", "--by", HR).returncode == 2
 
-    token = live.cli("staff", "token", "--email", HR).stdout.strip()
+    token = live.cli("staff", "token", "--email", HR, "--by", HR).stdout.strip()
     body = {"title": "Clinical Psychologist", "staff_group": "psychologist", "borough": "redbridge",
             "interview_date": (date.today() + timedelta(days=10)).isoformat(), "panel_size": 1}
     api = live.url + "/api/recruitments"

@@ -58,7 +58,8 @@ def claim(example: dict, n: int) -> dict:
 
 @pytest.mark.e2e
 def test_runner_child_restarts_and_stops_with_serve(live, sink, example_claim):
-    assert live.cli("staff", "add", "--email", LEAD, "--name", "Lead", "--role", "lead").returncode == 0
+    r = live.cli("staff", "add", "--email", LEAD, "--name", "Lead", "--role", "lead", "--by", live.admin)
+    assert r.returncode == 0, r.stderr
     kids = children(live.proc.pid)
     [api] = [pid for pid, cmd in kids.items() if "prefect.server.api.server:create_app" in cmd]
     first = wait_for(lambda: runner_pid(live), what="the runner process")

@@ -1,7 +1,8 @@
 """Role × claim state: the staff claim page offers exactly the actions the services then accept.
 
 For every claim status a person can meet on the page and every kind of member of staff (named
-approver, another lead, co-ordinator, PPI lead, finance, finance who approved it, HR, the claimant
+approver, another lead, co-ordinator, PPI lead, finance, finance who approved it, HR, an admin, an admin
+who is also co-ordinator and finance, the claimant
 who is staff), the buttons on `/staff/claims/{REF}` are compared with what approve / reject / pay
 actually do on a fresh claim in the same state. Both sides are real: the page through the ASGI app
 with a signed-in session, the services through their own transactions (SQLite and PostgreSQL).
@@ -34,6 +35,8 @@ STAFF = {
     "finance": ("fin@example.nhs.uk", ["finance"]),
     "finance_who_approved": ("fin.coord@example.nhs.uk", ["finance", "coordinator"]),
     "hr": ("hr@example.nhs.uk", ["hr"]),
+    "admin": ("admin@example.nhs.uk", ["admin"]),  # grants roles; decides and pays nothing by that role
+    "admin_coordinator_finance": ("admin.cf@example.nhs.uk", ["admin", "coordinator", "finance"]),
     "claimant": ("staff.claimant@example.nhs.uk", ["coordinator", "finance"]),
 }
 STATES = ("awaiting_approval", "awaiting_second_approval", "approved", "paid", "rejected")

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from involve.db import reader, unit_of_work
 from involve.errors import NotAllowed
-from involve.services import claims, processing, reminders
+from involve.services import claims, payment_runs, processing, reminders
 from involve.services.people import add_person, add_staff
 from models import Claim, OutboxEmail
 from tests.integration.test_lifecycle import COORD, FIN, LEAD, get, outbox, setup_people, submit
@@ -109,19 +109,20 @@ def test_payment_run_lists_each_claim_once(db, example_claim, tmp_path: Path):
     processing.process_batch()
     for ref in refs[:2]:
         claims.approve(ref, by=LEAD)
-    run = claims.payment_run(by=FIN, out_dir=tmp_path)
-    assert run.count == 2
+    run = payment_runs.create_run(by=FIN, out_dir=tmp_path)
+    assert len(run.claims) == 2
     rows = list(csv.DictReader(run.path.open()))
     assert sorted(r["reference"] for r in rows) == sorted(refs[:2])
     assert all(r["account_number"] == "******78" for r in rows)
     assert "12345678" not in run.path.read_text()
     claims.approve(refs[2], by=LEAD)
-    second = claims.payment_run(by=FIN, out_dir=tmp_path, include_bank_details=True)
+    second = payment_runs.create_run(by=FIN, out_dir=tmp_path, include_bank_details=True)
     assert [r["reference"] for r in csv.DictReader(second.path.open())] == [refs[2]]
     assert "12345678" in second.path.read_text()
-    assert claims.payment_run(by=FIN, out_dir=tmp_path).count == 0
+    with pytest.raises(payment_runs.NothingToPay):
+        payment_runs.create_run(by=FIN, out_dir=tmp_path)
     with pytest.raises(NotAllowed):
-        claims.payment_run(by=LEAD, out_dir=tmp_path)
+        payment_runs.create_run(by=LEAD, out_dir=tmp_path)
 
 
 def test_bank_details_are_encrypted_at_rest(db, example_claim):

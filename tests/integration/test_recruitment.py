@@ -201,7 +201,15 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     with reader() as s:  # audit action names in full (they were cut to "comment_declin")
         actions = set(s.execute(select(AuditRecord.action).where(AuditRecord.reference == ref)).scalars())
     assert {"comment_accept", "comment_decline"} <= actions
+    assert mails("recruitment_jd_decision") == []  # told once the final text exists
     assert recruitment_hr.finalise_jd(ref, "Final text", comment_ids=None, by=HR) == [comment_ids[0]]
+    [decision] = mails("recruitment_jd_decision", ANN)  # the member hears each decision, why, and the final text
+    subject, text, _html = render(decision.template, decision.context)
+    assert ref in subject
+    assert "Say that lived experience is valued." in text and "Added to the person spec" in text
+    assert "it shaped the final job description" in text
+    assert "Use plainer words." in text and "not taken up" in text and "Wording is set by the banding" in text
+    assert "Final text" in text
     q_ids = recruitment_replies.propose(signed(link("recruitment_questions_request", ANN, "propose_url")),
                                         ["How do you make someone feel heard?"])
     recruitment_hr.mark_used(ref, q_ids[0], by=HR)
@@ -442,12 +450,12 @@ def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
     body = {"title": "Social Worker", "staff_group": "social_worker", "borough": "redbridge",
             "interview_date": (TODAY + timedelta(days=14)).isoformat(), "panel_size": 3}
     assert client.post("/api/recruitments", json=body).status_code == 401
-    forged = issue_token(HR) + "x"
+    forged = issue_token(HR, by=HR) + "x"
     assert client.post("/api/recruitments", json=body, headers={"Authorization": f"Bearer {forged}"}
                        ).status_code == 401
-    lead = {"Authorization": f"Bearer {issue_token(LEAD)}"}
+    lead = {"Authorization": f"Bearer {issue_token(LEAD, by=LEAD)}"}
     assert client.post("/api/recruitments", json=body, headers=lead).status_code == 403
-    hr = {"Authorization": f"Bearer {issue_token(HR, days=1)}"}
+    hr = {"Authorization": f"Bearer {issue_token(HR, days=1, by=HR)}"}
     bad = client.post("/api/recruitments", json=dict(body, panel_size=9), headers=hr)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "panel_size"
     assert client.post("/api/recruitments", content=b"x", headers=dict(hr, **{"content-type": "text/plain"})
@@ -460,4 +468,4 @@ def test_api_needs_a_signed_staff_token_with_an_hr_role(db, monkeypatch):
     assert client.get("/api/recruitments/REC-1999-0001", headers=hr).status_code == 404
     assert client.get(f"/api/recruitments/{ref}", headers=lead).status_code == 403
     with pytest.raises(NotAllowed):
-        issue_token("nobody@example.nhs.uk")
+        issue_token("nobody@example.nhs.uk", by="nobody@example.nhs.uk")

@@ -248,7 +248,8 @@ class Cluster:
         live = self.server()
         live.start()
         lap("serve")
-        r = live.cli("staff", "add", "--email", COORD, "--name", "Co-ordinator", "--role", "coordinator")
+        r = live.cli("staff", "add", "--email", COORD, "--name", "Co-ordinator", "--role", "coordinator",
+                     "--by", live.admin)
         if r.returncode != 0:
             raise RuntimeError("staff add failed: " + r.stderr)
         lap("staff")

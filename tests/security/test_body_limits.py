@@ -53,7 +53,7 @@ def test_recruitment_api_checks_the_token_before_reading_the_body(app):
 
 def test_recruitment_api_stops_reading_a_streamed_body_at_its_limit(app):
     setup_people()
-    token = issue_token(COORD)
+    token = issue_token(COORD, by=COORD)
     headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     status, pulled = call(app, "POST", "/api/recruitments", headers, 50 * 2 ** 20)
     assert status == 413 and pulled <= 256 * 1024 + CHUNK

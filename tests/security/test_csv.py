@@ -9,7 +9,7 @@ import pytest
 
 from involve.csvfile import safe_cell, write_csv
 from involve.reports.figures import Figures
-from involve.services import claims, processing
+from involve.services import claims, payment_runs, processing
 from tests.integration.test_lifecycle import COORD, FIN, setup_people, submit
 
 
@@ -36,7 +36,7 @@ def test_payment_run_csv_shows_a_formula_name_as_text(db, example_claim, tmp_pat
     ref = submit(claim).reference
     processing.process_batch()
     claims.approve(ref, by=COORD)
-    run = claims.payment_run(by=FIN, out_dir=tmp_path / "runs")
+    run = payment_runs.create_run(by=FIN, out_dir=tmp_path / "runs")
     rows = list(csv.DictReader(run.path.open()))
     assert rows[0]["claimant_name"] == "'" + claim["claimant"]["name"]
     assert stat.S_IMODE(run.path.stat().st_mode) == 0o600

@@ -57,3 +57,18 @@ def test_health_is_503_when_the_mail_folder_is_not_writable(db, tmp_path):
     with TestClient(create_app(mail_dir=bad)) as c:
         r = c.get("/health")
     assert r.status_code == 503 and r.json()["reason"] == "the mail folder is not writable"
+
+
+def test_health_is_503_when_postgresql_is_read_only(db):
+    if not db.startswith("postgresql"):
+        pytest.skip("PostgreSQL's read-only transactions (a standby, default_transaction_read_only)")
+    from sqlalchemy.engine import make_url
+
+    from involve.db import dispose_engines, ping
+
+    read_only = make_url(db).update_query_dict({"options": "-c default_transaction_read_only=on"})
+    try:
+        assert ping(db) is True
+        assert ping(read_only.render_as_string(hide_password=False)) is False
+    finally:
+        dispose_engines()

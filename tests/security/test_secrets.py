@@ -88,7 +88,7 @@ def test_rotating_the_data_key_keeps_links_sessions_and_tokens_valid(db, example
     submit(example_claim)
     with unit_of_work() as s:
         url = links.issue(s, action="approve", reference="CLM-TEST", holder=LEAD)
-    token = issue_token(LEAD)
+    token = issue_token(LEAD, by=LEAD)
     old = settings_module.settings.resolved_data_keys[0]
     _set(monkeypatch, DATA_KEY=f"{_new_data_key()},{old}")
     assert _cli("keys", "rotate", "--by", FIN).exit_code == 0
@@ -107,7 +107,7 @@ def test_rotating_the_link_key_keeps_outstanding_links_valid(db, monkeypatch):
     _set(monkeypatch, LINK_KEY="first-link-key")
     with unit_of_work() as s:
         url = links.issue(s, action="approve", reference="CLM-OLD", holder=LEAD)
-    token = issue_token(LEAD)
+    token = issue_token(LEAD, by=LEAD)
     _set(monkeypatch, LINK_KEY="second-link-key,first-link-key")  # rotate: the new key first
     with unit_of_work() as s:
         new_url = links.issue(s, action="approve", reference="CLM-NEW", holder=LEAD)

@@ -69,9 +69,13 @@ def test_the_happy_path_and_every_refusal():
                     next_status(action, status)
 
 
-def test_rejected_and_paid_are_final():
-    assert not any(s in ("rejected", "paid") for (_, s) in TRANSITIONS)
-    assert all(TRANSITIONS[(a, s)] != "paid" for (a, s) in TRANSITIONS if s != "approved")
+def test_rejected_is_final_and_paid_leaves_only_by_a_returned_payment():
+    assert not any(s == "rejected" for (_, s) in TRANSITIONS)
+    assert [(a, t) for (a, s), t in TRANSITIONS.items() if s == "paid"] == [("fail", "payment_failed")]
+    assert {s for (a, s), t in TRANSITIONS.items() if t == "paid"} == {"approved", "payment_failed"}
+    assert next_status("fail", "approved") == "payment_failed" and next_status("pay", "payment_failed") == "paid"
+    with pytest.raises(WrongState):
+        next_status("fail", "awaiting_approval")
 
 
 def test_a_claim_the_system_prepared_waits_for_the_person():

@@ -1,0 +1,82 @@
+"""Reading the involvement register: lists with search and filters, one person with their involvement
+history, the CSV export. Never bank details (they live on claims, encrypted, and are not read here)."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from involve.db import reader
+from involve.domain.diversity import categories_of
+from involve.errors import NotFound
+from models import Claim, PanelMember, Person, Recruitment
+
+FIELDS = ("reference", "email", "name", "borough", "active", "carer", "role", "recruitment_consent",
+          "panel_trained_on", "unavailable", "age_band", "ethnic_group", "gender", "disability", "religion",
+          "sexual_orientation", "access_needs", "availability_note", "preferred_format", "mapping_categories")
+
+
+def person_dict(p: Person) -> dict:
+    return {"reference": f"PER-{p.id}", "email": p.email, "name": p.name, "borough": p.borough,
+            "active": bool(p.active), "carer": bool(p.carer), "role": "carer" if p.carer else "service_user",
+            "recruitment_consent": bool(p.recruitment_consent),
+            "panel_trained_on": p.panel_trained_on.isoformat() if p.panel_trained_on else None,
+            "unavailable": list(p.unavailable or []), "age_band": p.age_band, "ethnic_group": p.ethnic_group,
+            "gender": p.gender, "disability": p.disability, "religion": p.religion,
+            "sexual_orientation": p.sexual_orientation, "access_needs": p.access_needs,
+            "availability_note": p.availability_note, "preferred_format": p.preferred_format,
+            "mapping_categories": sorted(categories_of(p))}
+
+
+def list_people(q: str = "", borough: str = "", status: str = "", role: str = "", *,
+                limit: int = 500) -> list[dict]:
+    """Search by name, email or PER- reference; filter by borough, active/inactive, carer/service user."""
+    stmt = select(Person).where(Person.anonymised_at.is_(None))
+    q = q.strip()
+    if q:
+        ref = q.upper().removeprefix("PER-")
+        like = f"%{q.lower()}%"
+        conds = [func.lower(Person.name).like(like), func.lower(Person.email).like(like)]
+        if ref.isdigit():
+            conds.append(Person.id == int(ref))
+        stmt = stmt.where(or_(*conds))
+    if borough:
+        stmt = stmt.where(Person.borough == borough)
+    if status in ("active", "inactive"):
+        stmt = stmt.where(Person.active.is_(status == "active"))
+    if role in ("carer", "service_user"):
+        stmt = stmt.where(Person.carer.is_(role == "carer"))
+    with reader() as s:
+        return [person_dict(p) for p in s.execute(stmt.order_by(Person.name, Person.id).limit(limit)).scalars()]
+
+
+def show_person(email_or_ref: str) -> dict:
+    """One person with their involvement history (claims and recruitment panels)."""
+    key = email_or_ref.strip()
+    with reader() as s:
+        if key.upper().startswith("PER-") and key[4:].isdigit():
+            p = s.get(Person, int(key[4:]))
+        else:
+            p = s.execute(select(Person).where(Person.email == key.lower())).scalar_one_or_none()
+        if p is None or p.anonymised_at is not None:
+            raise NotFound(f"{email_or_ref} is not in the register")
+        data = person_dict(p)
+        claims = s.execute(select(Claim.reference, Claim.status, Claim.activity_kind, Claim.activity_title,
+                                  Claim.activity_date, Claim.total_amount)
+                           .where(Claim.claimant_email == p.email).order_by(Claim.activity_date.desc())
+                           .limit(200)).all()
+        panels = s.execute(select(Recruitment.reference, Recruitment.title, Recruitment.interview_date,
+                                  PanelMember.status)
+                           .join(PanelMember, PanelMember.recruitment_id == Recruitment.id)
+                           .where(PanelMember.person_id == p.id).order_by(Recruitment.interview_date.desc())).all()
+    data["claims"] = [{"reference": c.reference, "status": c.status, "activity_kind": c.activity_kind,
+                       "activity_title": c.activity_title, "activity_date": c.activity_date.isoformat(),
+                       "total_amount": None if c.total_amount is None else f"{c.total_amount:.2f}"} for c in claims]
+    data["panels"] = [{"reference": r.reference, "title": r.title, "interview_date": r.interview_date.isoformat(),
+                       "status": r.status} for r in panels]
+    return data
+
+
+def person_for_link(session, reference: str, holder: str) -> Person | None:
+    """The active person behind an `Update your details:` link (PER-<id> held by their address), inside the
+    caller's session; None when the link no longer matches anyone."""
+    p = session.get(Person, int(reference.removeprefix("PER-"))) if reference.startswith("PER-") else None
+    return p if p is not None and p.active and p.email == holder else None
