@@ -42,7 +42,10 @@ screenshots: install
 	$(BIN)/python -m tests.browser.screenshots --out screenshots
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --project involve -o involve/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --project involve --sort-output -o involve/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel-staff.cfg -k N_ --project involve --sort-output -o involve/locale/staff.pot .
+	@ls involve/locale/*/LC_MESSAGES/messages.po >/dev/null 2>&1 && $(BIN)/pybabel update -i involve/locale/messages.pot -d involve/locale --no-fuzzy-matching || true
+	$(BIN)/pybabel compile -d involve/locale --statistics
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from involve.errors import LinkInvalid
+from involve.i18n import _
 from involve.settings import settings
 from models import LinkToken
 
@@ -60,19 +61,19 @@ def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToke
     try:
         payload = _serializer().loads(signed, max_age=60 * 60 * 24 * 366)
     except SignatureExpired:
-        raise LinkInvalid("This link has expired.") from None
+        raise LinkInvalid(_("This link has expired.")) from None
     except BadSignature:
-        raise LinkInvalid("This link is not valid. Check you copied all of it.") from None
+        raise LinkInvalid(_("This link is not valid. Check you copied all of it.")) from None
     stmt = select(LinkToken).where(LinkToken.id == payload.get("t"))
     if for_update:
         stmt = stmt.with_for_update()
     token = session.execute(stmt).scalar_one_or_none()
     if token is None or token.action != payload.get("a"):
-        raise LinkInvalid("This link is not valid.")
+        raise LinkInvalid(_("This link is not valid."))
     if token.used_at is not None:
-        raise LinkInvalid("This link has already been used.")
+        raise LinkInvalid(_("This link has already been used."))
     if token.expires_at < datetime.now(UTC):
-        raise LinkInvalid("This link has expired.")
+        raise LinkInvalid(_("This link has expired."))
     return token
 
 

@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     rate_limit_signin: str = "10/minute"
     rate_limit_status: str = "20/minute"  # the claim status lookup: `dependencies=[rate_limited("status")]`
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
-    language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
+    language: str = "en"  # the default language (BCP 47) when a person has not chosen one
+    languages: str | None = None  # languages offered, comma-separated; default: en plus every shipped catalogue
     # finance: the originator of Bacs Standard 18 files (service user number, account, name)
     bacs_sun: str | None = None
     bacs_sort_code: str | None = None

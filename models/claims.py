@@ -32,6 +32,8 @@ class Claim(Base):
     submission_id: Mapped[str | None] = mapped_column(String(200))
     claimant_name: Mapped[str] = mapped_column(String(200))
     claimant_email: Mapped[str] = mapped_column(String(320))
+    claimant_language: Mapped[str | None] = mapped_column(String(35))  # BCP 47; their emails are in it
+    claimant_format: Mapped[str | None] = mapped_column(String(20))  # standard, large_print, easy_read
     activity_kind: Mapped[str] = mapped_column(String(30))
     activity_title: Mapped[str] = mapped_column(String(300))
     activity_date: Mapped[date]

@@ -43,6 +43,7 @@ class Person(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     borough: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(35))  # BCP 47; emails to them are in it
     active: Mapped[bool] = mapped_column(default=True)
     weekly_earnings_limit: Mapped[Decimal | None]
     recruitment_consent: Mapped[bool] = mapped_column(default=False)

@@ -34,6 +34,10 @@ def register_add(
         bool | None, typer.Option("--learning-disability/--no-learning-disability")] = None,
     carer: Annotated[bool | None, typer.Option(
         "--carer/--service-user", help="Takes part as a carer (or as a service user, the default).")] = None,
+    language: Annotated[str | None, typer.Option(
+        "--language", help="Their language, BCP 47 (ur, ro): emails to them are in it.")] = None,
+    reading_format: Annotated[str | None, typer.Option(
+        "--format", help="How we write to them: standard, large_print, easy_read, audio, braille, bsl")] = None,
     by: EditorBy = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
@@ -48,7 +52,7 @@ def register_add(
                      for d in v.split(",") if d.strip()],
         conflicts=conflict or [], carer=carer, age_band=age_band, ethnic_group=ethnic_group, gender=gender,
         disability=disability, religion=religion, sexual_orientation=sexual_orientation,
-        learning_disability=learning_disability)
+        learning_disability=learning_disability, language=language, reading_format=reading_format)
     print_json(result) if as_json else out.print(f"registered {result['email']} ({result['reference']})",
                                                  markup=False)
 

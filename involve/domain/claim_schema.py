@@ -26,6 +26,7 @@ from pydantic import (
 from involve.domain import text as tx
 from involve.domain.dates import LONDON
 from involve.domain.emails import canonical_email
+from involve.domain.languages import language_tag, reading_format
 from involve.errors import InvalidClaim
 
 ACTIVITY_KINDS = ("meeting", "interview_panel", "consultation", "training_delivery", "training_received", "other",
@@ -105,6 +106,8 @@ class Strict(BaseModel):
 class Claimant(Strict):
     name: Name
     email: Email
+    language: Annotated[str, BeforeValidator(language_tag)] | None = None  # BCP 47: emails in this language
+    format: Annotated[str, BeforeValidator(reading_format)] | None = None  # standard, large_print, easy_read
 
 
 class Activity(Strict):

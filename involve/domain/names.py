@@ -3,10 +3,12 @@ question may word an answer differently (involve/web/claim_fields.py), but every
 list names a borough with these."""
 from __future__ import annotations
 
+from involve.domain.languages import N_
+
 BOROUGH_NAMES = {
-    "barking_dagenham": "Barking and Dagenham",
-    "havering": "Havering",
-    "redbridge": "Redbridge",
-    "waltham_forest": "Waltham Forest",
-    "trust_wide": "Trust-wide",
+    "barking_dagenham": N_("Barking and Dagenham"),
+    "havering": N_("Havering"),
+    "redbridge": N_("Redbridge"),
+    "waltham_forest": N_("Waltham Forest"),
+    "trust_wide": N_("Trust-wide"),
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from involve.domain.claim_schema import ACTIVITY_KINDS, BOROUGHS
+from involve.domain.languages import N_
 from involve.domain.text import BadText, bad_character, multiline
 from involve.errors import InvolveError
 
@@ -180,18 +181,18 @@ def can_attend(status: str | None, email: str, reference: str, day: date, today:
 
 
 ROLE_FOR_KIND = {  # the role a person is offered, per activity kind (the written offer)
-    "forum_meeting": "member of the user forum: bring your views and experience to the meeting",
-    "ward_visit": "visitor: look at the ward with a service-user eye and help write the visit report",
-    "survey": "surveyor: help design, carry out or make sense of the survey",
-    "cpa_audit": "auditor: help check care plans (CPA) and write down what you find",
-    "staff_training": "trainer: help deliver training for staff from your own experience",
-    "governance": "member: take part in the meeting as a service-user or carer representative",
-    "meeting": "participant in the meeting",
-    "consultation": "adviser: give your views in the consultation",
-    "training_delivery": "trainer: help deliver the training",
-    "training_received": "learner: take part in the training",
-    "interview_panel": "panel member",
-    "other": "participant",
+    "forum_meeting": N_("member of the user forum: bring your views and experience to the meeting"),
+    "ward_visit": N_("visitor: look at the ward with a service-user eye and help write the visit report"),
+    "survey": N_("surveyor: help design, carry out or make sense of the survey"),
+    "cpa_audit": N_("auditor: help check care plans (CPA) and write down what you find"),
+    "staff_training": N_("trainer: help deliver training for staff from your own experience"),
+    "governance": N_("member: take part in the meeting as a service-user or carer representative"),
+    "meeting": N_("participant in the meeting"),
+    "consultation": N_("adviser: give your views in the consultation"),
+    "training_delivery": N_("trainer: help deliver the training"),
+    "training_received": N_("learner: take part in the training"),
+    "interview_panel": N_("panel member"),
+    "other": N_("participant"),
 }
 
 

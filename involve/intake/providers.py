@@ -34,6 +34,7 @@ _TEXT = ("claimant.name", "claimant.email", "activity.title", "activity.service"
 TARGETS: dict[str, str] = {
     **dict.fromkeys(_TEXT, "text"),
     "activity.kind": "code:kind", "activity.borough": "code:borough", "payment.method": "code:payment_method",
+    "claimant.language": "code:language", "claimant.format": "code:format",
     "activity.date": "date", "activity.start": "time", "activity.end": "time",
     "fee.claimed": "bool", "declaration": "bool",
     "expenses.mileage.miles": "miles", "expenses.mileage.passengers": "count",

@@ -162,7 +162,8 @@ def _invite(session: Session, a: Activity, people: list[Person], by: str, now: d
         ctx = dict(terms, name=person.name, accept_url=links.issue(session, action=ACCEPT, **link),
                    decline_url=links.issue(session, action=DECLINE, **link))
         rows.append(email_row(template="activity_invitation", to=person.email, reference=a.reference, context=ctx,
-                              dedupe_key=f"{a.reference}:invite:{per(person.id)}"))
+                              dedupe_key=f"{a.reference}:invite:{per(person.id)}", language=person.language,
+                              reading_format=person.preferred_format))
     enqueue(session, rows)
     audit.record(session, [audit.Change("activity", a.reference, "invite", by,
                                         data={"people": [per(p.id) for p in people]})])
@@ -219,7 +220,8 @@ def attend(reference: str, *, person: str, by: str, now: datetime | None = None)
         ctx = dict(offer_basics(a), name=who.name, claim_reference=prepared.reference,
                    confirm_url=prepared.confirm_url, withdraw_url=prepared.withdraw_url)
         enqueue(session, [email_row(template="activity_thanks", to=who.email, reference=a.reference, context=ctx,
-                                    dedupe_key=f"{a.reference}:thanks:{per(who.id)}")])
+                                    dedupe_key=f"{a.reference}:thanks:{per(who.id)}", language=who.language,
+                                    reading_format=who.preferred_format)])
         return prepared.reference
 
 

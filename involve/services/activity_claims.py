@@ -49,7 +49,8 @@ def create_activity_claim(session: Session, *, person: Person, kind: str, title:
     them in its email). Raises InvalidClaim when the activity cannot be claimed (a future date,
     no policy period)."""
     claim = parse_claim({
-        "claimant": {"name": person.name, "email": person.email},
+        "claimant": {"name": person.name, "email": person.email,
+                     **({"language": person.language} if person.language else {})},
         "activity": {"kind": kind, "title": title[:300], "date": day.isoformat(), "start": start, "end": end,
                      "borough": borough if borough in BOROUGHS else "trust_wide", "service": service,
                      "lead_email": lead_email, "reference": reference},

@@ -20,7 +20,7 @@ from involve.domain.emails import same_address
 from involve.domain.transitions import next_status
 from involve.errors import AlreadyPaid, InvolveError, NotAllowed, NotFound
 from involve.mail.outbox import email_row, enqueue
-from involve.services.people import check, staff_roles
+from involve.services.people import check, preferences, staff_roles
 from involve.services.processing import claim_summary
 from involve.settings import settings
 from involve.views.staff import away_today
@@ -76,7 +76,8 @@ def approve(reference: str, *, by: str, expenses_only: bool = False, note: str |
             if claim.expenses_only or "benefits_limit" in (claim.flags or []):
                 mails.append(email_row(template="claim_approved_claimant", to=claim.claimant_email,
                                        reference=claim.reference, context=summary,
-                                       dedupe_key=f"{claim.reference}:approved-claimant"))
+                                       dedupe_key=f"{claim.reference}:approved-claimant",
+                                       **preferences(session, claim)))
         enqueue(session, mails)
         faults.point("approve.before_commit")
     faults.point("approve.after_commit")
@@ -98,7 +99,8 @@ def reject(reference: str, *, by: str, reason: str, link_token: str | None = Non
                                             reason=reason)])
         ctx = dict(claim_summary(claim), reason=reason)
         enqueue(session, [email_row(template="claim_rejected", to=claim.claimant_email, reference=claim.reference,
-                                    context=ctx, dedupe_key=f"{claim.reference}:rejected")])
+                                    context=ctx, dedupe_key=f"{claim.reference}:rejected",
+                                    **preferences(session, claim))])
         return claim
 
 
@@ -119,7 +121,8 @@ def pay(reference: str, *, by: str, payment_ref: str | None = None) -> Claim:
                        payment_ref=payment_ref)
             enqueue(session, [email_row(template="claim_paid", to=claim.claimant_email, reference=claim.reference,
                                         context=ctx, dedupe_key=f"{claim.reference}:paid" if first else
-                                        f"{claim.reference}:paid:{datetime.now(UTC):%Y%m%d%H%M%S%f}")])
+                                        f"{claim.reference}:paid:{datetime.now(UTC):%Y%m%d%H%M%S%f}",
+                                        **preferences(session, claim))])
             faults.point("pay.before_commit")
         faults.point("pay.after_commit")
         return claim

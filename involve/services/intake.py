@@ -25,6 +25,7 @@ from involve.domain.policy import Policy, load_policy
 from involve.domain.text import DELIVERY_ID_MAX, bad_character
 from involve.domain.transitions import next_status
 from involve.errors import DuplicateDelivery, InvalidClaim, PolicyError
+from involve.services.resends import earlier_submissions, slot
 from models import Claim, Delivery, ExpenseLine
 
 log = logging.getLogger("involve.intake")
@@ -59,6 +60,7 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
     row = {
         "reference": reference, "status": "submitted", "source": source, "submission_id": claim.submission_id,
         "claimant_name": claim.claimant.name, "claimant_email": claim.claimant.email,
+        "claimant_language": claim.claimant.language, "claimant_format": claim.claimant.format,
         "activity_kind": claim.activity.kind, "activity_title": claim.activity.title,
         "activity_date": claim.activity.date, "activity_start": claim.activity.start,
         "activity_end": claim.activity.end, "borough": claim.activity.borough, "service": claim.activity.service,
@@ -116,26 +118,6 @@ def check_delivery_id(delivery_id: object) -> None:
                                                                 "on one line"}])
 
 
-def _slot(claim: ClaimIn) -> tuple:
-    """What makes a re-sent submission the same claim: the same person, day and start time."""
-    return claim.claimant.email, claim.activity.date, claim.activity.start
-
-
-def _earlier_submissions(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple, str]:
-    """(source, submission_id, email, date, start) -> reference of the claim already stored for it:
-    a canonical claim sent again under a new delivery id is the same claim, not a second one."""
-    out: dict[tuple, str] = {}
-    c = _CLAIMS.c
-    for source in {src for src, _ in pairs}:
-        sids = sorted({sid for src, sid in pairs if src == source})
-        stmt = (select(c.submission_id, c.reference, c.claimant_email, c.activity_date, c.activity_start)
-                .where(c.source == source, c.submission_id.in_(sids)).order_by(c.id))
-        for r in session.execute(stmt):
-            out.setdefault((source, r.submission_id, r.claimant_email, r.activity_date, r.activity_start),
-                           r.reference)
-    return out
-
-
 def accept_claim(*, payload: object, delivery_id: str, digest: str, source: str = "webhook") -> IntakeResult:
     """Validate and store; idempotent on (source, delivery_id) and on (source, submission_id).
     Raises InvalidClaim (also for a value the database refuses), DuplicateDelivery."""
@@ -170,7 +152,7 @@ def _accept_claim(*, payload: object, delivery_id: str, digest: str, source: str
                 if invalid is not None:
                     raise invalid
                 sid = claim.submission_id
-                earlier = _earlier_submissions(session, {(source, sid)}).get((source, sid, *_slot(claim))) \
+                earlier = earlier_submissions(session, {(source, sid)}).get((source, sid, *slot(claim))) \
                     if sid else None
                 if earlier is not None:  # a re-send: record the new delivery id, answer as the first did
                     session.execute(insert(_DELIVERIES), [{"source": source, "delivery_id": delivery_id,
@@ -266,11 +248,11 @@ def _store_batch(items: list[Incoming], prepared: list) -> list[IntakeResult | E
         now = datetime.now(UTC)
         sids = {(i.source, p[0].submission_id) for i, p in zip(items, prepared, strict=True)
                 if p[0] is not None and p[0].submission_id}
-        earlier = _earlier_submissions(session, sids) if sids else {}
+        earlier = earlier_submissions(session, sids) if sids else {}
         resent: list[int] = []
         for n, (item, (claim, row, invalid)) in enumerate(zip(items, prepared, strict=True)):
             seen = known.get((item.source, item.delivery_id))
-            sid = (item.source, claim.submission_id, *_slot(claim)) \
+            sid = (item.source, claim.submission_id, *slot(claim)) \
                 if claim is not None and claim.submission_id else None
             if seen is not None:
                 out[n] = (IntakeResult(seen[1], "submitted", created=False) if seen[0] == item.digest else

@@ -110,7 +110,8 @@ def ask_for_details_mail(out: ClaimOutcome, claim: Claim, summary: dict, why: st
     url = _link(out, ASK_DETAILS, claim.reference, claim.claimant_email)
     out.mails.append(email_row(template="payment_details", to=claim.claimant_email, reference=claim.reference,
                                context=dict(summary, why=why, details_url=url),
-                               dedupe_key=f"{claim.reference}:payment-details:{why}"))
+                               dedupe_key=f"{claim.reference}:payment-details:{why}",
+                               language=claim.claimant_language, reading_format=claim.claimant_format))
 
 
 def needs_bank(claim: Claim, expenses: object) -> bool:
@@ -158,7 +159,8 @@ def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expense
                 template="bank_details_change", to=payee.email, reference=c.reference,
                 context=dict(summary, old_masked=payee.bank_details_masked, new_masked=payee.pending_masked,
                              confirm_url=url),
-                dedupe_key=f"{c.reference}:bank-change"))
+                dedupe_key=f"{c.reference}:bank-change", language=c.claimant_language,
+                reading_format=c.claimant_format))
             out.changes.append(audit.Change("payee", c.reference, "bank_details_change_requested", audit.SYSTEM,
                                             data={"masked": payee.pending_masked}))
     elif needs_bank(c, expenses) and current_bank(payee) is None:

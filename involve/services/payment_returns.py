@@ -22,7 +22,7 @@ from involve.mail.outbox import email_row, enqueue
 from involve.services.claims import lock_claim
 from involve.services.payees import ASK_DETAILS
 from involve.services.payment_runs import PAYABLE, close_if_settled, record_payment
-from involve.services.people import require_staff
+from involve.services.people import preferences, require_staff
 from involve.services.processing import claim_summary
 from models import Claim, Payment, PaymentRun
 
@@ -48,7 +48,8 @@ def mark_failed(reference: str, *, reason: str, by: str) -> Claim:
         url = links.issue(session, action=ASK_DETAILS, reference=claim.reference, holder=claim.claimant_email)
         enqueue(session, [email_row(template="payment_failed", to=claim.claimant_email, reference=claim.reference,
                                     context=dict(claim_summary(claim), reason=reason, details_url=url),
-                                    dedupe_key=f"{claim.reference}:payment-failed:{datetime.now(UTC):%Y%m%d%H%M%S%f}")])
+                                    dedupe_key=f"{claim.reference}:payment-failed:{datetime.now(UTC):%Y%m%d%H%M%S%f}",
+                                    **preferences(session, claim))])
         return claim
 
 

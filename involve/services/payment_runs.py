@@ -28,7 +28,7 @@ from involve.mail.outbox import email_row, enqueue
 from involve.services import payees as pay_details
 from involve.services.intake import new_reference
 from involve.services.keys import require_readable_data
-from involve.services.people import actor, check, require_staff
+from involve.services.people import actor, check, preferences, require_staff
 from involve.services.processing import claim_summary
 from involve.settings import settings
 from models import Claim, Payee, Payment, PaymentRun
@@ -174,7 +174,7 @@ def record_payment(session: Session, claim: Claim, *, by: str, payment_ref: str,
     ctx = dict(claim_summary(claim), paid_amount=f"{amount:.2f}", expenses_only=claim.expenses_only,
                payment_ref=payment_ref, payroll=claim.payment_method == "payroll")
     enqueue(session, [email_row(template="claim_paid", to=claim.claimant_email, reference=claim.reference,
-                                context=ctx, dedupe_key=dedupe)])
+                                context=ctx, dedupe_key=dedupe, **preferences(session, claim))])
     return amount
 
 

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from involve import audit
+from involve.domain import languages
 from involve.domain.approval import Actor, ClaimFacts, may
 from involve.domain.claim_schema import BOROUGHS
 from involve.domain.emails import InvalidEmail, address_key, canonical_email
+from involve.domain.register_fields import FORMATS
 from involve.domain.text import NAME_MAX, bad_character, printable
 from involve.errors import AlreadyPaid, InvalidClaim, InvolveError, NotAllowed, WrongState
 from models import Person, Staff
@@ -104,12 +106,29 @@ def add_staff(session: Session, *, email: str, name: str, roles: list[str], by: 
     return member
 
 
+def register_format(value: str) -> str:
+    """How a person wants us to write (involve/domain/register_fields.py FORMATS): `large print` -> large_print."""
+    v = (value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if v not in FORMATS:
+        raise ValueError(f"must be one of {', '.join(FORMATS)}")
+    return v
+
+
+def _checked(name: str, parse, value: str | None) -> str | None:
+    try:
+        return parse(value) if value else None
+    except ValueError as exc:
+        raise InvolveError(f"the {name} {exc}") from None
+
+
 def add_person(session: Session, *, email: str, name: str, borough: str | None = None,
                weekly_earnings_limit: Decimal | None = None, recruitment_consent: bool = False,
                panel_trained_on: date | None = None, unavailable: list[date] | None = None,
                conflicts: list[str] | None = None, carer: bool | None = None, by: str | None = None,
-               **diversity) -> Person:
+               language: str | None = None, reading_format: str | None = None, **diversity) -> Person:
     email = normalise_email(email)
+    language = _checked("language", languages.language_tag, language)
+    reading_format = _checked("format", register_format, reading_format)
     if borough is not None and borough not in BOROUGHS:
         raise InvalidClaim([{"field": "borough", "message": f"must be one of {', '.join(BOROUGHS)}"}])
     if weekly_earnings_limit is not None and weekly_earnings_limit < 0:
@@ -119,7 +138,9 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
     fields = {"name": name.strip(), "borough": borough, "weekly_earnings_limit": weekly_earnings_limit,
               "recruitment_consent": recruitment_consent, "panel_trained_on": panel_trained_on,
               "unavailable": sorted({d.isoformat() for d in (unavailable or [])}),
-              "conflicts": list(conflicts or []), **{k: v for k, v in diversity.items() if v is not None}}
+              "conflicts": list(conflicts or []), "language": language,
+              "preferred_format": reading_format,
+              **{k: v for k, v in diversity.items() if v is not None}}
     if carer is not None:
         fields["carer"] = carer
     if person is None:
@@ -134,3 +155,21 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
     session.flush()
     audit.record(session, [audit.Change("register", f"PER-{person.id}", action, by or audit.SYSTEM)])
     return person
+
+
+def preferences(session: Session, claim) -> dict[str, str | None]:
+    """How to write to a claim's claimant: the language and format given with the claim, else those in
+    their register entry. Keyword arguments for `email_row`."""
+    language, fmt = claim.claimant_language, claim.claimant_format
+    if not (language and fmt):
+        person = session.execute(select(Person).where(Person.email == claim.claimant_email)).scalar_one_or_none()
+        if person is not None:
+            language, fmt = language or person.language, fmt or person.preferred_format
+    return {"language": language, "reading_format": fmt}
+
+
+def language_of(session: Session, email: str | None) -> str | None:
+    """The language a register person asked us to write in (None: not in the register, or not given)."""
+    if not email:
+        return None
+    return session.execute(select(Person.language).where(Person.email == normalise_email(email))).scalar()

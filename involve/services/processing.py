@@ -159,7 +159,9 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                                               "approvers": approver_list}))
             summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
             mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
-                                   context=summary, dedupe_key=f"{c.reference}:received"))
+                                   context=summary, dedupe_key=f"{c.reference}:received",
+                                   language=c.claimant_language or (person.language if person else None),
+                                   reading_format=c.claimant_format or (person.preferred_format if person else None)))
             for who in approver_list:
                 ctx = dict(summary, approver=who, approve_url=link("approve", c.reference, who),
                            reject_url=link("reject", c.reference, who))

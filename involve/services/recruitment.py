@@ -46,9 +46,12 @@ def note(session: Session, reference: str, action: str, actor: str = audit.SYSTE
 
 
 def send(session: Session, template: str, to: str, reference: str, context: dict, key: str) -> None:
-    """Queue one email in the caller's transaction; `key` makes a repeated step send nothing twice."""
+    """Queue one email in the caller's transaction; `key` makes a repeated step send nothing twice.
+    A person in the register gets it in their language and format."""
+    person = session.execute(select(Person).where(Person.email == to)).scalar_one_or_none()
     enqueue(session, [email_row(template=template, to=to, reference=reference, context=context,
-                                dedupe_key=key)])
+                                dedupe_key=key, language=person.language if person else None,
+                                reading_format=person.preferred_format if person else None)])
 
 
 def long_date(day: date) -> str:
@@ -165,7 +168,8 @@ def attend(reference: str, *, member: str, by: str,
                    score_url=links.issue(session, action="score", reference=rec.reference, holder=person.email,
                                          data={"member_id": m.id}))
         enqueue(session, [email_row(template="recruitment_thanks", to=person.email, reference=rec.reference,
-                                    context=ctx, dedupe_key=f"{rec.reference}:thanks:{per(person.id)}")])
+                                    context=ctx, dedupe_key=f"{rec.reference}:thanks:{per(person.id)}",
+                                    language=person.language, reading_format=person.preferred_format)])
         return m, claim_ref
 
 

@@ -34,7 +34,8 @@ def register(*, by: str | None, **fields) -> dict:
         by = require_register_editor(session, by)
         p = add_person(session, by=by, **fields)
         return {"id": p.id, "reference": f"PER-{p.id}", "email": p.email, "name": p.name, "borough": p.borough,
-                "carer": bool(p.carer), "mapping_categories": sorted(categories_of(p))}
+                "carer": bool(p.carer), "language": p.language, "format": p.preferred_format,
+                "mapping_categories": sorted(categories_of(p))}
 
 
 def _person(session: Session, email: str) -> Person:

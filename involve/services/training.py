@@ -167,7 +167,8 @@ def attend(session_id: int, *, member: str, by: str,
                                              "training_date": long_date(ts.date),
                                              "confirm_url": prepared.confirm_url,
                                              "withdraw_url": prepared.withdraw_url},
-                                    dedupe_key=f"{trn(ts.id)}:thanks:{per(person.id)}")])
+                                    dedupe_key=f"{trn(ts.id)}:thanks:{per(person.id)}",
+                                    language=person.language, reading_format=person.preferred_format)])
         return booking, claim_ref
 
 

@@ -22,7 +22,8 @@ def claim_dict(c: Claim, *, expenses: bool = False, history: list[dict] | None =
     """The JSON shape of a claim (`claims list|show --json`); no bank details beyond the masked number."""
     data = {
         "reference": c.reference, "status": c.status, "claimant_name": c.claimant_name,
-        "claimant_email": c.claimant_email, "activity_kind": c.activity_kind, "activity_title": c.activity_title,
+        "claimant_email": c.claimant_email, "claimant_language": c.claimant_language,
+        "claimant_format": c.claimant_format, "activity_kind": c.activity_kind, "activity_title": c.activity_title,
         "activity_date": c.activity_date.isoformat(), "activity_start": c.activity_start,
         "activity_end": c.activity_end, "borough": c.borough, "service": c.service, "lead_email": c.lead_email,
         "activity_reference": c.activity_reference, "fee_claimed": c.fee_claimed,

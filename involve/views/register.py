@@ -11,7 +11,8 @@ from models import Claim, PanelMember, Person, Recruitment
 
 FIELDS = ("reference", "email", "name", "borough", "active", "carer", "role", "recruitment_consent",
           "panel_trained_on", "unavailable", "age_band", "ethnic_group", "gender", "disability", "religion",
-          "sexual_orientation", "access_needs", "availability_note", "preferred_format", "mapping_categories")
+          "sexual_orientation", "access_needs", "availability_note", "preferred_format", "language",
+          "mapping_categories")
 
 
 def person_dict(p: Person) -> dict:
@@ -23,7 +24,7 @@ def person_dict(p: Person) -> dict:
             "gender": p.gender, "disability": p.disability, "religion": p.religion,
             "sexual_orientation": p.sexual_orientation, "access_needs": p.access_needs,
             "availability_note": p.availability_note, "preferred_format": p.preferred_format,
-            "mapping_categories": sorted(categories_of(p))}
+            "language": p.language, "mapping_categories": sorted(categories_of(p))}
 
 
 def list_people(q: str = "", borough: str = "", status: str = "", role: str = "", *,

@@ -13,12 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve import links
+from involve import i18n, links
 from involve.db import reader
 from involve.domain.text import clean_multiline
 from involve.errors import InvalidClaim, InvolveError, LinkInvalid
 from involve.services import claims as claim_actions
+from involve.services.people import language_of
 from involve.views.claims import claim_by_reference
+from involve.web import i18n as page_i18n
 from involve.web.i18n import _
 from involve.web.pages import render_page
 from models import LinkToken
@@ -49,7 +51,8 @@ def register(action: str, handler: ActionHandler) -> None:
 
 def _show_claim(session, token: LinkToken):
     claim = claim_by_reference(session, token.reference)
-    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or []}
+    return "action_claim.html", {"claim": claim, "action": token.action, "flags": claim.flags or [],
+                                 "staff_page": True}
 
 
 def _approve(token: LinkToken, signed: str, form) -> str:
@@ -74,25 +77,32 @@ def _reject(token: LinkToken, signed: str, form) -> str:
 
 register("approve", ActionHandler(_show_claim, _approve))
 register("reject", ActionHandler(_show_claim, _reject))
+STAFF_ACTIONS = {"approve", "reject"}  # their pages stay English
 
 
 def _load(signed: str):
+    """(token, template, context, language): a person's link page is in their language unless they
+    chose one here; a staff member's stays English."""
     with reader() as session:
         token = links.load(session, signed)
         handler = HANDLERS.get(token.action)
         if handler is None:
             raise LinkInvalid(_("This link is not valid."))
-        template, ctx = handler.show(session, token)
-        return token, template, ctx
+        language = i18n.SOURCE if token.action in STAFF_ACTIONS else page_i18n.for_person(
+            language_of(session, token.holder_email))
+        with i18n.use(language):
+            template, ctx = handler.show(session, token)
+        return token, template, ctx, language
 
 
-def _failure(exc: Exception):
-    if isinstance(exc, LinkInvalid):
-        return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
-    if isinstance(exc, SQLAlchemyError):
-        return render_page("message.html", 503, title=_("Sorry, there is a problem"),
-                           message=_("Please try again in a few minutes."))
-    return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
+def _failure(exc: Exception, language: str | None = None):
+    with i18n.use(language or i18n.current()):
+        if isinstance(exc, LinkInvalid):
+            return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
+        if isinstance(exc, SQLAlchemyError):
+            return render_page("message.html", 503, title=_("Sorry, there is a problem"),
+                               message=_("Please try again in a few minutes."))
+        return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
 
 
 def _page(description: str) -> dict:
@@ -110,10 +120,10 @@ PAGE_RESPONSES = {200: _page("The page (GET: what will happen and a button; POST
 @router.get("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def show_action(signed: str):
     try:
-        token, template, ctx = await run_in_threadpool(_load, signed)
+        token, template, ctx, language = await run_in_threadpool(_load, signed)
     except (InvolveError, SQLAlchemyError) as exc:
         return _failure(exc)
-    return render_page(template, **ctx)
+    return render_page(template, locale=language, **ctx)
 
 
 @router.api_route("/act/{signed}", methods=["PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
@@ -129,22 +139,31 @@ async def other_method(signed: str):
 @router.post("/act/{signed}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 async def do_action(signed: str, request: Request):
     form = await request.form()
+    language = None
     try:
-        token, _page, _ctx = await run_in_threadpool(_load, signed)
+        token, _page, _ctx, language = await run_in_threadpool(_load, signed)
         answers = {k: clean_multiline(v) for k, v in form.items()}  # no NUL or control characters stored
-        message = await run_in_threadpool(HANDLERS[token.action].act, token, signed, answers)
+        message = await run_in_threadpool(_act_in, language, HANDLERS[token.action].act, token, signed, answers)
     except FormInvalid as exc:
-        return render_page(_page, 400, **dict(_ctx, **exc.context))
+        return render_page(_page, 400, locale=language, **dict(_ctx, **exc.context))
     except InvalidClaim as exc:  # the form's answers break a rule: the form again, with an error summary
         errors = [{"text": f"{e['field']}: {e['message']}", "href": "#maincontent"} for e in exc.errors]
-        return render_page(_page, 400, **dict(_ctx, error_list=errors))
+        return render_page(_page, 400, locale=language, **dict(_ctx, error_list=errors))
     except InvolveError as exc:
         if type(exc) is InvolveError:  # a plain rule about the answers (e.g. "write at least one comment")
-            return render_page(_page, 400, **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
-        return _failure(exc)
+            return render_page(_page, 400, locale=language,
+                               **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
+        return _failure(exc, language)
     except SQLAlchemyError as exc:
-        return _failure(exc)
+        return _failure(exc, language)
     wake = getattr(request.app.state, "wake", None)
     if wake:
         wake()
-    return render_page("message.html", title=_("Done"), message=message)
+    with i18n.use(language):
+        return render_page("message.html", locale=language, title=_("Done"), message=message,
+                           staff_page=language == i18n.SOURCE and token.action in STAFF_ACTIONS)
+
+
+def _act_in(language: str, act, *args):
+    with i18n.use(language):
+        return act(*args)

@@ -3,6 +3,7 @@ the GET shows the written offer and a button (the shared `action.html`); only th
 from __future__ import annotations
 
 from involve.errors import LinkInvalid, NotFound, WrongState
+from involve.i18n import format_day, format_money
 from involve.services import activities
 from involve.views.programme import invitation
 from involve.web.actions import ActionHandler, register
@@ -16,10 +17,11 @@ def _show(session, token):
         raise LinkInvalid(_("This link is not valid.")) from None
     if o["status"] != "invited":
         raise WrongState(_("You have already answered this invitation (you are %(status)s).", status=o["status"]))
-    rows = [(_("What"), o["title"]), (_("Your role"), o["role"]),
-            (_("When"), _("%(date)s, %(start)s to %(end)s", date=o["day"], start=o["start"], end=o["end"])),
-            (_("Where"), ", ".join(x for x in (o["borough"], o["service"]) if x)),
-            (_("Involvement fee"), o["fee"])]
+    rows = [(_("What"), o["title"]), (_("Your role"), _(o["role"])),
+            (_("When"), _("%(date)s, %(start)s to %(end)s", date=format_day(o["day"]), start=o["start"],
+                          end=o["end"])),
+            (_("Where"), ", ".join(x for x in (_(o["borough"]) if o["borough"] else "", o["service"]) if x)),
+            (_("Involvement fee"), format_money(o["fee"]))]
     page = {"caption": o["reference"], "rows": rows, "intro": _("Hello %(name)s,", name=o["name"])}
     if token.action == activities.ACCEPT:
         page.update(heading=_("Take part in this activity"), button=_("Yes, I will take part"), decision="accept",

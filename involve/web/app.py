@@ -29,6 +29,7 @@ from involve.web import (
     webhooks,
 )
 from involve.web.bodylimit import BodyLimitMiddleware
+from involve.web.i18n import LanguageMiddleware
 
 
 def storage_problem(mail_dir: Path | None) -> str | None:
@@ -102,6 +103,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
     app.add_middleware(assets.PageCompression)
     security.install(app)
     app.add_exception_handler(security.RateLimited, security.too_many_requests)
+    app.add_middleware(LanguageMiddleware)
     return app
 
 

