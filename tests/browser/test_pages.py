@@ -134,6 +134,9 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live, sink):
         check(name, page)
         page.set_viewport_size({"width": 375, "height": 800})
         try:
+            # let the header's resize handler (it re-flows the navigation) finish before measuring
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            page.wait_for_timeout(150)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 375:
                 too_wide[name] = width
