@@ -1,5 +1,8 @@
 """Settings: one class, one module-level `settings`, environment prefix INVOLVE_.
 
+Longer than ~300 lines on purpose: every setting of the service in one class, so a newcomer (and the
+README's table) finds each in one place.
+
 Everything the installation keeps on disk (generated secrets, the embedded database, mail, payment-run
 files) lives under `<INVOLVE_HOME>/var`, INVOLVE_HOME defaulting to the project root: `serve`, the CLI
 and workers agree on them whatever folder they are started from. Relative paths in settings are
