@@ -50,7 +50,7 @@ messages: install
 lint: install
 	$(BIN)/ruff check .
 
-# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake".
+# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake" (processing, serving, report, staff).
 bench: install
 	@command -v wrk >/dev/null || { echo "bench: install wrk first (apt-get install wrk)" >&2; exit 2; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -5,7 +5,8 @@
 Prints the table (ratios: the project's speed ÷ the yardstick's, so higher is better) with peak
 RSS, and writes it to bench/results/latest.md (gitignored) with the machine's load before and
 after each benchmark: the machine may be shared, so read ratios, not absolute numbers.
-`--quick` runs small sizes (2,000 claims, 100,000-claim report, 5 s wrk) to check the harness.
+`--quick` runs small sizes (2,000 claims, 100,000-claim report and staff pages, 5 s wrk) to check the
+harness. BENCH_STAFF_DB=generated.db lets the staff pages copy a database generated before.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from bench.common import ROOT, PrefectServer, Row, loadavg, table
 
 RESULTS = ROOT / "bench" / "results"
-ALL = ("intake", "processing", "serving", "report")
+ALL = ("intake", "processing", "serving", "report", "staff")
 
 
 def _need(tool: str, hint: str) -> None:
@@ -88,11 +89,19 @@ def main() -> None:
             step("cold start", lambda: serving.cold_start(work / "serving", rounds=1 if args.quick else 3))
             step("approver email latency", lambda: serving.approver_latency(work / "serving",
                                                                             samples=3 if args.quick else 10))
+            step("first claim after a start", lambda: serving.first_claim(work / "serving",
+                                                                          starts=1 if args.quick else 3))
         if "report" in only:
             from bench import annual_report
 
             sizes = (100_000,) if args.quick else (100_000, 1_000_000)
             step("annual report", lambda: annual_report.run(work / "report", sizes))
+        if "staff" in only:
+            from bench import staff_pages
+
+            size = 100_000 if args.quick else 1_000_000
+            step("staff pages", lambda: staff_pages.run(work / "staff", size, requests=15 if args.quick else 40,
+                                                        source=os.environ.get("BENCH_STAFF_DB")))
 
     text = table(rows)
     notes = [f"- {r.name}: {n}" for r in rows for n in r.notes]

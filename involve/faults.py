@@ -22,6 +22,7 @@ def point(name: str) -> None:
         return
     sys.stderr.write(f"faultpoint {name}: killing process {os.getpid()}\n")
     sys.stderr.flush()
-    if os.getpgrp() == os.getpid():  # `involve serve` started as a group leader: take its children too
-        os.killpg(os.getpid(), signal.SIGKILL)
+    runner_child = os.environ.get("INVOLVE_RUNNER_CHILD") == "1" and os.getpgrp() == os.getppid()
+    if os.getpgrp() == os.getpid() or runner_child:  # `involve serve` (a group leader) or its runner child:
+        os.killpg(os.getpgrp(), signal.SIGKILL)      # the whole service dies, as when it was one process
     os.kill(os.getpid(), signal.SIGKILL)

@@ -1,6 +1,9 @@
 """`involve serve`: check settings, migrate, start the mail sink (if no SMTP is configured), the
-runner and uvicorn. SIGTERM/SIGINT stop uvicorn, then the runner finishes its current cycle;
-accepted claims are already committed, so nothing is lost."""
+runner and uvicorn. The embedded runner runs in a child process, and the Prefect API it uses in
+another (involve/runner_process.py), which serve starts, restarts if they die and stops; /health
+answers 503 until that API answers (at most INVOLVE_RUNNER_READY_WAIT_SECONDS), so the first claim
+does not wait for it. SIGTERM/SIGINT stop uvicorn, then the runner finishes its current cycle; accepted claims
+are already committed, so nothing is lost."""
 from __future__ import annotations
 
 import gc
@@ -35,7 +38,8 @@ def check_settings() -> None:
 
 
 def track_ephemeral_servers() -> list:
-    """Every Prefect ephemeral API subprocess this process starts, recorded so `serve` can stop them all.
+    """Every Prefect ephemeral API subprocess this process starts, recorded so it can stop them all (the
+    runner child calls it; serve gives the runner an API of its own, so this is the safety net).
     When one does not answer in time Prefect raises but leaves it running, and the next flow starts
     another: only the last would be stopped at exit."""
     from prefect.server.api.server import SubprocessASGIServer
@@ -90,26 +94,43 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def _prefect_api_url() -> str | None:
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
 def _stopped_by_signal(signum, _frame) -> None:
     logging.getLogger("involve.serve").info("stopped by %s", signal.Signals(signum).name)
+
+
+def quiet_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "mail.log", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run(*, host: str, port: int) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
+    # the ephemeral API's start-up (Prefect's default wait is 20 s) takes longer on a busy machine;
+    # giving up only starts it again from the beginning at the next cycle
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from involve.migrate import upgrade
-    from involve.runner import DeploymentHandoff, EmbeddedRunner
+    from involve.runner import DeploymentHandoff
+    from involve.runner_process import PrefectApiProcess, RunnerProcess
     from involve.web.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "mail.log", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_logging()
     check_settings()
+    api = None
+    if settings.runner == "embedded" and not _prefect_api_url():
+        api = PrefectApiProcess().start()  # boots while serve migrates and starts; the runner waits for it
+        os.environ["PREFECT_API_URL"] = api.url
     upgrade()
     from involve.services.keys import require_readable_data
 
     require_readable_data()
-    track_ephemeral_servers()
     sink = None
     if not settings.smtp_url and settings.runner == "embedded":
         from involve.mail.smtp import MaildirSink
@@ -118,7 +139,7 @@ def run(*, host: str, port: int) -> None:
         os.environ["INVOLVE_SMTP_URL"] = sink.url
         reset_settings()
         print(f"embedded mail sink: {sink.url}, storing mail in {settings.mail_dir}/new", flush=True)
-    runner = (EmbeddedRunner() if settings.runner == "embedded" else DeploymentHandoff()).start()
+    runner = (RunnerProcess() if settings.runner == "embedded" else DeploymentHandoff()).start()
     print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
           f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
     # uvicorn catches SIGTERM/SIGINT, drains in-flight requests, runs the app's shutdown (which stops
@@ -126,12 +147,13 @@ def run(*, host: str, port: int) -> None:
     # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped_by_signal)
-    app = create_app(runner, mail_dir=sink.directory if sink else None)
+    app = create_app(runner, mail_dir=sink.directory if sink else None, flows_ready=api.ready if api else None)
     settle_heap()
     try:
         uvicorn.run(app, host=host, port=port, **uvicorn_options())
     finally:
         runner.stop()
-        stop_ephemeral_servers()
+        if api:
+            api.stop(timeout=10)
         if sink:
             sink.stop()

@@ -1,5 +1,8 @@
 """Settings: one class, one module-level `settings`, environment prefix INVOLVE_.
 
+Longer than ~300 lines on purpose: every setting of the service in one class, so a newcomer (and the
+README's table) finds each in one place.
+
 Everything the installation keeps on disk (generated secrets, the embedded database, mail, payment-run
 files) lives under `<INVOLVE_HOME>/var`, INVOLVE_HOME defaulting to the project root: `serve`, the CLI
 and workers agree on them whatever folder they are started from. Relative paths in settings are
@@ -102,6 +105,9 @@ class Settings(BaseSettings):
     targets_file: Path = DEFAULT_TARGETS_FILE  # the annual report's targets per year (target against actual)
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
+    # after a start, /health answers 503 until the local Prefect API serve started answers, for at
+    # most this long (0: answer at once); the first claim then does not wait for it
+    runner_ready_wait_seconds: float = 20.0
     data_key: str | None = None
     link_key: str | None = None  # default: generated under var/; "new,old" keeps old links valid
     audit_key: str | None = None  # default: generated under var/

@@ -20,6 +20,9 @@ class Claim(Base):
         Index("ix_claims_status_id", "status", "id"),
         Index("ix_claims_claimant_date", "claimant_email", "activity_date"),
         Index("ix_claims_source_submission", "source", "submission_id"),
+        Index("ix_claims_name_email", "claimant_name", "claimant_email"),   # search (views/claims.py)
+        Index("ix_claims_lead_id", "lead_email", "id"),                    # a lead's own list
+        Index("ix_claims_approver_id", "approver_email", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

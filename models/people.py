@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -37,6 +37,7 @@ class Person(Base):
     """A person in the involvement register. Diversity fields are optional and self-declared."""
 
     __tablename__ = "people"
+    __table_args__ = (Index("ix_people_name_id", "name", "id"),)   # the register list, in name order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

@@ -23,12 +23,17 @@ class ToPay:
     run: str | None  # the open run it is in
 
 
-def approved_claims_and_runs(runs: int = 20) -> tuple[list[ToPay], list[PaymentRun]]:
+FINANCE_PAGE = 200  # claims to pay shown at once, oldest first (a payment run still takes them all)
+
+
+def approved_claims_and_runs(runs: int = 20, limit: int | None = None) -> tuple[list[ToPay], list[PaymentRun]]:
+    """The oldest `limit` (default FINANCE_PAGE) claims to pay, and the recent runs."""
     from involve.services import payees as pay_details
     from involve.services.payment_runs import PAYABLE, bank_amount, usable_bank
 
     with reader() as s:
-        claims = list(s.execute(select(Claim).where(Claim.status.in_(PAYABLE)).order_by(Claim.id)).scalars())
+        claims = list(s.execute(select(Claim).where(Claim.status.in_(PAYABLE)).order_by(Claim.id)
+                                .limit(limit or FINANCE_PAGE)).scalars())
         found = pay_details.payees_by_email(s, {c.claimant_email for c in claims})
         run_refs = dict(s.execute(select(PaymentRun.id, PaymentRun.reference).where(
             PaymentRun.id.in_({c.payment_run_id for c in claims if c.payment_run_id}))).all())
@@ -38,6 +43,14 @@ def approved_claims_and_runs(runs: int = 20) -> tuple[list[ToPay], list[PaymentR
         bank, why = usable_bank(c, found.get(c.claimant_email))
         rows.append(ToPay(c, bank_amount(c), bank is not None, why, run_refs.get(c.payment_run_id)))
     return rows, recent
+
+
+def payable_count() -> int:
+    """How many claims wait for payment (ix_claims_status_id: the index alone)."""
+    from involve.services.payment_runs import PAYABLE
+
+    with reader() as s:
+        return s.scalar(select(func.count()).select_from(Claim).where(Claim.status.in_(PAYABLE))) or 0
 
 
 def runs(limit: int = 200) -> list[dict]:

@@ -1,6 +1,7 @@
 """The web app: health, claim webhooks, action-link pages, and (optionally) a runner beside it."""
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
+from involve.settings import settings
 from involve.web import (
     assets,
     claim_form,
@@ -44,8 +46,14 @@ def storage_problem(mail_dir: Path | None) -> str | None:
     return None
 
 
-def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
-    """`mail_dir`: the embedded mail sink's Maildir, checked by /health (None when SMTP is external)."""
+def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -> FastAPI:
+    """`mail_dir`: the embedded mail sink's Maildir, checked by /health (None when SMTP is external).
+    `flows_ready`: an Event set once the flows' (Prefect) API answers; /health waits for it after a start."""
+    started = time.monotonic()
+
+    def starting() -> bool:
+        return (flows_ready is not None and not flows_ready.is_set()
+                and time.monotonic() - started < settings.runner_ready_wait_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -62,12 +70,17 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["ok"]}}}}}},
         503: {"description": "The database does not answer or take writes (read-only, full, or SQLite stays "
-                             "write-locked), or the embedded mail folder is not writable",
+                             "write-locked), or the embedded mail folder is not writable, or the service is "
+                             "starting: its flows' (Prefect) API does not answer yet (at most "
+                             "INVOLVE_RUNNER_READY_WAIT_SECONDS after a start)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["unavailable"]},
                   "reason": {"type": "string"}}}}}}})
     async def health() -> JSONResponse:
         problem = await run_in_threadpool(storage_problem, mail_dir)
+        if problem is None and starting():
+            return JSONResponse({"status": "unavailable", "reason": "starting: the flows' API does not answer yet"},
+                                status_code=503, headers={"Retry-After": "1"})
         if problem is None:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503,
@@ -91,6 +104,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
     app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    app.add_middleware(assets.PageCompression)
     security.install(app)
     app.add_exception_handler(security.RateLimited, security.too_many_requests)
     app.add_middleware(LanguageMiddleware)

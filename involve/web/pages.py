@@ -41,8 +41,11 @@ def page_env() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(day=long_date, when=date_and_time, money=i18n.format_money, number=i18n.format_number,
                        ltr=left_to_right)
-    env.globals.update(asset_version=assets.VERSION, involve_asset_version=assets.OWN_VERSION,
-                       static_css=f"/static/{assets.CSS}", static_js=f"/static/{assets.JS}", assetPath="/static/assets",
+    files = assets.bundle()
+    prefix = files.prefix if files else "/static"
+    env.globals.update(involve_asset_version=assets.OWN_VERSION,
+                       static_css=f"{prefix}/{assets.CSS}", static_js=f"{prefix}/{assets.JS}",
+                       assetPath=f"{prefix}/assets",
                        language_name=i18n.native_name, english_name=i18n.english_name, contact=contact,
                        **labels.ALL)
     return env

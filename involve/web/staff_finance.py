@@ -26,6 +26,7 @@ FINANCE_DONE = {**DONE, "mark_paid": N_("Payment run marked paid. We have told e
 def _page_data() -> dict:
     to_pay, runs = finance_views.approved_claims_and_runs()
     return {"ready": [t for t in to_pay if t.ready], "held": [t for t in to_pay if not t.ready], "runs": runs,
+            "shown": len(to_pay), "total": finance_views.payable_count(),
             "failed": finance_views.failed_payments(), "changes": finance_views.bank_changes_waiting()}
 
 

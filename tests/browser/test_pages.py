@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.tour import (
+    COORD,
     FINANCE,
     approval_link,
     claim_by_keyboard,
@@ -134,6 +135,9 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live, sink):
         check(name, page)
         page.set_viewport_size({"width": 375, "height": 800})
         try:
+            # let the header's resize handler (it re-flows the navigation) finish before measuring
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            page.wait_for_timeout(150)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 375:
                 too_wide[name] = width
@@ -160,9 +164,39 @@ def test_pages_have_nhs_styles(page, live, path):
     if not (DEFAULT_DIR / CSS).is_file():
         pytest.skip("nhsuk-frontend is not installed (make install needs npm): pages are unstyled")
     page.goto(live.url + path)
-    assert page.locator("link[href^='/static/nhsuk-frontend']").count() == 1
+    assert page.locator("link[href^='/static/'][href$='/nhsuk-frontend.min.css']").count() == 1
     assert page.evaluate("getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor") \
         == "rgb(0, 94, 184)"
+
+
+def test_no_request_leaves_the_service(browser, live, sink):
+    """Fonts, styles, scripts and icons all come from the service itself: a page never waits on
+    another host (assets.nhs.uk served the NHS.UK font before)."""
+    from involve.web.assets import CSS, DEFAULT_DIR
+
+    if not (DEFAULT_DIR / CSS).is_file():
+        pytest.skip("nhsuk-frontend is not installed (make install needs npm): pages are unstyled")
+    pg = new_page(browser, live.url)
+    requested: list[str] = []
+    pg.context.on("request", lambda request: requested.append(request.url))
+
+    def settle(page):
+        page.wait_for_load_state("load")
+        page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
+
+    try:
+        for path in ("/claim", "/claim/about-you", "/claim/expenses", "/staff/sign-in"):
+            pg.goto(live.url + path)
+            settle(pg)
+        sign_in(pg, live.url, sink, COORD)
+        settle(pg)
+        pg.goto(live.url + "/staff/claims?status=awaiting_approval")
+        settle(pg)
+    finally:
+        pg.context.close()
+    outside = sorted({url for url in requested if not url.startswith((live.url + "/", "data:"))})
+    assert not outside, outside
+    assert any(url.endswith(".css") for url in requested) and any(url.endswith(".svg") for url in requested)
 
 
 def test_programme_pages_fit_a_375px_screen(browser, live, sink):

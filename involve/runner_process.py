@@ -1,0 +1,237 @@
+"""The embedded default's child processes: `involve serve` (INVOLVE_RUNNER=embedded) starts them,
+restarts either if it dies and stops them, so the web app and the flows no longer share one GIL.
+
+- `PrefectApiProcess`: the flows' Prefect API (the same server Prefect's ephemeral mode starts, on a
+  free loopback port), started first thing so it boots while serve starts; the runner's
+  PREFECT_API_URL points at it, and `ready` is set once it answers (serve's /health waits for it).
+  Unless PREFECT_API_URL is already set (then that API is used and nothing waits).
+- `RunnerProcess`: `python -m involve.runner_process`, the same `EmbeddedRunner` as before
+  (flows/registry.py decides what runs), with serve's environment. `wake()` writes one byte to the
+  child's stdin (non-blocking: a full pipe already means "wake"); the child then runs a cycle at
+  once instead of at its next poll.
+- Both: a watcher thread restarts a child that dies (after 1 s, doubling up to 30 s while it keeps
+  dying at once); `stop()` sends SIGTERM (the runner finishes its current cycle) and kills after
+  `timeout`. The children stay in serve's process group, so a signal to the group reaches all.
+- The runner child stops after its current cycle on SIGTERM/SIGINT or at the end of its stdin;
+  both children get SIGTERM when serve dies, even by kill -9 (Linux: PR_SET_PDEATHSIG).
+
+Nothing is lost when any of them is killed: every claim, email and state is in the database, and
+the next runner picks up whatever is left.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+log = logging.getLogger("involve.runner")
+RUNNER_CHILD = "INVOLVE_RUNNER_CHILD"  # set in the runner child's environment (involve/faults.py)
+
+
+def _prctl():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl() if sys.platform == "linux" else None  # looked up here: nothing is imported after fork
+_PR_SET_PDEATHSIG, _SIGTERM = 1, int(signal.SIGTERM)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when serve dies, even by kill -9, so no orphan is left."""
+    _PRCTL(_PR_SET_PDEATHSIG, _SIGTERM)
+
+
+def child_options() -> dict:
+    return {"preexec_fn": _die_with_parent} if _PRCTL is not None else {}
+
+
+class Supervised:
+    """One child process, restarted when it dies until `stop()`."""
+
+    name = "child"
+
+    def __init__(self, *, first_delay: float = 1.0, max_delay: float = 30.0) -> None:
+        self.first_delay, self.max_delay = first_delay, max_delay
+        self.starts = 0
+        self._proc: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def popen(self) -> subprocess.Popen:
+        raise NotImplementedError
+
+    def start(self):
+        self._spawn()
+        threading.Thread(target=self._watch, name=f"involve-watch-{self.name}", daemon=True).start()
+        return self
+
+    def _spawn(self) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._proc = self.popen()
+        self.starts += 1
+
+    def _watch(self) -> None:
+        delay = self.first_delay
+        while not self._stopping.is_set():
+            proc, started = self._proc, time.monotonic()
+            code = proc.wait()
+            if self._stopping.is_set():
+                return
+            self.died()
+            delay = self.first_delay if time.monotonic() - started > 60 else min(delay * 2, self.max_delay)
+            log.warning("the %s process (pid %s) exited with %s; starting a new one in %.0f s",
+                        self.name, proc.pid, code, delay)
+            if self._stopping.wait(delay):
+                return
+            self._spawn()
+
+    def died(self) -> None:
+        """Called when the child died unexpectedly, before it is started again."""
+
+    def stop(self, timeout: float = 60.0) -> None:
+        with self._lock:
+            self._stopping.set()
+            proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("the %s process did not stop within %.0f s; killing it", self.name, timeout)
+            proc.kill()
+            proc.wait(10)
+
+
+class PrefectApiProcess(Supervised):
+    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it, on a free port."""
+
+    name = "Prefect API"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.ready = threading.Event()  # the API answers /health (cleared while a new one starts)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+
+    def _spawn(self) -> None:
+        super()._spawn()
+        threading.Thread(target=self._until_ready, name="involve-api-ready", daemon=True).start()
+
+    def _until_ready(self) -> None:
+        if wait_for_api(self.url, self._stopping):
+            self.ready.set()
+
+    def died(self) -> None:
+        self.ready.clear()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def popen(self) -> subprocess.Popen:
+        import prefect
+
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        return subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+                                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                                 "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+                                env=env, stdin=subprocess.DEVNULL, **child_options())
+
+
+class RunnerProcess(Supervised):
+    name = "runner"
+
+    def popen(self) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "involve.runner_process"], stdin=subprocess.PIPE,
+                                env={**os.environ, RUNNER_CHILD: "1"}, **child_options())
+        os.set_blocking(proc.stdin.fileno(), False)
+        return proc
+
+    def wake(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            os.write(proc.stdin.fileno(), b"w")
+        except (BlockingIOError, BrokenPipeError, ValueError, OSError):
+            pass  # a full pipe wakes it anyway; a dead child is restarted by the watcher
+
+
+def wait_for_api(url: str | None, stopping: threading.Event, timeout: float = 600.0) -> bool:
+    """Wait until the Prefect API at `url` answers /health (a cycle against an API still starting only
+    fails); True when it does."""
+    if not url:
+        return False
+    import httpx
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not stopping.is_set():
+        try:
+            if httpx.get(url.rstrip("/") + "/health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        stopping.wait(0.1)
+    return False
+
+
+def main() -> None:
+    """The child: the embedded runner until SIGTERM/SIGINT or the end of stdin (serve is gone)."""
+    from involve.serve import quiet_logging
+
+    quiet_logging()
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+
+    def woken() -> None:
+        while (got := os.read(0, 4096)) and not stopping.is_set():
+            if runner is not None:
+                runner.wake()
+        if not got:
+            log.info("serve has gone: stopping the runner after its current cycle")
+        stopping.set()
+
+    runner = None
+    threading.Thread(target=woken, name="involve-runner-wake", daemon=True).start()
+    from flows.registry import REGISTRY
+    from involve.runner import EmbeddedRunner
+    from involve.serve import stop_ephemeral_servers, track_ephemeral_servers
+
+    track_ephemeral_servers()
+
+    for flow in REGISTRY:  # import Prefect and every flow while the API starts
+        flow.load()
+
+    wait_for_api(os.environ.get("PREFECT_API_URL"), stopping)
+    if stopping.is_set():
+        return
+    runner = EmbeddedRunner().start()
+    while not stopping.wait(1.0):
+        pass
+    runner.stop()
+    stop_ephemeral_servers()
+
+
+if __name__ == "__main__":
+    main()
