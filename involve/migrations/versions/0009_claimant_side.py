@@ -2,7 +2,7 @@
 amounts with a reason, a lower fee asked for
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0010
 Create Date: 2026-11-30 13:09:03.320565
 """
 from alembic import op
@@ -11,7 +11,7 @@ import models.base
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
