@@ -10,6 +10,7 @@ from the moment it exists.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -28,23 +29,19 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *,
-              mode: int | None = None) -> Path:
-    """Write `header` and `rows` to `path` atomically (temp file + rename); `mode` (e.g. 0o600) is
-    set on the file when it is created, so it is never readable by others, even briefly."""
+def write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write `data` to `path` atomically (temp file beside it, fsync, rename): a reader never sees half
+    a file. `mode` (e.g. 0o600) is set when the temp file is created, so it is never readable by
+    others, even briefly. The one atomic writer of the project (CSV, Bacs and statement files)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(tmp, flags, 0o666 if mode is None else mode)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
     try:
         if mode is not None:
             os.fchmod(fd, mode)  # whatever the umask, and if the temp file was left by a crash
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fd = -1
-            writer = csv.writer(fh)
-            writer.writerow([safe_cell(h) for h in header])
-            for row in rows:
-                writer.writerow([safe_cell(v) for v in row])
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -54,3 +51,14 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *,
+              mode: int | None = None) -> Path:
+    """Write `header` and `rows` to `path` atomically (`write_bytes`), every cell made safe."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return write_bytes(path, buffer.getvalue().encode("utf-8"), mode=mode)

@@ -180,21 +180,32 @@ async def receipts_page(request: Request, reference: str):
                        error_list=[], back=f"/claims/mine/{item.claim.reference}")
 
 
-@router.post("/claims/mine/{reference}/receipts")
-async def receipts_send(request: Request, reference: str):
+async def _claimant_post(request: Request, reference: str):
+    """(None, email, form, claim item) for a signed-in claimant's POST about one of their own claims
+    (body bounded before it is read, CSRF checked); else (the response to send, None, None, None)."""
     email = _email(request)
     if not email:
-        return _signed_out()
+        return _signed_out(), None, None, None
     try:
         form = await bounded_form(request)
     except BodyTooLarge as exc:
-        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
+        return (render_page("message.html", 413, title=_("The files are too large"), message=str(exc)),
+                None, None, None)
     if not csrf_ok(request, form):
-        return csrf_failed()
+        return csrf_failed(), None, None, None
     try:
         item = await run_in_threadpool(views.claim_of, email, reference)
     except NotFound:
-        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+        return (render_page("message.html", 404, title=_("Claim not found"),
+                            message=_("We could not find that claim.")), None, None, None)
+    return None, email, form, item
+
+
+@router.post("/claims/mine/{reference}/receipts")
+async def receipts_send(request: Request, reference: str):
+    refused, email, form, item = await _claimant_post(request, reference)
+    if refused:
+        return refused
     lines = _receipt_lines(item)
     by_line = {x["id"]: await run_in_threadpool(uploads, form, x["field"]) for x in lines}
     try:
@@ -238,19 +249,9 @@ async def reply_send(request: Request, reference: str):
     from involve.services.claim_questions import reply
     from involve.web.claimant_links import files_by_line, parse_reply, reply_lines
 
-    email = _email(request)
-    if not email:
-        return _signed_out()
-    try:
-        form = await bounded_form(request)
-    except BodyTooLarge as exc:
-        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
-    if not csrf_ok(request, form):
-        return csrf_failed()
-    try:
-        item = await run_in_threadpool(views.claim_of, email, reference)
-    except NotFound:
-        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    refused, email, form, item = await _claimant_post(request, reference)
+    if refused:
+        return refused
     lines = await run_in_threadpool(reply_lines, item.claim.reference)
     v, amounts, errors = parse_reply(form, lines)
     by_line = await run_in_threadpool(files_by_line, form, lines) if not errors else {}
