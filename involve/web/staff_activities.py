@@ -16,10 +16,9 @@ from involve.domain.programme import LEVELS, ORGANISER_ROLES, PROGRAMMES
 from involve.errors import InvolveError, NotFound
 from involve.services import activities as service
 from involve.views import programme as views
-from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
-from involve.web.staff_pages import guard
+from involve.web.staff_pages import guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 DONE = {"created": N_("Activity created. The people invited have been sent their offer."),
@@ -75,12 +74,9 @@ def _create(form: dict, by: str) -> str:
 
 @router.post("/staff/activities")
 async def create_activity(request: Request):
-    member, refused = await guard(request, *ORGANISER_ROLES)
+    member, form, refused = await guarded_form(request, *ORGANISER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(request, form):
-        return csrf_failed()
     try:
         ref = await run_in_threadpool(_create, form, member.email)
     except InvolveError as exc:
@@ -111,12 +107,9 @@ async def activity_page(request: Request, reference: str):
 
 @router.post("/staff/activities/{reference}/{what}")
 async def activity_action(request: Request, reference: str, what: str):
-    member, refused = await guard(request, *ORGANISER_ROLES)
+    member, form, refused = await guarded_form(request, *ORGANISER_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(request, form):
-        return csrf_failed()
     if what not in ("attended", "output"):
         return RedirectResponse(f"/staff/activities/{reference}", status_code=303)
     try:

@@ -13,10 +13,9 @@ from involve.errors import InvolveError
 from involve.services import payee_changes, payment_runs
 from involve.settings import settings
 from involve.views import finance as finance_views
-from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
-from involve.web.staff_pages import DONE, guard
+from involve.web.staff_pages import DONE, guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 FINANCE_DONE = {**DONE, "mark_paid": N_("Payment run marked paid. We have told each person."),
@@ -46,13 +45,7 @@ async def finance(request: Request):
 
 
 async def _form(request: Request):
-    member, refused = await guard(request, "finance")
-    if refused:
-        return member, None, refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(request, form):
-        return member, None, csrf_failed()
-    return member, form, None
+    return await guarded_form(request, "finance")
 
 
 @router.post("/staff/finance/run")

@@ -17,10 +17,10 @@ from involve.errors import InvalidClaim, InvolveError, NotFound
 from involve.services import recruitment, recruitment_hr, training
 from involve.services.recruitment import RECRUITER_ROLES
 from involve.views.recruitment import describe, list_recruitments, training_sessions
-from involve.web.forms import csrf_failed, csrf_ok, date_parts
+from involve.web.forms import date_parts
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
-from involve.web.staff_pages import guard
+from involve.web.staff_pages import guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 DONE = {"start": N_("Recruitment started. The first panel invitations go out now."),
@@ -70,12 +70,10 @@ async def start_page(request: Request):
 
 @router.post("/staff/recruitment/new")
 async def start(request: Request):
-    member, refused = await guard(request, *RECRUITER_ROLES)
+    member, form, refused = await guarded_form(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
-    if not csrf_ok(request, form):
-        return csrf_failed()
+    form = date_parts(form)
     size = form.get("panel_size", "")
     data = {"title": form.get("title"), "staff_group": form.get("staff_group"), "borough": form.get("borough"),
             "service": form.get("service") or None, "interview_date": _day(form, "interview_date") or "none",
@@ -145,12 +143,10 @@ def _act(action: str, ref: str, form: dict, by: str) -> None:
 
 @router.post("/staff/recruitment/{reference}/{action}")
 async def recruitment_action(request: Request, reference: str, action: str):
-    member, refused = await guard(request, *RECRUITER_ROLES)
+    member, form, refused = await guarded_form(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
-    if not csrf_ok(request, form):
-        return csrf_failed()
+    form = date_parts(form)
     try:
         await run_in_threadpool(_act, action, reference, form, member.email)
     except InvolveError as exc:
@@ -163,12 +159,10 @@ async def recruitment_action(request: Request, reference: str, action: str):
 
 @router.post("/staff/training")
 async def training_add(request: Request):
-    member, refused = await guard(request, *RECRUITER_ROLES)
+    member, form, refused = await guarded_form(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
-    if not csrf_ok(request, form):
-        return csrf_failed()
+    form = date_parts(form)
     try:
         day = _day(form, "day")
         if not day:
@@ -188,12 +182,10 @@ async def training_add(request: Request):
 
 @router.post("/staff/training/{session_id}/attend")
 async def training_attend(request: Request, session_id: int):
-    member, refused = await guard(request, *RECRUITER_ROLES)
+    member, form, refused = await guarded_form(request, *RECRUITER_ROLES)
     if refused:
         return refused
-    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
-    if not csrf_ok(request, form):
-        return csrf_failed()
+    form = date_parts(form)
     try:
         await run_in_threadpool(lambda: training.attend(session_id, member=form.get("member", ""), by=member.email))
     except InvolveError as exc:

@@ -43,6 +43,18 @@ async def guard(request: Request, *roles: str):
     return member, None
 
 
+async def guarded_form(request: Request, *roles: str):
+    """(member, form, None) for a signed-in member with one of `roles` posting a form with a valid CSRF
+    token; else (member or None, None, the response to send)."""
+    member, refused = await guard(request, *roles)
+    if refused:
+        return member, None, refused
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if not csrf_ok(request, form):
+        return member, None, csrf_failed()
+    return member, form, None
+
+
 @router.get("/staff/claims")
 async def claims_list(request: Request, status: str = "", flag: str = "", borough: str = "", q: str = "",
                       before: str = ""):

@@ -16,7 +16,7 @@ from involve.services import staff_admin
 from involve.views.staff import list_staff
 from involve.web.forms import csrf_failed, csrf_ok, date_parts
 from involve.web.i18n import N_, _
-from involve.web.staff_pages import guard
+from involve.web.staff_pages import guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 ROLE_LABELS = {"admin": N_("Admin"), "coordinator": N_("Co-ordinator"), "lead": N_("Activity lead"),
@@ -91,12 +91,10 @@ def _day(form, prefix: str) -> date:
 
 @router.post("/staff/away")
 async def set_away(request: Request):
-    member, refused = await guard(request)
+    member, form, refused = await guarded_form(request)
     if refused:
         return refused
-    form = date_parts({k: str(v) for k, v in (await request.form()).items()})
-    if not csrf_ok(request, form):
-        return csrf_failed()
+    form = date_parts(form)
     try:
         start, end = _day(form, "from"), _day(form, "to")
         whose = form.get("email") or member.email

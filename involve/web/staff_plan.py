@@ -12,10 +12,9 @@ from involve.domain.programme import PLAN_STATUSES, PROGRAMME_ROLES
 from involve.errors import InvolveError
 from involve.services import plan
 from involve.views.programme import plan_actions
-from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.staff import staff_page
-from involve.web.staff_pages import guard
+from involve.web.staff_pages import guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 STATUS_LABELS = {"not_started": N_("Not started"), "on_track": N_("On track"), "at_risk": N_("At risk"),
@@ -44,12 +43,9 @@ async def plan_page(request: Request):
 
 @router.post("/staff/plan/update")
 async def plan_update(request: Request):
-    member, refused = await guard(request, *PROGRAMME_ROLES)
+    member, form, refused = await guarded_form(request, *PROGRAMME_ROLES)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(request, form):
-        return csrf_failed()
     code = form.get("action", "")
     try:
         await run_in_threadpool(lambda: plan.update(code, status=form.get("status", ""), note=form.get("note", ""),

@@ -20,7 +20,7 @@ from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.labels import BOROUGHS
 from involve.web.staff import staff_page
-from involve.web.staff_pages import guard
+from involve.web.staff_pages import guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 DONE = {"edit": N_("Details saved."), "deactivate": N_("This person is no longer active in the register."),
@@ -106,12 +106,9 @@ async def edit_page(request: Request, ref: str):
 
 @router.post("/staff/register/{ref}/edit")
 async def edit(request: Request, ref: str):
-    member, refused = await guard(request, *REGISTER_EDITORS)
+    member, form, refused = await guarded_form(request, *REGISTER_EDITORS)
     if refused:
         return refused
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    if not csrf_ok(request, form):
-        return csrf_failed()
     try:
         person = await run_in_threadpool(show_person, ref)
     except NotFound:
