@@ -6,29 +6,34 @@ Values are stored as given here; involve/domain/diversity.py reads age band, eth
 """
 from __future__ import annotations
 
+from involve.domain.languages import N_
+
 PREFER_NOT = "prefer_not_to_say"
 
 EQUALITY = {
-    "age_band": ("Age", ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")),
-    "ethnic_group": ("Ethnic group", ("asian", "black", "mixed", "white", "other")),
-    "gender": ("Gender", ("female", "male", "non_binary", "other")),
-    "disability": ("Disability: do you consider yourself to have a disability?", ("yes", "no")),
-    "religion": ("Religion or belief", ("none", "buddhist", "christian", "hindu", "jewish", "muslim", "sikh",
-                                        "other")),
-    "sexual_orientation": ("Sexual orientation", ("heterosexual", "gay_or_lesbian", "bisexual", "other")),
+    "age_band": (N_("Age"), ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")),
+    "ethnic_group": (N_("Ethnic group"), ("asian", "black", "mixed", "white", "other")),
+    "gender": (N_("Gender"), ("female", "male", "non_binary", "other")),
+    "disability": (N_("Disability: do you consider yourself to have a disability?"), ("yes", "no")),
+    "religion": (N_("Religion or belief"), ("none", "buddhist", "christian", "hindu", "jewish", "muslim",
+                                            "sikh", "other")),
+    "sexual_orientation": (N_("Sexual orientation"), ("heterosexual", "gay_or_lesbian", "bisexual", "other")),
 }
-LABELS = {"16-24": "16 to 24", "25-34": "25 to 34", "35-44": "35 to 44", "45-54": "45 to 54", "55-64": "55 to 64",
-          "65-74": "65 to 74", "75+": "75 or over", "asian": "Asian or Asian British",
-          "black": "Black, Black British, Caribbean or African", "mixed": "Mixed or multiple ethnic groups",
-          "white": "White", "other": "Another answer", "female": "Woman", "male": "Man",
-          "non_binary": "Non-binary", "yes": "Yes", "no": "No", "none": "No religion", "buddhist": "Buddhist",
-          "christian": "Christian", "hindu": "Hindu", "jewish": "Jewish", "muslim": "Muslim", "sikh": "Sikh",
-          "heterosexual": "Heterosexual or straight", "gay_or_lesbian": "Gay or lesbian", "bisexual": "Bisexual",
-          PREFER_NOT: "Prefer not to say"}
-FORMATS = {"standard": "Standard print or email", "large_print": "Large print", "easy_read": "Easy read",
-           "audio": "Audio", "braille": "Braille", "bsl": "British Sign Language"}
-TAKES_PART_AS = {"service_user": "Someone who uses or has used mental health services", "carer": "A carer",
-                 PREFER_NOT: "Prefer not to say"}
+LABELS = {
+    "16-24": N_("16 to 24"), "25-34": N_("25 to 34"), "35-44": N_("35 to 44"), "45-54": N_("45 to 54"),
+    "55-64": N_("55 to 64"), "65-74": N_("65 to 74"), "75+": N_("75 or over"),
+    "asian": N_("Asian or Asian British"), "black": N_("Black, Black British, Caribbean or African"),
+    "mixed": N_("Mixed or multiple ethnic groups"), "white": N_("White"), "other": N_("Another answer"),
+    "female": N_("Woman"), "male": N_("Man"), "non_binary": N_("Non-binary"), "yes": N_("Yes"), "no": N_("No"),
+    "none": N_("No religion"), "buddhist": N_("Buddhist"), "christian": N_("Christian"), "hindu": N_("Hindu"),
+    "jewish": N_("Jewish"), "muslim": N_("Muslim"), "sikh": N_("Sikh"),
+    "heterosexual": N_("Heterosexual or straight"), "gay_or_lesbian": N_("Gay or lesbian"),
+    "bisexual": N_("Bisexual"), PREFER_NOT: N_("Prefer not to say"),
+}
+FORMATS = {"standard": N_("Standard print or email"), "large_print": N_("Large print"), "easy_read": N_("Easy read"),
+           "audio": N_("Audio"), "braille": N_("Braille"), "bsl": N_("British Sign Language")}
+TAKES_PART_AS = {"service_user": N_("Someone who uses or has used mental health services"), "carer": N_("A carer"),
+                 PREFER_NOT: N_("Prefer not to say")}
 TEXT_LIMIT = 1000
 
 
@@ -43,17 +48,17 @@ def check_details(form: dict) -> tuple[dict, dict[str, str]]:
     for field, (_label, values) in EQUALITY.items():
         value = (form.get(field) or "").strip()
         if value and value not in (*values, PREFER_NOT):
-            errors[field] = "Choose one of the answers"
+            errors[field] = N_("Choose one of the answers")
         elif value:
             changes[field] = value
     role = (form.get("takes_part_as") or "").strip()
     if role and role not in TAKES_PART_AS:
-        errors["takes_part_as"] = "Choose one of the answers"
+        errors["takes_part_as"] = N_("Choose one of the answers")
     elif role in ("carer", "service_user"):
         changes["carer"] = role == "carer"
     fmt = (form.get("preferred_format") or "").strip()
     if fmt and fmt not in FORMATS:
-        errors["preferred_format"] = "Choose one of the formats"
+        errors["preferred_format"] = N_("Choose one of the formats")
     elif fmt:
         changes["preferred_format"] = fmt
     for field in ("access_needs", "availability_note"):
