@@ -113,14 +113,18 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
 
 
 def _describe_webhooks(app: FastAPI) -> None:
-    """Add the canonical claim's schema (the webhook's request body) to the OpenAPI components."""
+    """Add the canonical claim's schema (the webhook's request body), the recruitment's schema and
+    the staff token scheme to the OpenAPI components."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = build()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(webhooks.openapi_components())
+            components = schema.setdefault("components", {})
+            components.setdefault("schemas", {}).update(webhooks.openapi_components())
+            recruitment = recruitment_api.openapi_components()
+            components["schemas"].update(recruitment["schemas"])
+            components.setdefault("securitySchemes", {}).update(recruitment["securitySchemes"])
         return app.openapi_schema
 
     app.openapi = openapi

@@ -37,6 +37,32 @@ def _problems(*codes: int) -> dict:
                 "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}} for c in codes}
 
 
+# OpenAPI: what the operations take (the body, the token), so a client built from the document,
+# schemathesis included, sends requests the server can accept (tests/security/test_openapi_requests.py)
+SECURITY_SCHEME = {"staffToken": {"type": "http", "scheme": "bearer",
+                                  "description": "a staff token from `involve staff token` (role hr or coordinator)"}}
+_TOKEN = {"security": [{"staffToken": []}]}
+_START_REQUEST = {
+    **_TOKEN,
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/RecruitmentIn"}}}},
+}
+_CREATED = {"description": "Started; Location names the recruitment",
+            "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reference", "status"],
+                "properties": {"reference": {"type": "string"}, "status": {"type": "string"}}}}},
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "/api/recruitments/{reference}"}}}
+
+
+def openapi_components() -> dict:
+    """RecruitmentIn and the token scheme, for #/components."""
+    from involve.domain.recruitment_schema import RecruitmentIn
+
+    schema = RecruitmentIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"schemas": {"RecruitmentIn": schema, **defs}, "securitySchemes": SECURITY_SCHEME}
+
+
 def _bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -67,7 +93,8 @@ def _start(body: bytes, by: str) -> dict:
 
 
 @router.post("", status_code=201, summary="Start a recruitment (HR or co-ordinator)",
-             responses=_problems(400, 401, 403, 404, 409, 413, 415, 422, 503))
+             responses={201: _CREATED, **_problems(400, 401, 403, 404, 409, 413, 415, 422, 503)},
+             openapi_extra=_START_REQUEST)
 async def start_recruitment(request: Request) -> JSONResponse:
     # cheap checks first (type, token), then the body, read bounded (never the whole of it first)
     if not request.headers.get("content-type", "").startswith("application/json"):
@@ -100,7 +127,7 @@ def _read(reference: str, by: str) -> dict:
 
 
 @router.get("/{reference}", summary="A recruitment: panel, questions and feedback (HR or co-ordinator)",
-            responses=_problems(400, 401, 403, 404, 409, 422, 503))
+            responses=_problems(400, 401, 403, 404, 409, 422, 503), openapi_extra=_TOKEN)
 async def show_recruitment(reference: str, request: Request) -> JSONResponse:
     try:
         by = _bearer(request)
