@@ -6,18 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.browser.tour import COORD, HR, sign_in, sign_out
+from tests.browser.tour import COORD, HR, sign_in, sign_out, width_at
 from tests.e2e.harness import links, text_of
 
 RAE = "rae.panel@example.org"
 
 
 def narrow_fits(page) -> bool:
-    page.set_viewport_size({"width": 375, "height": 800})
-    try:
-        return page.evaluate("document.documentElement.scrollWidth") <= 375
-    finally:
-        page.set_viewport_size({"width": 1100, "height": 900})
+    return width_at(page, 375) <= 375
 
 
 def link_from(sink, ref: str, word: str, subject: str) -> str:

@@ -262,3 +262,15 @@ def visit_staff_side(page, live: LiveServer, sink: SmtpSink, seen, *, waiting: s
     page.goto(f"{base}/staff/people")
     seen("staff-people", page)
     sign_out(page)
+
+
+def width_at(page, width: int = 375) -> int:
+    """The page's scroll width with the viewport `width` wide, measured after the header's resize
+    handler (it re-flows the navigation) has run; the viewport goes back to 1100 px afterwards."""
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.wait_for_timeout(150)
+        return page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        page.set_viewport_size({"width": 1100, "height": 900})
