@@ -12,6 +12,14 @@ import sys
 import pytest
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_a_timed_out_prefect_subprocess_is_stopped_with_the_runner(monkeypatch):
     from prefect.server.api.server import SubprocessASGIServer
 
@@ -25,7 +33,7 @@ def test_a_timed_out_prefect_subprocess_is_stopped_with_the_runner(monkeypatch):
     left = []
     try:
         track_ephemeral_servers()
-        server = SubprocessASGIServer(port=None)
+        server = SubprocessASGIServer(port=_free_port())  # its own instance: Prefect keeps one per port
         with pytest.raises(RuntimeError, match="Timed out"):
             server.start(timeout=1)
         left.append(server.server_process)
