@@ -60,10 +60,12 @@ def wrk(url: str, prefix: Path, seconds: int) -> dict:
     raise RuntimeError(f"wrk printed no result:\n{r.stdout}\n{r.stderr}")
 
 
-def one_side(which: str, workdir: Path, secret: str, seconds: int, per_thread: int, rnd: int) -> dict:
-    side_dir = workdir / f"{which}-{rnd}"
+def one_side(which: str, workdir: Path, secret: str, seconds: int, per_thread: int, rnd: int,
+             extra_env: dict | None = None, label: str = "") -> dict:
+    side_dir = workdir / f"{which}{label}-{rnd}"
     side_dir.mkdir(parents=True)
-    env = base_env(side_dir, INVOLVE_WEBHOOK_SECRET=secret, BENCH_YARDSTICK_DB=str(side_dir / "yard.db"))
+    env = base_env(side_dir, INVOLVE_WEBHOOK_SECRET=secret, BENCH_YARDSTICK_DB=str(side_dir / "yard.db"),
+                   **(extra_env or {}))
     port = free_port()
     args = ([INVOLVE, "serve", "--port", str(port)] if which == "serve"
             else [PYTHON, "-m", "bench.serve_app", which, str(port)])
@@ -85,6 +87,7 @@ def one_side(which: str, workdir: Path, secret: str, seconds: int, per_thread: i
         res["peak_mb"] = tree_peak_mb(proc.pid)
     finally:
         stop(proc)
+    res["log"] = (side_dir / "server.log").read_text(errors="replace")[-2000:]
     if which in ("involve", "serve"):
         import sqlite3
 
@@ -123,6 +126,49 @@ def run_with_runner(workdir: Path, yardstick: Row, *, seconds: int = 10, secret:
               peak_project_mb=r["peak_mb"], detail={"serve": r})
     if set(r["status"]) - {"202"} or r["status"].get("202", 0) > r["stored"]:
         row.notes.append(f"answers {r['status']}, stored {r['stored']}")
+    return row
+
+
+def run_synchronous(workdir: Path, *, seconds: int = 10, rounds: int = 2, secret: str | None = None) -> Row:
+    """What `synchronous=FULL` (the project's setting: an acknowledged claim survives power loss) costs
+    intake against NORMAL (fsync only at WAL checkpoints): the same intake benchmark, the project's side
+    only, FULL and NORMAL alternating on fresh databases; NORMAL is a bench-only toggle
+    (BENCH_SQLITE_SYNCHRONOUS in bench/serve_app.py). Ratio = FULL's req/s ÷ NORMAL's."""
+    from bench.common import new_secret
+
+    secret = secret or new_secret()
+    per_thread = 25_000 * seconds // 10
+    modes = {"FULL": {"BENCH_SQLITE_SYNCHRONOUS": ""}, "NORMAL": {"BENCH_SQLITE_SYNCHRONOUS": "NORMAL"}}
+    results: dict[str, list[dict]] = {m: [] for m in modes}
+    for rnd in range(rounds):
+        order = ("FULL", "NORMAL") if rnd % 2 == 0 else ("NORMAL", "FULL")
+        for mode in order:
+            results[mode].append(one_side("involve", workdir, secret, seconds, per_thread, rnd,
+                                          extra_env=modes[mode], label=f"-{mode.lower()}"))
+    toggled = all("synchronous=1 " in r["log"] for r in results["NORMAL"])
+    untouched = not any("BENCH_SQLITE_SYNCHRONOUS" in r["log"] for r in results["FULL"])
+    med = {m: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_us", "p99_us", "cpu_ms_per_req")}
+           for m, rs in results.items()}
+    f, n = med["FULL"], med["NORMAL"]
+
+    def fmt(x: dict) -> str:
+        return (f"{x['rps']:,.0f} req/s, p50 {x['p50_us'] / 1000:.1f} ms, p99 {x['p99_us'] / 1000:.1f} ms, "
+                f"{x['cpu_ms_per_req']:.2f} ms CPU/req")
+
+    row = Row(name=f"intake, SQLite synchronous=FULL (project) vs NORMAL (bench toggle), {seconds}s ×{rounds}",
+              project="FULL: " + fmt(f), yardstick="NORMAL: " + fmt(n), ratio=f["rps"] / n["rps"],
+              goal="measured (FULL is required: issue 18, item 4)", met=None,
+              peak_project_mb=max(r["peak_mb"] or 0 for r in results["FULL"]),
+              peak_yardstick_mb=max(r["peak_mb"] or 0 for r in results["NORMAL"]),
+              detail={"rounds": {m: [{k: v for k, v in r.items() if k != "log"} for r in rs]
+                                 for m, rs in results.items()}})
+    if not (toggled and untouched):
+        row.notes.append(f"the toggle did not apply as expected (NORMAL logged: {toggled}, FULL untouched: "
+                         f"{untouched})")
+    lost = [(m, r["status"].get("202", 0), r["stored"]) for m, rs in results.items() for r in rs
+            if r["status"].get("202", 0) > r["stored"]]
+    if lost:
+        row.notes.append(f"202s vs rows stored differ: {lost}")
     return row
 
 

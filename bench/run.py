@@ -72,6 +72,9 @@ def main() -> None:
                 base = rows[-1]
                 step("intake, runner on", lambda: intake.run_with_runner(work / "intake-serve", base,
                                                                          seconds=5 if args.quick else 10))
+            step("intake, synchronous FULL vs NORMAL",
+                 lambda: intake.run_synchronous(work / "intake-sync", seconds=5 if args.quick else 10,
+                                                rounds=2))
         if "processing" in only:
             from bench import pipeline
 

@@ -6,7 +6,8 @@ leaked) and exits 1 if any scenario failed.
 
 Sizes come from the environment: SOAK_SAME_MINUTES (10; the same delivery 50 times over this many
 minutes), SOAK_DISTINCT (1000), SOAK_DUPLICATES (200), SOAK_CONCURRENCY (32), SOAK_CRASH_CLAIMS
-(1000), SOAK_CRASH_ROUNDS (5), SOAK_SMTP_MINUTES (3). PostgreSQL scenarios run when
+(1000), SOAK_CRASH_ROUNDS (5), SOAK_SMTP_MINUTES (3), SOAK_HOSTILE_CLAIMS (500) and SOAK_HOSTILE (150;
+valid claims and hostile-number payloads sent alongside them). PostgreSQL scenarios run when
 INVOLVE_TEST_POSTGRES_URL is set.
 """
 
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=min(conc, 16),
         )
         run("crash steps", scenarios.crash_steps, main_srv, sink, full=True)
+        run("hostile numbers under load", scenarios_hardening.hostile_numbers_under_load, main_srv,
+            claims=100 if q else int(_env("SOAK_HOSTILE_CLAIMS", 500)),
+            hostile=40 if q else int(_env("SOAK_HOSTILE", 150)), concurrency=min(conc, 16))
         run("rewritten audit chain", scenarios_hardening.rewritten_audit_chain, main_srv, claims=20 if q else 200)
         (work / "moved").mkdir()
         run("moved working folder", scenarios_hardening.moved_working_folder, prefect, work / "moved", sink,

@@ -1,4 +1,5 @@
-"""Fast versions of the issue-18 soak rows: a rewritten audit chain, a moved working folder."""
+"""Fast versions of the issue-18 soak rows: a rewritten audit chain, a moved working folder, hostile
+numbers under load."""
 from __future__ import annotations
 
 from tests.reliability import scenarios_hardening
@@ -12,3 +13,8 @@ def test_a_rewritten_audit_chain_is_named_against_the_signed_head(server):
 def test_a_moved_working_folder_keeps_its_keys_and_a_keyless_home_refuses(prefect_api, rsink, tmp_path):
     r = scenarios_hardening.moved_working_folder(prefect_api, tmp_path, rsink, claims=3)
     assert r.ok and r.lost == 0, r.note
+
+
+def test_hostile_numbers_under_load_are_422_quickly_and_valid_claims_are_stored_once(server):
+    r = scenarios_hardening.hostile_numbers_under_load(server, claims=30, hostile=20, concurrency=8)
+    assert r.ok and r.lost == 0 and r.duplicated == 0, r.note
