@@ -62,12 +62,14 @@ def pytest_report_header(config):
 
 # skip reasons -> (group, how to run them); the first pattern a reason contains names its group
 SKIP_GROUPS = (
-    ("PostgreSQL", "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 (or set PGHOST/PGUSER, or "
-                                 "INVOLVE_TEST_POSTGRES_URL=postgresql+psycopg://user@host:5432/postgres)"),
+    ("once on SQLite is enough", "run once", "nothing to do: these run on the SQLite leg only"),
+    ("race needs two PostgreSQL", "PostgreSQL only", "nothing to do: these run on the PostgreSQL leg only"),
+    ("SQLite's synchronous", "SQLite only", "nothing to do: these run on the SQLite leg only"),
     ("scale-out needs PostgreSQL", "scale-out", "as for PostgreSQL"),
+    ("PostgreSQL:", "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 (or set PGHOST/PGUSER, or "
+                                  "INVOLVE_TEST_POSTGRES_URL=postgresql+psycopg://user@host:5432/postgres)"),
     ("chromium", "browser", "apt-get install chromium (Debian's /usr/bin/chromium)"),
     ("WeasyPrint", "PDF", "install WeasyPrint's system libraries (apt-get install libpango-1.0-0)"),
-    ("once on SQLite is enough", "run once", "nothing to do: these run on the SQLite leg only"),
 )
 
 
