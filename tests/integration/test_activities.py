@@ -6,7 +6,6 @@ with nothing changed."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,8 +26,9 @@ from involve.services.people import add_person, add_staff
 from involve.web import link_pages
 from models import ActivityInvite, AuditRecord, Claim, OutboxEmail
 from tests.integration.report_expect import expected
+from tests.integration.test_reports import read_csv
 
-COORD, FIN = "coord@example.nhs.uk", "fin@example.nhs.uk"
+COORD, COORD2, FIN = "coord@example.nhs.uk", "coord2@example.nhs.uk", "fin@example.nhs.uk"
 ANN, BOB, CAT, DAN = (f"{n}@example.org" for n in ("ann", "bob", "cat", "dan"))
 TODAY = london_today(datetime.now(UTC))
 YEAR = TODAY.year if TODAY.month >= 4 else TODAY.year - 1
@@ -49,6 +49,7 @@ def web() -> TestClient:
 def setup() -> None:
     with unit_of_work() as s:
         add_staff(s, email=COORD, name="Coord", roles=["coordinator"])
+        add_staff(s, email=COORD2, name="Coord Two", roles=["coordinator"])
         add_staff(s, email=FIN, name="Fin", roles=["finance"])
         add_person(s, email=ANN, name="Ann", borough="havering")
         add_person(s, email=BOB, name="Bob", borough="havering", carer=True)
@@ -124,11 +125,10 @@ def test_forum_meeting_from_invitation_to_payment_and_report(db, web, tmp_path):
     activity_claims.confirm(made[ANN], {"fee": {"claimed": True}, "declaration": True,
                                         "expenses": [{"kind": "public_transport", "amount": "4.60"}]}, by=COORD)
     assert processing.process_batch() == [made[ANN]]
-    claims.approve(made[ANN], by=COORD)
+    claims.approve(made[ANN], by=COORD2)  # not COORD, who took Ann's confirmation by phone
     claims.pay(made[ANN], by=FIN, payment_ref="BACS-1")
 
-    with open(annual_report(YEAR, tmp_path / "r", pdf=False).csv, newline="", encoding="utf-8") as fh:
-        got = {(r["metric"], r["breakdown"]): r["value"] for r in csv.DictReader(fh)}
+    got = read_csv(annual_report(YEAR, tmp_path / "r", pdf=False).csv)
     with get_engine().connect() as c:
         assert got == expected(c, YEAR)  # every figure, as independent SQL gives it
         meetings = c.execute(text("SELECT COUNT(*) FROM activities WHERE kind = 'forum_meeting' "
