@@ -112,6 +112,7 @@ def _children(pid: int) -> list[int]:
 def base_env(workdir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INVOLVE_", "PREFECT_"))}
     env.update({
+        "INVOLVE_HOME": str(workdir),
         "INVOLVE_DATABASE_URL": f"sqlite:///{workdir}/involve.db",
         "INVOLVE_WEBHOOK_SECRET": new_secret(),
         "INVOLVE_DATA_KEY": new_data_key(),

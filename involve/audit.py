@@ -3,10 +3,17 @@
 Each record's hash is SHA-256 over its canonical JSON content plus the previous record's hash;
 `audit_head` keeps the last (seq, hash) so a deleted tail is found too. Writers lock the head
 row, so sequence numbers follow commit order on every database.
+
+Each record is also sealed: an HMAC of its hash under a key derived from INVOLVE_AUDIT_KEY, which
+lives outside the database. Someone who edits a record and recomputes every later hash cannot make
+the seals, so `verify` names the edited record. Signed chain heads kept outside the database
+(`involve.audit_anchor`) find what seals cannot: records cut off the end, or a database restored
+to an earlier state.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -47,6 +54,19 @@ def record_hash(seq: int, at: datetime, c: Change | AuditRecord, prev: str) -> s
     return hashlib.sha256(_content(seq, at, c, prev)).hexdigest()
 
 
+def seal_key(audit_key: str | None = None) -> bytes:
+    """The HMAC key for seals, derived from INVOLVE_AUDIT_KEY (the anchors' signing key)."""
+    if audit_key is None:
+        from involve.settings import settings
+
+        audit_key = settings.resolved_audit_key
+    return hashlib.sha256(b"involve-audit-seal:" + audit_key.encode()).digest()
+
+
+def seal(key: bytes, record_hash_hex: str) -> str:
+    return hmac.new(key, record_hash_hex.encode(), hashlib.sha256).hexdigest()
+
+
 _HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
 
 
@@ -67,6 +87,7 @@ def record(session: Session, changes: Iterable[Change]) -> int:
     changes = list(changes)
     if not changes:
         return 0
+    key = seal_key()
     seq, prev = _lock_head(session)
     at = datetime.now(UTC)
     rows = []
@@ -75,7 +96,7 @@ def record(session: Session, changes: Iterable[Change]) -> int:
         h = record_hash(seq, at, c, prev)
         rows.append({"seq": seq, "at": at, "actor": c.actor, "entity": c.entity, "reference": c.reference,
                      "action": c.action, "from_status": c.from_status, "to_status": c.to_status,
-                     "reason": c.reason, "data": c.data, "prev_hash": prev, "hash": h})
+                     "reason": c.reason, "data": c.data, "prev_hash": prev, "hash": h, "seal": seal(key, h)})
         prev = h
     session.execute(insert(_RECORDS), rows)
     session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
@@ -103,8 +124,14 @@ def iter_records(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
         session.expunge_all()
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, *, sealed_from: int | None = None, hashes_at: dict[int, str] | None = None,
+           key: bytes | None = None) -> VerifyResult:
+    """Walk the chain: sequence, links, hashes, seals. Every record from the first sealed one on (or
+    from `sealed_from`, as signed anchors recorded it) must carry a good seal. `hashes_at` ({seq:
+    hash}) collects the chain's hash at those positions, for the anchors to compare."""
+    key = seal_key() if key is None else key
     prev, expected_seq, count = GENESIS, 1, 0
+    sealed = sealed_from if sealed_from is not None else None
     for r in iter_records(session):
         if r.seq != expected_seq:
             return VerifyResult(False, count, prev, f"record {expected_seq} is missing (next is {r.seq})",
@@ -114,6 +141,18 @@ def verify(session: Session) -> VerifyResult:
                                 f"record {r.seq} does not follow record {r.seq - 1} (deleted or reordered)", r.seq)
         if record_hash(r.seq, r.at, r, r.prev_hash) != r.hash:
             return VerifyResult(False, count, prev, f"record {r.seq} was edited (its hash does not match)", r.seq)
+        if r.seal is not None:
+            if not hmac.compare_digest(r.seal, seal(key, r.hash)):
+                return VerifyResult(False, count, prev,
+                                    f"record {r.seq} was rewritten: its seal does not match the audit key "
+                                    f"(edited with the hashes recomputed, or INVOLVE_AUDIT_KEY is not this "
+                                    f"installation's key)", r.seq)
+            sealed = r.seq if sealed is None else sealed
+        elif sealed is not None and r.seq >= sealed:
+            return VerifyResult(False, count, prev,
+                                f"record {r.seq} was rewritten: its seal was removed", r.seq)
+        if hashes_at is not None and r.seq in hashes_at:
+            hashes_at[r.seq] = r.hash
         prev, expected_seq, count = r.hash, expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
@@ -135,7 +174,7 @@ def export_lines(session: Session) -> Iterator[str]:
             "seq": r.seq, "at": r.at.isoformat(timespec="microseconds"), "actor": r.actor, "entity": r.entity,
             "reference": r.reference, "action": r.action, "from_status": r.from_status,
             "to_status": r.to_status, "reason": r.reason, "data": r.data, "prev_hash": r.prev_hash,
-            "hash": r.hash}, sort_keys=True, default=str)
+            "hash": r.hash, "seal": r.seal}, sort_keys=True, default=str)
         count, prev = r.seq, r.hash
     yield json.dumps({"chain_head": {"seq": count, "hash": prev}})
 
@@ -143,3 +182,10 @@ def export_lines(session: Session) -> Iterator[str]:
 def chain_head(session: Session) -> tuple[int, str]:
     head = session.get(AuditHead, 1)
     return (head.seq, head.hash) if head else (0, GENESIS)
+
+
+def first_sealed(session: Session) -> int | None:
+    """The first record that carries a seal (records before migration 0004 have none)."""
+    from sqlalchemy import func
+
+    return session.execute(select(func.min(AuditRecord.seq)).where(AuditRecord.seal.isnot(None))).scalar_one()

@@ -3,7 +3,9 @@
 `unit_of_work()` yields a Session inside one transaction that commits only when the block ends
 without an exception, and rolls back otherwise. On SQLite every write transaction starts with
 BEGIN IMMEDIATE, so two processes (serve and the CLI) queue for the write lock instead of
-failing half-way; WAL lets readers carry on meanwhile.
+failing half-way; WAL lets readers carry on meanwhile. SQLite runs with synchronous=FULL: every
+commit (the one behind a 2xx included) is on disk before it returns, so a power loss cannot take
+back an acknowledged claim (NORMAL only syncs the WAL at checkpoints).
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
         cur.close()
@@ -129,22 +131,28 @@ PING_LOCK_WAIT_MS = 3000
 
 
 def ping(url: str | None = None) -> bool:
-    """The database answers. On SQLite it must also be writable: a write lock held elsewhere for
-    longer than PING_LOCK_WAIT_MS (a long backup, a stuck process) makes every claim answer 503,
-    so health says so too, instead of 200 while writes fail."""
+    """The database answers and takes writes. On SQLite a write lock held elsewhere for longer than
+    PING_LOCK_WAIT_MS (a long backup, a stuck process) makes every claim answer 503, so health says so
+    too, instead of 200 while writes fail; and a real (empty) write is committed, so a read-only file
+    or a full disk shows too. On PostgreSQL a read-only server (a standby) is not healthy."""
     try:
         engine = get_engine(url)
         if engine.dialect.name != "sqlite":
             with reader(url) as s:
-                s.execute(text("SELECT 1"))
-            return True
+                return s.execute(text("SHOW transaction_read_only")).scalar_one() == "off"
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
             cur.execute(f"PRAGMA busy_timeout={PING_LOCK_WAIT_MS}")
             try:
                 cur.execute("BEGIN IMMEDIATE")
-                cur.execute("ROLLBACK")
+                try:
+                    version = int(cur.execute("PRAGMA user_version").fetchone()[0])
+                    cur.execute(f"PRAGMA user_version={version}")  # rewrites the header page
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
             finally:
                 cur.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_seconds * 1000)}")
         finally:

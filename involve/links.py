@@ -19,12 +19,13 @@ from models import LinkToken
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return _serializer_for(settings.link_secret)
+    return _serializer_for(tuple(settings.link_signing_keys))
 
 
 @lru_cache(maxsize=4)
-def _serializer_for(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="involve-action-link")
+def _serializer_for(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
+    """Signs with the newest INVOLVE_LINK_KEY; accepts every listed one (rotation keeps links valid)."""
+    return URLSafeTimedSerializer(list(keys), salt="involve-action-link")
 
 
 def issue(session: Session, *, action: str, reference: str, holder: str, data: dict | None = None,

@@ -34,6 +34,49 @@ def check_settings() -> None:
                                 "set PREFECT_API_URL to its API, e.g. http://prefect:4200/api")
 
 
+def track_ephemeral_servers() -> list:
+    """Every Prefect ephemeral API subprocess this process starts, recorded so `serve` can stop them all.
+    When one does not answer in time Prefect raises but leaves it running, and the next flow starts
+    another: only the last would be stopped at exit."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    started = getattr(SubprocessASGIServer, "_involve_started", None)
+    if started is not None:
+        return started
+    started = []
+    original = SubprocessASGIServer._run_uvicorn_command
+
+    def run_and_record(self):
+        proc = original(self)
+        started.append(proc)
+        return proc
+
+    SubprocessASGIServer._run_uvicorn_command = run_and_record
+    SubprocessASGIServer._involve_started = started
+    return started
+
+
+def stop_ephemeral_servers(timeout: float = 5.0) -> int:
+    """Stop every recorded Prefect subprocess that is still running (terminate, then kill); returns how many."""
+    import subprocess
+
+    from prefect.server.api.server import SubprocessASGIServer
+
+    stopped = 0
+    for proc in getattr(SubprocessASGIServer, "_involve_started", []):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            stopped += 1
+    for server in list(SubprocessASGIServer._instances.values()):
+        server.stop()
+    return stopped
+
+
 def uvicorn_options() -> dict:
     """How `serve` runs uvicorn (the benchmarks serve their yardstick the same way)."""
     return {"log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 20}
@@ -63,6 +106,10 @@ def run(*, host: str, port: int) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     check_settings()
     upgrade()
+    from involve.services.keys import require_readable_data
+
+    require_readable_data()
+    track_ephemeral_servers()
     sink = None
     if not settings.smtp_url and settings.runner == "embedded":
         from involve.mail.smtp import MaildirSink
@@ -79,11 +126,12 @@ def run(*, host: str, port: int) -> None:
     # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped_by_signal)
-    app = create_app(runner)
+    app = create_app(runner, mail_dir=sink.directory if sink else None)
     settle_heap()
     try:
         uvicorn.run(app, host=host, port=port, **uvicorn_options())
     finally:
         runner.stop()
+        stop_ephemeral_servers()
         if sink:
             sink.stop()

@@ -1,8 +1,14 @@
 """Settings: one class, one module-level `settings`, environment prefix INVOLVE_.
 
-Secrets that default to "generated on first run" live under ./var, so the serve process and
-the CLI in the same folder agree on them. A bad setting raises `SettingsError` naming the
-variable; the CLI turns it into one clear line and exit 2.
+Everything the installation keeps on disk (generated secrets, the embedded database, mail, payment-run
+files) lives under `<INVOLVE_HOME>/var`, INVOLVE_HOME defaulting to the project root: `serve`, the CLI
+and workers agree on them whatever folder they are started from. Relative paths in settings are
+resolved against INVOLVE_HOME too. A bad setting raises `SettingsError` naming the variable; the CLI
+turns it into one clear line and exit 2.
+
+Keys (each rotatable on its own, newest first, comma-separated): INVOLVE_DATA_KEY encrypts bank
+details at rest; INVOLVE_LINK_KEY signs action links, sign-in links, sessions, CSRF and API tokens;
+INVOLVE_AUDIT_KEY seals and signs the audit chain (never stored in the database).
 """
 from __future__ import annotations
 
@@ -20,20 +26,42 @@ from involve.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent / "default-policy.toml"
+
+
+def home() -> Path:
+    """INVOLVE_HOME (default: the project root), read on each call so tests can change it."""
+    raw = os.environ.get("INVOLVE_HOME", "").strip()
+    return Path(raw).expanduser().resolve() if raw else PROJECT_ROOT
+
+
+def var_dir() -> Path:
+    return home() / "var"
+
+
+def __getattr__(name: str):
+    """`VAR_DIR` (older code) is <INVOLVE_HOME>/var, computed when read."""
+    if name == "VAR_DIR":
+        return var_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 DEFAULT_TARGETS_FILE = Path(__file__).resolve().parent / "data" / "targets.toml"
-VAR_DIR = Path("var")
 
 
 def _stored_secret(name: str, make) -> str:
-    """A secret kept in ./var/NAME, created on first use (mode 600)."""
-    path = VAR_DIR / name
+    """A secret kept in <home>/var/NAME, created on first use (mode 600, never world-readable)."""
+    folder = var_dir()
+    path = folder / name
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it meanwhile: use theirs
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(value + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
     return value
 
 
@@ -45,10 +73,24 @@ def new_data_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INVOLVE_", env_file=".env", extra="ignore")
+def new_link_key() -> str:
+    return secrets.token_urlsafe(32)
 
-    database_url: str = "sqlite:///./var/involve.db"
+
+def new_audit_key() -> str:
+    """An Ed25519 private key: its 32-byte seed, url-safe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key_list(raw: str) -> list[str]:
+    return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INVOLVE_", env_file=".env", extra="ignore",
+                                      validate_default=True)
+
+    database_url: str = ""  # default: sqlite under <INVOLVE_HOME>/var/involve.db
     smtp_url: str | None = None
     mail_from: str = "involvement@localhost"
     finance_email: str = "finance@localhost"
@@ -61,8 +103,11 @@ class Settings(BaseSettings):
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
     data_key: str | None = None
+    link_key: str | None = None  # default: generated under var/; "new,old" keeps old links valid
+    audit_key: str | None = None  # default: generated under var/
+    audit_email: str | None = None  # receives the signed audit chain head daily
     link_max_age_days: int = 14
-    mail_dir: Path = Path("var/mail")
+    mail_dir: Path = Path("var/mail")  # relative paths are under INVOLVE_HOME
     outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)
     smtp_retry_base_seconds: float = 30.0
@@ -75,6 +120,11 @@ class Settings(BaseSettings):
     # register people, years after their last involvement
     retention_payment_years: int = 7
     retention_register_years: int = 3
+    payment_run_file_days: int = 30  # payment-run files (full bank details) are deleted after this
+    # rate limits per client address (the `limits` notation: "N/second|minute|hour")
+    rate_limit_form: str = "30/minute"
+    rate_limit_signin: str = "10/minute"
+    rate_limit_status: str = "20/minute"  # the claim status lookup: `dependencies=[rate_limited("status")]`
     frontend_dir: Path | None = None  # nhsuk-frontend dist folder; default var/frontend (make install)
     language: str = "en"  # pages: a Babel locale with a compiled catalogue under involve/locale
 
@@ -83,6 +133,8 @@ class Settings(BaseSettings):
     def _database_url(cls, v: str) -> str:
         from sqlalchemy.engine import make_url
 
+        if not v.strip():
+            return f"sqlite:///{var_dir() / 'involve.db'}"
         try:
             make_url(v)
         except Exception as exc:  # noqa: BLE001 - any parse failure is the same message
@@ -103,10 +155,33 @@ class Settings(BaseSettings):
             raise ValueError("the port is not a number") from None
         return v
 
-    @field_validator("webhook_secret", "typeform_secret", "tally_secret")
+    @field_validator("webhook_secret", "typeform_secret", "tally_secret", "link_key", "audit_key", "audit_email")
     @classmethod
     def _empty_is_unset(cls, v: str | None) -> str | None:
         return v or None
+
+    @field_validator("mail_dir", "frontend_dir")
+    @classmethod
+    def _under_home(cls, v: Path | None) -> Path | None:
+        return v if v is None or v.is_absolute() else home() / v
+
+    @field_validator("rate_limit_form", "rate_limit_signin", "rate_limit_status")
+    @classmethod
+    def _rate_limit(cls, v: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(v)
+        except ValueError:
+            raise ValueError("expected a rate like '30/minute' or '5/second; 100/hour'") from None
+        return v
+
+    @field_validator("payment_run_file_days")
+    @classmethod
+    def _days(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("must be at least 1 day")
+        return v
 
     @field_validator("webhook_secret")
     @classmethod
@@ -116,9 +191,11 @@ class Settings(BaseSettings):
         if not v.startswith("whsec_"):
             raise ValueError("a Standard Webhooks secret starts with 'whsec_'")
         try:
-            base64.b64decode(v.removeprefix("whsec_"), validate=True)
+            key = base64.b64decode(v.removeprefix("whsec_"), validate=True)
         except Exception:  # noqa: BLE001
             raise ValueError("the part after 'whsec_' is not base64") from None
+        if not key:
+            raise ValueError("the secret after 'whsec_' is empty")
         return v
 
     @field_validator("runner")
@@ -142,15 +219,46 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_data_keys(self) -> list[str]:
         """Fernet keys, newest first; INVOLVE_DATA_KEY may list several (comma-separated) to rotate."""
-        raw = self.data_key or _stored_secret("data-key", new_data_key)
-        return [k.strip() for k in raw.split(",") if k.strip()]
+        return _key_list(self.data_key or _stored_secret("data-key", new_data_key))
 
     @cached_property
-    def link_secret(self) -> str:
-        """Signs action links; derived from the data key so every process agrees on it."""
+    def link_secrets(self) -> list[str]:
+        """Keys that sign links, sign-in links, sessions, CSRF tokens and API tokens, newest first:
+        the first signs, every one verifies, so "new,old" rotates without voiding what is out there.
+        Links signed before the link key existed (with a secret derived from the data key) stay
+        valid: those derived secrets verify, last."""
         import hashlib
 
-        return hashlib.sha256(b"involve-links:" + self.resolved_data_keys[0].encode()).hexdigest()
+        keys = _key_list(self.link_key or _stored_secret("link-key", new_link_key))
+        legacy = [hashlib.sha256(b"involve-links:" + k.encode()).hexdigest() for k in self.resolved_data_keys]
+        return keys + [k for k in legacy if k not in keys]
+
+    @property
+    def link_signing_keys(self) -> list[str]:
+        """`link_secrets` in the order itsdangerous takes them (oldest first, the last one signs)."""
+        return list(reversed(self.link_secrets))
+
+    @property
+    def link_secret(self) -> str:
+        """The key that signs new links (the first of INVOLVE_LINK_KEY)."""
+        return self.link_secrets[0]
+
+    @cached_property
+    def resolved_audit_key(self) -> str:
+        return (self.audit_key or _stored_secret("audit-key", new_audit_key)).strip()
+
+    @cached_property
+    def installation_id(self) -> str:
+        """A random id made on first run (var/installation-id): it keeps Message-IDs unique across installations."""
+        return _stored_secret("installation-id", lambda: secrets.token_hex(8))
+
+    @property
+    def var_dir(self) -> Path:
+        return var_dir()
+
+    @property
+    def payment_runs_dir(self) -> Path:
+        return var_dir() / "payment-runs"
 
 
 def load_settings() -> Settings:

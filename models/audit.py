@@ -28,6 +28,9 @@ class AuditRecord(Base):
     data: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of `hash` under INVOLVE_AUDIT_KEY (never stored here): an edit whose later hashes were
+    # recomputed cannot recompute the seals (null on records written before 0004)
+    seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):

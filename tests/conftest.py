@@ -89,6 +89,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def _env(monkeypatch, tmp_path):
     """Every test gets its own var dir and known secrets; nothing leaks between tests."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INVOLVE_HOME", str(tmp_path))  # generated secrets, mail and files under tmp_path/var
+    monkeypatch.delenv("INVOLVE_LINK_KEY", raising=False)
+    monkeypatch.delenv("INVOLVE_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("INVOLVE_AUDIT_EMAIL", raising=False)
     monkeypatch.setenv("INVOLVE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     monkeypatch.setenv("INVOLVE_DATA_KEY", DATA_KEY)
     monkeypatch.setenv("INVOLVE_BASE_URL", "http://testserver")

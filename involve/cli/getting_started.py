@@ -11,6 +11,18 @@ from involve.cli.common import out, refuse
 from involve.errors import InvolveError
 
 
+def masked_url(url: str) -> str:
+    """A database or SMTP URL with its password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
 def info() -> None:
     """Print the webhook secret, where things are, and one ready command that sends the example claim."""
     from involve.serve import check_settings
@@ -20,9 +32,12 @@ def info() -> None:
         check_settings()
     except InvolveError as exc:
         refuse(str(exc))
-    out.print(f"database:       {settings.database_url}", markup=False)
+    out.print(f"home:           {settings.var_dir.parent}  (secrets, database, mail and files under var/)",
+              markup=False)
+    out.print(f"database:       {masked_url(settings.database_url)}", markup=False)
     out.print(f"webhook secret: {settings.resolved_webhook_secret}", markup=False)
-    out.print(f"mail:           {settings.smtp_url or str(settings.mail_dir) + '/new (embedded sink)'}", markup=False)
+    mail = masked_url(settings.smtp_url) if settings.smtp_url else f"{settings.mail_dir}/new (embedded sink)"
+    out.print(f"mail:           {mail}", markup=False)
     out.print("send the example claim (in another terminal, while this runs):", markup=False)
     out.print("  .venv/bin/involve send-example", markup=False)
 

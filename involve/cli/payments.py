@@ -13,13 +13,16 @@ payments_app = typer.Typer(no_args_is_help=True, help="Payment runs.")
 
 @payments_app.command("run")
 @command
-def payments_run(by: ByOpt, out_dir: Annotated[Path, typer.Option("--out")] = Path("var/payment-runs"),
+def payments_run(by: ByOpt, out_dir: Annotated[Path | None, typer.Option(
+                     "--out", help="Folder for the CSV (default: var/payment-runs under INVOLVE_HOME).")] = None,
                  include_bank_details: Annotated[bool, typer.Option(
                      "--include-bank-details", help="Write full bank details into the file (for BACS).")] = False,
                  as_json: JsonOpt = False) -> None:
     """Payment-run CSV of all approved, unpaid claims not in an earlier run."""
     from involve.services.claims import payment_run
+    from involve.settings import settings
 
+    out_dir = out_dir or settings.payment_runs_dir
     r = payment_run(by=by, out_dir=out_dir, include_bank_details=include_bank_details)
     data = {"run_id": r.run_id, "claims": r.count, "total": f"{r.total:.2f}", "file": str(r.path) if r.path else None}
     if as_json:

@@ -35,6 +35,7 @@ def retention_run(
             "as_of": r.as_of.isoformat(),
             "claims": r.claims,
             "people": r.people,
+            "payment_run_files": r.files,
             "dry_run": dry_run,
             "claims_before": r.claim_cutoff.isoformat(),
             "people_last_involved_before": r.person_cutoff.isoformat(),
@@ -45,7 +46,8 @@ def retention_run(
             verb = "would anonymise" if dry_run else "anonymised"
             out.print(
                 f"{verb} {r.claims} claims (activity before {r.claim_cutoff}) and {r.people} register "
-                f"entries (last involved before {r.person_cutoff})"
+                f"entries (last involved before {r.person_cutoff}); "
+                f"{'would delete' if dry_run else 'deleted'} {r.files} payment-run files"
             )
 
     go()

@@ -104,16 +104,27 @@ class BuiltEmail:
         return self.raw
 
 
-def build_message(*, template: str, context: dict[str, Any], to: str, sender: str, outbox_id: int,
-                  domain: str = "involve.local") -> BuiltEmail:
+def message_id(outbox_id: int, sender: str) -> str:
+    """One Message-ID per outbox row (a resend after a crash is recognisable as the same email), unique
+    across installations: the installation's random id, at the sender's mail domain."""
+    from involve.settings import settings
+
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    try:
+        domain = domain.encode("idna").decode("ascii") if domain else "involve.invalid"
+    except UnicodeError:
+        domain = "involve.invalid"
+    return f"<outbox-{outbox_id}.{settings.installation_id}@{domain}>"
+
+
+def build_message(*, template: str, context: dict[str, Any], to: str, sender: str, outbox_id: int) -> BuiltEmail:
     """multipart/alternative: the plain text, then the HTML, each UTF-8 quoted-printable.
 
     Written straight to bytes (the outbox builds one per email): about a tenth of the cost of
     EmailMessage.set_content/add_alternative plus flattening, for the same MIME structure."""
     subject, text, html = render(template, context)
     headers = {"From": sender, "To": to, "Subject": subject, "Date": formatdate(localtime=False),
-               # one Message-ID per outbox row: a resend after a crash is recognisable as the same email
-               "Message-ID": f"<outbox-{outbox_id}@{domain}>",
+               "Message-ID": message_id(outbox_id, sender),
                "X-Involve-Reference": str(context.get("reference", ""))}
     boundary = f"=============={secrets.token_hex(12)}=="
     lines = [f"{name}: {_header(value, address=name in ('From', 'To'))}" for name, value in headers.items()]

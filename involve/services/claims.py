@@ -150,7 +150,12 @@ CSV_FIELDS = ["reference", "claimant_name", "claimant_email", "activity_kind", "
 
 
 def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -> RunResult:
-    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only."""
+    """Write a CSV of every approved claim not yet in a run; each claim goes in one run only. The file
+    is made 0600 (owner only) from its first byte; the retention job deletes it after
+    INVOLVE_PAYMENT_RUN_FILE_DAYS."""
+    from involve.services.keys import require_readable_data
+
+    require_readable_data()
     with unit_of_work() as session:
         require_staff(session, by, "finance", doing="make a payment run")
         stmt = select(Claim).where(Claim.status == "approved", Claim.payment_run_id.is_(None)).order_by(Claim.id)
@@ -162,7 +167,7 @@ def payment_run(*, by: str, out_dir: Path, include_bank_details: bool = False) -
         run = PaymentRun(created_by=normalise_email(by), claim_count=len(claims), total=total)
         session.add(run)
         session.flush()
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder is owner-only too
         path = out_dir / f"payment-run-{run.id:05d}-{datetime.now(UTC):%Y%m%d}.csv"
         run.file_name = path.name
         rows = []

@@ -12,10 +12,10 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from involve import audit, crypto
-from involve.db import unit_of_work
+from involve.db import reader, unit_of_work
 from involve.errors import SettingsError
 from involve.services.people import require_staff
 from involve.settings import settings
@@ -71,3 +71,34 @@ def rotate_all(*, by: str) -> RotateResult:
             ],
         )
         return RotateResult(count, names, fp)
+
+
+def unreadable_rows(sample: int = 3) -> list[str]:
+    """Stored encrypted values the configured data keys cannot open, as "table id" (the oldest and
+    newest few of every encrypted column: a folder moved without its var/, or a key that was
+    replaced, shows at either end without reading every row)."""
+    bad = []
+    with reader() as session:
+        for table, col in encrypted_columns():
+            pk = list(table.primary_key.columns)[0]
+            if not session.execute(select(func.count()).select_from(table).where(col.isnot(None))).scalar_one():
+                continue
+            for order in (pk.asc(), pk.desc()):
+                for key, token in session.execute(select(pk, col).where(col.isnot(None)).order_by(order)
+                                                  .limit(sample)).all():
+                    try:
+                        crypto.fernet().decrypt(token)
+                    except InvalidToken:
+                        bad.append(f"{table.name} {key}")
+    return sorted(set(bad))
+
+
+def require_readable_data() -> None:
+    """Refuse (one line, naming the variable) when the database holds encrypted rows no configured
+    data key opens: `serve` and every command that decrypts call this before starting."""
+    bad = unreadable_rows()
+    if bad:
+        source = "the environment" if settings.data_key else str(settings.var_dir / "data-key")
+        raise SettingsError(
+            f"INVOLVE_DATA_KEY: the key from {source} cannot open encrypted rows in the database "
+            f"({', '.join(bad[:3])}); set INVOLVE_HOME or INVOLVE_DATA_KEY to this installation's key - not starting")

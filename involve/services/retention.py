@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from involve import audit
 from involve.db import unit_of_work
-from involve.services.people import require_staff
+from involve.services.people import normalise_email, require_staff
 from involve.settings import settings
 from models import Claim, ExpenseLine, OutboxEmail, Payment, Person
 
@@ -43,6 +43,7 @@ class RetentionResult:
     claim_cutoff: date  # claims with an activity date before this are past retention
     person_cutoff: date  # register people last involved before this are past retention
     references: list[str] = field(default_factory=list)
+    files: int = 0  # payment-run files (full bank details) deleted after INVOLVE_PAYMENT_RUN_FILE_DAYS
 
 
 def financial_year_start(day: date) -> int:
@@ -80,7 +81,41 @@ def _pseudonyms(session: Session, emails: set[str]) -> dict[str, str]:
 
 
 def run(*, by: str | None = None, as_of: date | None = None, dry_run: bool = False) -> RetentionResult:
-    """Anonymise everything past retention on `as_of` (default today), in one transaction."""
+    """Anonymise everything past retention on `as_of` (default today), in one transaction; then
+    delete payment-run files older than INVOLVE_PAYMENT_RUN_FILE_DAYS."""
+    import dataclasses
+
+    result = _anonymise(by=by, as_of=as_of, dry_run=dry_run)
+    return dataclasses.replace(result, files=remove_payment_run_files(by=by, dry_run=dry_run))
+
+
+def remove_payment_run_files(*, by: str | None = None, dry_run: bool = False, now: float | None = None) -> int:
+    """Delete payment-run files (var/payment-runs) past their retention period; one audit record each."""
+    from involve.files import remove_older_than
+
+    folder, days = settings.payment_runs_dir, settings.payment_run_file_days
+    if dry_run:
+        import time
+
+        cutoff = (time.time() if now is None else now) - days * 86400
+        return sum(1 for p in folder.glob("payment-run-*.csv") if p.stat().st_mtime < cutoff) \
+            if folder.is_dir() else 0
+    removed = remove_older_than(folder, days, "payment-run-*.csv", now=now)
+    if removed:
+        actor = normalise_email(by) if by else audit.SYSTEM
+        with unit_of_work() as session:
+            audit.record(session, [audit.Change("payment_run", _run_reference(p.name), "delete_file", actor,
+                                                reason=f"retention: file older than {days} days")
+                                   for p in removed])
+    return len(removed)
+
+
+def _run_reference(file_name: str) -> str:
+    parts = file_name.split("-")
+    return f"RUN-{int(parts[2])}" if len(parts) > 2 and parts[2].isdigit() else file_name[:60]
+
+
+def _anonymise(*, by: str | None, as_of: date | None, dry_run: bool) -> RetentionResult:
     as_of = as_of or datetime.now(UTC).date()
     c_cut, p_cut = claim_cutoff(as_of), person_cutoff(as_of)
     now = datetime.now(UTC)

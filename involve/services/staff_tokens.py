@@ -3,9 +3,10 @@
 Signed staff API tokens: `involve staff token --email E` prints one; the API accepts it as
 `Authorization: Bearer <token>`.
 
-A token is an itsdangerous signature (secret: settings.link_secret, salt "involve-api") over the
+A token is an itsdangerous signature (keys: INVOLVE_LINK_KEY, salt "involve-api") over the
 staff email and an expiry time. Nothing is stored: a token stops working when it expires, when
-the person is no longer active staff, or when the data key (and so the link secret) is rotated.
+the person is no longer active staff, or when the link key that signed it is removed from
+INVOLVE_LINK_KEY (rotating the data key does not touch it).
 The roles are read from the database on every request, so removing a role takes effect at once.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ class BadToken(InvolveError):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(settings.link_secret, salt=SALT)
+    return URLSafeSerializer(settings.link_signing_keys, salt=SALT)
 
 
 def issue_token(email: str, *, days: int = 90) -> str:

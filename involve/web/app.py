@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,7 @@ from involve.web import (
     claim_form,
     link_pages,
     recruitment_api,
+    security,
     staff,
     staff_activities,
     staff_finance,
@@ -23,7 +25,21 @@ from involve.web import (
 from involve.web.bodylimit import BodyLimitMiddleware
 
 
-def create_app(runner=None) -> FastAPI:
+def storage_problem(mail_dir: Path | None) -> str | None:
+    """Why the service cannot keep what it accepts right now, or None: the database must take a
+    write, and the embedded mail sink's folder (when `serve` runs one) must take a file."""
+    from involve.files import writable_dir
+
+    if not ping():
+        return "the database does not answer or does not take writes"
+    if mail_dir is not None and not writable_dir(Path(mail_dir) / "tmp"):
+        return "the mail folder is not writable"
+    return None
+
+
+def create_app(runner=None, *, mail_dir: Path | None = None) -> FastAPI:
+    """`mail_dir`: the embedded mail sink's Maildir, checked by /health (None when SMTP is external)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.wake = runner.wake if runner else None
@@ -35,17 +51,20 @@ def create_app(runner=None) -> FastAPI:
                   description="Payment claims and recruitment involvement for service users.")
 
     @app.get("/health", tags=["operations"], responses={
-        200: {"description": "The database answers",
+        200: {"description": "The database answers and takes writes (and the mail folder, if any, too)",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
                   "status": {"type": "string", "enum": ["ok"]}}}}}},
-        503: {"description": "The database does not answer (or SQLite stays write-locked)",
+        503: {"description": "The database does not answer or take writes (read-only, full, or SQLite stays "
+                             "write-locked), or the embedded mail folder is not writable",
               "content": {"application/json": {"schema": {"type": "object", "properties": {
-                  "status": {"type": "string", "enum": ["unavailable"]}}}}}}})
+                  "status": {"type": "string", "enum": ["unavailable"]},
+                  "reason": {"type": "string"}}}}}}})
     async def health() -> JSONResponse:
-        ok = await run_in_threadpool(ping)
-        headers = None if ok else {"Retry-After": "30"}
-        return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503,
-                            headers=headers)
+        problem = await run_in_threadpool(storage_problem, mail_dir)
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503,
+                            headers={"Retry-After": "30"})
 
     app.add_middleware(BodyLimitMiddleware)  # every request body bounded before it is read
     app.include_router(webhooks.router)
@@ -59,6 +78,8 @@ def create_app(runner=None) -> FastAPI:
     app.include_router(staff_activities.router)
     app.include_router(recruitment_api.router)
     assets.mount(app)
+    security.install(app)
+    app.add_exception_handler(security.RateLimited, security.too_many_requests)
     return app
 
 

@@ -18,6 +18,7 @@ VERSION = "10.6.1"  # nhsuk-frontend; matches nhsuk-frontend-jinja 0.10.2
 DEFAULT_DIR = PROJECT_ROOT / "var" / "frontend" / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 CSS = "nhsuk-frontend.min.css"
 JS = "nhsuk-frontend.min.js"
+OWN_VERSION = "1"  # involve/web/static (bump when those files change, so browsers fetch them again)
 
 
 def frontend_dir() -> Path:

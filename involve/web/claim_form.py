@@ -21,6 +21,7 @@ from involve.web import claim_fields as cf
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
 from involve.web.i18n import _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 
 router = APIRouter(tags=["claim form"], include_in_schema=False)
 COOKIE, MAX_AGE = "involve_claim", 24 * 3600
@@ -87,7 +88,7 @@ async def check_page(request: Request):
     return response
 
 
-@router.post("/claim/check")
+@router.post("/claim/check", dependencies=[rate_limited("form")])
 async def send(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
@@ -149,7 +150,7 @@ async def step_get(request: Request, step: str, change: bool = False):
     return response
 
 
-@router.post("/claim/{step}")
+@router.post("/claim/{step}", dependencies=[rate_limited("form")])
 async def step_post(request: Request, step: str):
     if step not in cf.STEPS:
         return RedirectResponse("/claim", status_code=303)

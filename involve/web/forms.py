@@ -24,7 +24,7 @@ CSRF_COOKIE, CSRF_FIELD, CSRF_AGE = "involve_csrf", "csrf_token", 12 * 3600
 
 
 def _csrf_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-csrf")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-csrf")
 
 
 def set_cookie(response, name: str, value: str, *, max_age: int, path: str = "/") -> None:

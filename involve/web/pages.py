@@ -35,8 +35,8 @@ def page_env() -> Environment:
                       extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     env.install_gettext_translations(i18n.current(), newstyle=True)
     env.filters["day"] = long_date
-    env.globals.update(asset_version=assets.VERSION, static_css=f"/static/{assets.CSS}",
-                       static_js=f"/static/{assets.JS}", assetPath="/static/assets",
+    env.globals.update(asset_version=assets.VERSION, involve_asset_version=assets.OWN_VERSION,
+                       static_css=f"/static/{assets.CSS}", static_js=f"/static/{assets.JS}", assetPath="/static/assets",
                        language=settings.language.replace("_", "-"), **labels.ALL)
     return env
 

@@ -18,6 +18,7 @@ from involve.views.staff import active_staff
 from involve.web.forms import csrf_failed, csrf_ok, render_form, set_cookie
 from involve.web.i18n import N_, _
 from involve.web.pages import render_page
+from involve.web.security import rate_limited
 from models import Staff
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -31,11 +32,11 @@ NAV = [("/staff/claims", N_("Claims"), ("coordinator", "ppi_lead", "lead")),
 
 
 def _links() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-signin")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-signin")
 
 
 def _sessions() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.link_secret, salt="involve-staff-session")
+    return URLSafeTimedSerializer(settings.link_signing_keys, salt="involve-staff-session")
 
 
 async def signed_in(request: Request) -> Staff | None:
@@ -74,7 +75,7 @@ async def sign_in_page(request: Request):
     return render_form(request, "staff_sign_in.html", v={}, errors={})
 
 
-@router.post("/staff/sign-in")
+@router.post("/staff/sign-in", dependencies=[rate_limited("signin")])
 async def sign_in_request(request: Request):
     form = await request.form()
     if not csrf_ok(request, form):
@@ -109,7 +110,7 @@ def _bad_link():
                        link={"href": "/staff/sign-in", "text": _("Get a new sign-in link")})
 
 
-@router.get("/staff/sign-in/{token}")
+@router.get("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in_link(request: Request, token: str):
     email = _link_email(token)
     if email is None:
@@ -117,7 +118,7 @@ async def sign_in_link(request: Request, token: str):
     return render_form(request, "staff_sign_in_confirm.html", email=email)
 
 
-@router.post("/staff/sign-in/{token}")
+@router.post("/staff/sign-in/{token}", dependencies=[rate_limited("signin")])
 async def sign_in(request: Request, token: str):
     form = await request.form()
     if not csrf_ok(request, form):

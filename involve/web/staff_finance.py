@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import InvolveError
 from involve.services import claims as claim_actions
-from involve.settings import VAR_DIR
+from involve.settings import settings
 from involve.views.finance import approved_claims_and_runs, payment_run_file_name
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import _
@@ -17,7 +17,6 @@ from involve.web.staff import staff_page
 from involve.web.staff_pages import DONE, guard
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
-RUNS_DIR = VAR_DIR / "payment-runs"
 
 
 async def _finance_page(request: Request, member, status_code: int = 200, error: str = ""):
@@ -44,7 +43,7 @@ async def payment_run(request: Request):
         return csrf_failed()
     try:
         result = await run_in_threadpool(lambda: claim_actions.payment_run(
-            by=member.email, out_dir=RUNS_DIR, include_bank_details=form.get("bank_details") == "yes"))
+            by=member.email, out_dir=settings.payment_runs_dir, include_bank_details=form.get("bank_details") == "yes"))
     except (InvolveError, SQLAlchemyError) as exc:
         return await _finance_page(request, member, 409, error=str(exc))
     if result.path is None:
@@ -59,7 +58,7 @@ async def payment_run_file(request: Request, run_id: int):
         return refused
 
     name = await run_in_threadpool(payment_run_file_name, run_id)
-    path = RUNS_DIR / name if name else None
+    path = settings.payment_runs_dir / name if name else None
     if path is None or not path.is_file():
         return staff_page(request, member, "message.html", 404, title=_("File not found"),
                           message=_("This payment run file is not on this server."))

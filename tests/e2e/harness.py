@@ -117,6 +117,10 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("INVOLVE_")}
         self.env.update({
+            "INVOLVE_HOME": str(workdir),  # generated keys (links, audit) under workdir/var
+            # one client address drives every test against this server: limits are tested in tests/security
+            "INVOLVE_RATE_LIMIT_FORM": "10000/minute",
+            "INVOLVE_RATE_LIMIT_SIGNIN": "10000/minute",
             "INVOLVE_DATABASE_URL": database_url or f"sqlite:///{workdir}/involve.db",
             "INVOLVE_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
             "INVOLVE_WEBHOOK_SECRET": self.secret,

@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from tests.reliability import scenarios
+from tests.reliability import scenarios, scenarios_hardening
 from tests.reliability.support import PrefectApi, Result, Server, Sink, table
 
 
@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=min(conc, 16),
         )
         run("crash steps", scenarios.crash_steps, main_srv, sink, full=True)
+        run("rewritten audit chain", scenarios_hardening.rewritten_audit_chain, main_srv, claims=20 if q else 200)
+        (work / "moved").mkdir()
+        run("moved working folder", scenarios_hardening.moved_working_folder, prefect, work / "moved", sink,
+            claims=5 if q else 50)
         (work / "smtp").mkdir()
         run(
             "smtp outage",

@@ -93,7 +93,7 @@ def test_the_embedded_runner_runs_each_scheduled_flow_at_its_time_once(fake_flow
     at(runner, "2026-12-01T07:00:10")
     at(runner, "2026-12-01T08:00:10")
     at(runner, "2026-12-01T08:30:00")
-    assert [name for name, _ in fake_flows] == ["approval-reminders", "retention", "forum-report",
+    assert [name for name, _ in fake_flows] == ["approval-reminders", "audit-anchor", "retention", "forum-report",
                                                "approval-reminders"]
     nxt = runner.next_runs()
     assert nxt["retention"].astimezone(LONDON).isoformat() == "2027-01-01T02:00:00+00:00"
