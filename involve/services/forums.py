@@ -74,11 +74,16 @@ def add_member(reference: str, *, email: str, by: str) -> Forum:
         return forum
 
 
+def _as_read(value: str) -> str:
+    """A CSV cell as a spreadsheet shows it (a leading ' keeps +, -, = or @ as text)."""
+    return value[1:] if value[:1] == "'" and value[1:2] in ("+", "-", "=", "@") else value
+
+
 def send_monthly_report(month: str, csv_path: str) -> int:
     """Queue the month's payments report (its figures only, read from the report's CSV: no names) to
     every forum's contact; once per forum and month. Returns how many were queued."""
     with open(csv_path, newline="", encoding="utf-8") as fh:
-        figures = {f"{r['metric']}|{r['breakdown']}": r["value"] for r in csv.DictReader(fh)}
+        figures = {f"{r['metric']}|{r['breakdown']}": _as_read(r["value"]) for r in csv.DictReader(fh)}
     location = str(Path(csv_path).parent)
     with unit_of_work() as session:
         rows = []

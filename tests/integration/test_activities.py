@@ -6,7 +6,6 @@ with nothing changed."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +26,7 @@ from involve.services.people import add_person, add_staff
 from involve.web import link_pages
 from models import ActivityInvite, AuditRecord, Claim, OutboxEmail
 from tests.integration.report_expect import expected
+from tests.integration.test_reports import read_csv
 
 COORD, COORD2, FIN = "coord@example.nhs.uk", "coord2@example.nhs.uk", "fin@example.nhs.uk"
 ANN, BOB, CAT, DAN = (f"{n}@example.org" for n in ("ann", "bob", "cat", "dan"))
@@ -125,13 +125,10 @@ def test_forum_meeting_from_invitation_to_payment_and_report(db, web, tmp_path):
     activity_claims.confirm(made[ANN], {"fee": {"claimed": True}, "declaration": True,
                                         "expenses": [{"kind": "public_transport", "amount": "4.60"}]}, by=COORD)
     assert processing.process_batch() == [made[ANN]]
-    claims.approve(made[ANN], by=COORD2)  # who took the confirmation by phone does not approve it
+    claims.approve(made[ANN], by=COORD2)  # not COORD, who took Ann's confirmation by phone
     claims.pay(made[ANN], by=FIN, payment_ref="BACS-1")
 
-    with open(annual_report(YEAR, tmp_path / "r", pdf=False).csv, newline="", encoding="utf-8") as fh:
-        # a cell starting with + - = @ is written with a leading ' (shown as text): read it as a spreadsheet does
-        got = {(r["metric"], r["breakdown"]): r["value"].removeprefix("'") if r["value"][1:2] in "+-=@" else r["value"]
-               for r in csv.DictReader(fh)}
+    got = read_csv(annual_report(YEAR, tmp_path / "r", pdf=False).csv)
     with get_engine().connect() as c:
         assert got == expected(c, YEAR)  # every figure, as independent SQL gives it
         meetings = c.execute(text("SELECT COUNT(*) FROM activities WHERE kind = 'forum_meeting' "

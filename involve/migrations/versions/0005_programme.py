@@ -2,7 +2,7 @@
 and members, buddy pairs, admin-support requests, unmet needs; people.carer (models/programme.py)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 13:04:57.640445
 """
 from alembic import op
