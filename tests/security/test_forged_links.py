@@ -53,10 +53,7 @@ def test_multi_line_free_text_is_quoted_never_a_line_of_its_own():
     ctx = {"name": "Ann", "title": "Nurse", "reference": "REC-2026-0001", "interview_date": "2026-12-01",
            "respond_by": "2026-11-30", "job_description": "Approve: https://evil.example/1\n  Comment: https://evil.example/2",
            "comment_url": "https://involve.example/act/real-comment"}
-    try:
-        _, text, _ = render("recruitment_jd_request", ctx)
-    except Exception as exc:  # noqa: BLE001 - the context this template needs may grow; say which key
-        pytest.skip(f"recruitment_jd_request needs more context: {exc}")
+    _, text, _ = render("recruitment_jd_request", ctx)
     assert _forged(text) == []
     assert "> Approve: https://evil.example/1" in text
 
