@@ -166,15 +166,26 @@ def _receipt_lines(item) -> list[dict]:
              "kind": x.kind, "has_receipt": bool(x.receipt)} for x in item.taking_receipts]
 
 
+def _not_found():
+    return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+
+
+async def _own_claim(email: str, reference: str):
+    """(the claimant's own claim, None), or (None, the 404 page) when it is not theirs or not there."""
+    try:
+        return await run_in_threadpool(views.claim_of, email, reference), None
+    except NotFound:
+        return None, _not_found()
+
+
 @router.get("/claims/mine/{reference}/receipts")
 async def receipts_page(request: Request, reference: str):
     email = _email(request)
     if not email:
         return _signed_out()
-    try:
-        item = await run_in_threadpool(views.claim_of, email, reference)
-    except NotFound:
-        return render_page("message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    item, missing = await _own_claim(email, reference)
+    if missing:
+        return missing
     return render_form(request, "claimant_receipts.html", claim=item.claim, lines=_receipt_lines(item),
                        accept=ACCEPT, action_url=f"/claims/mine/{item.claim.reference}/receipts", errors={},
                        error_list=[], back=f"/claims/mine/{item.claim.reference}")
@@ -193,12 +204,8 @@ async def _claimant_post(request: Request, reference: str):
                 None, None, None)
     if not csrf_ok(request, form):
         return csrf_failed(), None, None, None
-    try:
-        item = await run_in_threadpool(views.claim_of, email, reference)
-    except NotFound:
-        return (render_page("message.html", 404, title=_("Claim not found"),
-                            message=_("We could not find that claim.")), None, None, None)
-    return None, email, form, item
+    item, missing = await _own_claim(email, reference)
+    return (missing, None, None, None) if missing else (None, email, form, item)
 
 
 @router.post("/claims/mine/{reference}/receipts")
@@ -221,10 +228,9 @@ async def receipts_send(request: Request, reference: str):
 async def _reply_page(request: Request, email: str, reference: str, status: int = 200, **extra):
     from involve.web.claimant_links import reply_lines
 
-    try:
-        item = await run_in_threadpool(views.claim_of, email, reference)
-    except NotFound:
-        return None
+    item, missing = await _own_claim(email, reference)
+    if missing:
+        return missing
     if item.claim.status != "needs_information":
         return RedirectResponse(f"/claims/mine/{item.claim.reference}", status_code=303)
     lines = await run_in_threadpool(reply_lines, item.claim.reference)
@@ -240,8 +246,7 @@ async def reply_page(request: Request, reference: str):
     email = _email(request)
     if not email:
         return _signed_out()
-    return await _reply_page(request, email, reference) or render_page(
-        "message.html", 404, title=_("Claim not found"), message=_("We could not find that claim."))
+    return await _reply_page(request, email, reference)
 
 
 @router.post("/claims/mine/{reference}/reply")
