@@ -475,7 +475,9 @@ async def _post_all(
                         )
                     )
                 except (httpx.HTTPError, ValueError) as exc:
-                    ledger.add(Attempt(delivery_id, submission_id, None, None, type(exc).__name__))
+                    cause = exc.__cause__ or exc.__context__
+                    why = f"{type(exc).__name__}: {exc}" + (f" ({type(cause).__name__}: {cause})" if cause else "")
+                    ledger.add(Attempt(delivery_id, submission_id, None, None, why[:300]))
 
         await asyncio.gather(*(one(*it) for it in items))
 
@@ -491,6 +493,26 @@ def post_all(
     ledger = ledger or Ledger()
     asyncio.run(_post_all(server.url, server.secret, items, concurrency, ledger, stop))
     return ledger
+
+
+def retry_unanswered(
+    server: Server,
+    items: list[tuple[str, str, bytes]],
+    ledger: Ledger,
+    concurrency: int = 8,
+    waits: tuple[float, ...] = (1.0, 2.0, 4.0),
+) -> None:
+    """Send again, as a webhook sender does, every delivery none of whose attempts got an answer: the
+    same delivery id and body, re-signed, after each of `waits` seconds until answered. Idempotent by
+    delivery id: a delivery the server stored without answering is answered 200 with its reference."""
+    by_id = {it[0]: it for it in items}
+    for wait in waits:
+        answered = {a.delivery_id for a in ledger.attempts if a.status is not None}
+        todo = sorted({a.delivery_id for a in ledger.attempts if a.status is None} - answered)
+        if not todo:
+            return
+        time.sleep(wait)
+        post_all(server, [by_id[d] for d in todo], concurrency, ledger)
 
 
 def items_for(
@@ -542,6 +564,16 @@ class Result:
     leaked: int
     ok: bool = True
     note: str = ""
+
+
+class Failed(AssertionError):
+    """A scenario that failed after counting: the soak prints its row (`result`, ok False) instead of zeros."""
+
+    def __init__(self, message: str, result: Result) -> None:
+        super().__init__(message)
+        result.ok = False
+        result.note = message if not result.note else f"{message}; {result.note}"
+        self.result = result
 
 
 def table(results: list[Result]) -> str:
