@@ -302,6 +302,9 @@ def idle_reuse(
             f"{len(unanswered)} requests got no answer ({Counter(a.error for a in unanswered).most_common(2)}); "
             f"sent again with the same delivery id: {_unanswered_outcomes(unanswered, retries)}"
         )
+    other = Counter(a.status for a in ledger.attempts[:first] if a.status not in (202, None))
+    if other:
+        failures.append(f"answers other than 202 to new deliveries: {dict(other)}")
     if acc.lost or acc.duplicated or acc.unexpected or acc.stored != len(sent):
         failures.append(str(acc))
     if not reused:
