@@ -15,6 +15,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from involve.domain.languages import N_, Message
 from involve.errors import InvolveError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -26,7 +27,12 @@ PDF_DANGER = ("/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/Launch"
 
 
 class FileRefused(InvolveError):
-    """A file that is not a receipt we can keep: the message names the file and says why."""
+    """A file that is not a receipt we can keep: the message names the file and says why (a `Message`:
+    the page shows it in the person's language, `involve.web.i18n.said`)."""
+
+
+def _refused(message: str, name: str) -> FileRefused:
+    return FileRefused(Message(message, name=name))
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,12 @@ def sniff(data: bytes) -> str | None:
 def check(name: str | None, data: bytes) -> CheckedFile:
     name = safe_name(name)
     if len(data) > MAX_BYTES:
-        raise FileRefused(f"{name} is larger than 10 MB. Send a smaller photo or PDF.")
+        raise _refused(N_("%(name)s is larger than 10 MB. Send a smaller photo or PDF."), name)
     if not data:
-        raise FileRefused(f"{name} is empty. Choose the photo or PDF of your receipt again.")
+        raise _refused(N_("%(name)s is empty. Choose the photo or PDF of your receipt again."), name)
     kind = sniff(data)
     if kind is None:
-        raise FileRefused(f"{name} is not a photo or PDF. Send a JPEG, PNG or PDF of your receipt.")
+        raise _refused(N_("%(name)s is not a photo or PDF. Send a JPEG, PNG or PDF of your receipt."), name)
     if kind == "application/pdf":
         _check_pdf(name, data)
         return CheckedFile(name, kind, data)
@@ -91,11 +97,11 @@ def _reencode_image(name: str, data: bytes) -> CheckedFile:
                     upright.convert("RGB").save(out, format="JPEG", quality=85)
                     kind = "image/jpeg"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise FileRefused(f"{name} is too large a picture to open safely. Send a smaller photo.") from None
+        raise _refused(N_("%(name)s is too large a picture to open safely. Send a smaller photo."), name) from None
     except FileRefused:
         raise
     except Exception:  # noqa: BLE001 - any decoding failure means the same thing to the person
-        raise FileRefused(f"{name} could not be opened as a picture. Send a JPEG, PNG or PDF.") from None
+        raise _refused(N_("%(name)s could not be opened as a picture. Send a JPEG, PNG or PDF."), name) from None
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return CheckedFile(f"{stem}.{'png' if kind == 'image/png' else 'jpg'}", kind, out.getvalue())
 
@@ -104,14 +110,14 @@ def _check_pdf(name: str, data: bytes) -> None:
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    refused = FileRefused(f"{name} contains scripts or attached files. Send a plain PDF or a photo instead.")
+    refused = _refused(N_("%(name)s contains scripts or attached files. Send a plain PDF or a photo instead."), name)
     raw = data.replace(b"#4A", b"J").replace(b"#53", b"S")  # names may be hex-escaped: /#4A#53
     if any(token.encode() + end in raw for token in PDF_DANGER for end in (b" ", b"/", b"(", b"<", b"\n", b"\r")):
         raise refused
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise FileRefused(f"{name} is protected with a password. Send a PDF without a password.")
+            raise _refused(N_("%(name)s is protected with a password. Send a PDF without a password."), name)
         seen: set[int] = set()
 
         def walk(obj, depth: int = 0) -> None:
@@ -135,8 +141,9 @@ def _check_pdf(name: str, data: bytes) -> None:
         if reader.attachments:
             raise refused
         if len(reader.pages) == 0:
-            raise FileRefused(f"{name} has no pages.")
+            raise _refused(N_("%(name)s has no pages."), name)
     except FileRefused:
         raise
     except Exception:  # noqa: BLE001 - a PDF pypdf cannot read is not one we keep
-        raise FileRefused(f"{name} could not be opened as a PDF. Send a photo of the receipt instead.") from None
+        raise _refused(N_("%(name)s could not be opened as a PDF. Send a photo of the receipt instead."),
+                       name) from None

@@ -6,7 +6,7 @@ Values are stored as given here; involve/domain/diversity.py reads age band, eth
 """
 from __future__ import annotations
 
-from involve.domain.languages import N_
+from involve.domain.languages import N_, Message
 
 PREFER_NOT = "prefer_not_to_say"
 
@@ -64,7 +64,7 @@ def check_details(form: dict) -> tuple[dict, dict[str, str]]:
     for field in ("access_needs", "availability_note"):
         text = (form.get(field) or "").strip()
         if len(text) > TEXT_LIMIT:
-            errors[field] = f"Use {TEXT_LIMIT} characters or fewer"
+            errors[field] = Message(N_("Use %(limit)s characters or fewer"), limit=TEXT_LIMIT)
         else:
             changes[field] = text or None
     if "recruitment_consent" in form:

@@ -18,6 +18,7 @@ from involve.db import reader, unit_of_work
 from involve.domain.approval import ClaimFacts as Facts
 from involve.domain.approval import allowed_actions
 from involve.domain.flags import needs_receipt, receipt_wanted
+from involve.domain.languages import N_, Message
 from involve.domain.policy import load_policy
 from involve.errors import NotAllowed, NotFound, WrongState
 from involve.receipt_files import FileRefused
@@ -39,8 +40,11 @@ def checked(uploads: list[Upload], *, already: int = 0) -> list[receipt_files.Ch
     """Check every file (content, size) and the count; the first refusal is raised, naming its file."""
     uploads = [u for u in uploads if u.data or u.name]
     if already + len(uploads) > receipt_files.MAX_FILES:
-        raise FileRefused(f"You can send {receipt_files.MAX_FILES} files at most for one claim"
-                          + (f" (you have sent {already} already)." if already else "."))
+        if already:
+            raise FileRefused(Message(N_("You can send %(max)s files at most for one claim (you have sent %(n)s "
+                                         "already)."), max=receipt_files.MAX_FILES, n=already))
+        raise FileRefused(Message(N_("You can send %(max)s files at most for one claim."),
+                                  max=receipt_files.MAX_FILES))
     return [receipt_files.check(u.name, u.data) for u in uploads]
 
 
@@ -210,7 +214,7 @@ def add_receipts(reference: str, by_line: dict[int, list[Upload]], *, claimant: 
 
     by_line = {k: v for k, v in by_line.items() if v}
     if not by_line:
-        raise FileRefused("Choose a photo or PDF of a receipt to send.")
+        raise FileRefused(N_("Choose a photo or PDF of a receipt to send."))
     with reader() as s:
         claim = s.execute(select(Claim).where(Claim.reference == reference)).scalar_one_or_none()
         already = receipt_count(s, claim.id) if claim else 0

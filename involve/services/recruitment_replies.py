@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from involve import audit, clock, links
 from involve.db import unit_of_work
 from involve.domain.emails import same_address
+from involve.domain.languages import N_, Message
+from involve.domain.programme import already_answered
 from involve.domain.recruitment import SITS
 from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, WrongState
@@ -43,10 +45,10 @@ def _member(session: Session, signed: str, action: str) -> tuple[LinkToken, Recr
 
 def _still_open(rec: Recruitment, m: PanelMember) -> None:
     if rec.status != "open":
-        raise WrongState(f"Recruitment {rec.reference} has finished, so this can no longer be changed.")
-    if m.status != "invited":
-        raise WrongState(f"You have already answered this invitation (you are {m.status}). "
-                         "Please contact the Involvement Co-ordinator if you want to change it.")
+        raise WrongState(Message(N_("Recruitment %(ref)s has finished, so this can no longer be changed."),
+                                 ref=rec.reference))
+    if m.status != "invited":  # said to the person on the link page, in their language (web/actions.py)
+        raise WrongState(already_answered(m.status))
 
 
 def accept(signed: str, *, now: datetime | None = None) -> tuple[Recruitment, PanelMember]:

@@ -26,7 +26,7 @@ from involve.services.claimant_links import request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import _
+from involve.web.i18n import _, for_person, said
 from involve.web.pages import render_page
 from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
@@ -110,31 +110,43 @@ async def statement_page(request: Request, year: str = ""):
         return _signed_out()
     try:
         st = await run_in_threadpool(views.statement, email, year or _this_year())
-    except InvolveError as exc:
-        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
-    return render_page("statement.html", st=st, back="/claims/mine")
+    except InvolveError:
+        return _no_such_year()
+    return render_page("statement.html", st=st, back="/claims/mine", large=st.reading_format == "large_print")
 
 
 @router.get("/claims/mine/statement.{fmt}")
-async def statement_file(request: Request, fmt: str, year: str = ""):
-    from involve.reports.statement import statement_csv, statement_pdf
+async def statement_file(request: Request, fmt: str, year: str = "", format: str = ""):  # noqa: A002 - ?format=
+    """The statement as a file in the person's language (the page's, if they chose one here) and
+    format (theirs, or `?format=large_print`)."""
+    from involve.reports.statement import choose, statement_csv, statement_pdf
 
     email = _email(request)
     if not email:
         return _signed_out()
     try:
         st = await run_in_threadpool(views.statement, email, year or _this_year())
-    except InvolveError as exc:
-        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
+    except InvolveError:
+        return _no_such_year()
+    language, reading_format = choose(st, for_person(st.language), format or None)
     name = f"payments-statement-{st.tax_year}"
     if fmt == "csv":
-        return Response(statement_csv(st), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st)):
+        return Response(statement_csv(st, language), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
+                                 "Content-Language": language})
+    if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st, language, reading_format)):
+        suffix = "-large-print" if reading_format == "large_print" else ""
         return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.pdf"',
+                                 "Content-Language": language})
     return render_page("message.html", 404, title=_("Page not found"),
                        message=_("This statement is available as a page and a CSV file."))
+
+
+def _no_such_year():
+    return render_page("message.html", 400, title=_("Choose a tax year"),
+                       message=_("Choose a tax year written like %(example)s (6 April to 5 April).",
+                                 example=_this_year()))
 
 
 def _this_year() -> str:
@@ -200,7 +212,7 @@ async def _claimant_post(request: Request, reference: str):
     try:
         form = await bounded_form(request)
     except BodyTooLarge as exc:
-        return (render_page("message.html", 413, title=_("The files are too large"), message=str(exc)),
+        return (render_page("message.html", 413, title=_("The files are too large"), message=said(exc)),
                 None, None, None)
     if not csrf_ok(request, form):
         return csrf_failed(), None, None, None
@@ -221,7 +233,7 @@ async def receipts_send(request: Request, reference: str):
         field = next((x["field"] for x in lines if by_line.get(x["id"])), lines[0]["field"] if lines else "")
         return render_form(request, "claimant_receipts.html", 400, claim=item.claim, lines=lines, accept=ACCEPT,
                            action_url=f"/claims/mine/{item.claim.reference}/receipts",
-                           errors={field: str(exc)}, error_list=[{"text": str(exc), "href": f"#{field}"}])
+                           errors={field: said(exc)}, error_list=[{"text": said(exc), "href": f"#{field}"}])
     return RedirectResponse(f"/claims/mine/{item.claim.reference}?done=receipts", status_code=303)
 
 
@@ -266,7 +278,7 @@ async def reply_send(request: Request, reference: str):
                                                   reference=item.claim.reference, claimant=email))
         except InvolveError as exc:
             field = next((x["field"] for x in lines if by_line.get(x["id"])), "answer")
-            errors = {field: str(exc)}
+            errors = {field: said(exc)}
     if errors:
         return await _reply_page(request, email, reference, 400, v=v, errors=errors,
                                  error_list=[{"text": m, "href": f"#{f}"} for f, m in errors.items()])
