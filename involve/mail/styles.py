@@ -21,7 +21,7 @@ LARGE_PX = 24  # 18 pt: RNIB / UKAAF large print is 16 to 18 pt and up
 
 def styles(reading_format: str = "standard", direction: str = "ltr") -> dict[str, str]:
     """Element -> inline style for an email in `reading_format` written `direction`."""
-    start = "right" if direction == "rtl" else "left"
+    start, end = ("right", "left") if direction == "rtl" else ("left", "right")
     family = RTL_SANS if direction == "rtl" else SANS
     if reading_format == "large_print":
         px = LARGE_PX
@@ -33,7 +33,7 @@ def styles(reading_format: str = "standard", direction: str = "ltr") -> dict[str
             "h2": f"font-size: {px + 6}px; font-weight: bold; line-height: 1.5; margin: 32px 0 12px;",
             "button": "color: #005eb8; font-weight: bold; text-decoration: underline;",
             "table": "border-collapse: collapse; margin: 16px 0;",
-            "th": f"text-align: {start}; vertical-align: top; font-weight: bold; padding: 8px 24px 8px 0;",
+            "th": f"text-align: {start}; vertical-align: top; font-weight: bold; padding: 8px 0; padding-{end}: 24px;",
             "td": "vertical-align: top; padding: 8px 0;",
             "quote": f"border-{start}: 6px solid #005eb8; margin: 0; padding-{start}: 16px;",
             "footer": f"color: #212b32; font-size: {px}px; margin-top: 32px;",
@@ -44,7 +44,7 @@ def styles(reading_format: str = "standard", direction: str = "ltr") -> dict[str
         "h2": f"font-size: {24 if reading_format == 'easy_read' else 22}px; font-weight: bold;",
         "button": "background: #007f3b; color: #ffffff; padding: 8px 16px; text-decoration: none;",
         "table": "border-collapse: collapse; margin: 12px 0;",
-        "th": f"text-align: {start}; vertical-align: top; padding: 4px 12px 4px 0;",
+        "th": f"text-align: {start}; vertical-align: top; padding: 4px 0; padding-{end}: 12px;",
         "td": "vertical-align: top;",
         "quote": f"border-{start}: 4px solid #005eb8; margin: 0; padding-{start}: 12px;",
         "footer": "color: #4c6272; font-size: 16px;",

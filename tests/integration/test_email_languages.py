@@ -119,3 +119,35 @@ def test_romanian_money_and_dates_and_plurals():
     _s, text, _h = render("recruitment_invitation", dict(ctx, panel_size=2))
     assert "Accept: http://x/act/a" in text and "Decline: http://x/act/d" in text  # link words as agreed
     assert "18 noiembrie 2026" in text
+
+
+@pytest.mark.parametrize("language", ["en", "ur", "ro"])
+def test_large_print_emails_follow_clear_print(language):
+    """Every email to a person, in large print: each piece of text at 18 pt or more, sans serif, to
+    the start of the line, 1.5 line spacing, no italics or capitals, bold headings, one column, no
+    text on colour (styles cascaded as a mail program does: tests/clear_print.py)."""
+    from tests.clear_print import email_problems
+
+    problems = {}
+    for template in sorted(PERSON_EMAILS):
+        ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=language, format="large_print")
+        _s, _t, html = render(template, ctx)
+        assert f'dir="{i18n.direction(language)}"' in html
+        if found := email_problems(html, i18n.direction(language)):
+            problems[template] = found
+    assert not problems, problems
+
+
+def test_clear_print_check_can_fail():
+    from tests.clear_print import email_problems
+
+    ctx = dict(EMAIL_BASE, **PERSON_EMAILS["claim_received"], language="en")
+    standard = " ".join(email_problems(render("claim_received", ctx)[2]))
+    assert "19.0px is under 24px" in standard and "coloured panel" in standard
+    body = '<body style="font-family: Arial; font-size: 24px; line-height: 1.5; text-align: left;">{}</body>'
+    assert email_problems(body.format("<p>Fine text</p>")) == []
+    for bad, why in (("<p><em>Slanted</em></p>", "italic"), ('<p style="text-align: justify;">Wide</p>', "aligned"),
+                     ("<p>PLEASE READ THIS NOW</p>", "capitals"), ('<p style="font-family: Georgia;">Serif</p>', "font"),
+                     ('<p style="line-height: 1.2;">Tight</p>', "line spacing"), ('<img src="x.png" alt="x">', "picture"),
+                     ('<div style="float: left;">Side</div>', "column"), ('<h2 style="font-weight: normal;">H</h2>', "heading")):
+        assert any(why in p for p in email_problems(body.format(bad))), bad
