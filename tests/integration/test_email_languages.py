@@ -146,8 +146,9 @@ def test_clear_print_check_can_fail():
     assert "19.0px is under 24px" in standard and "coloured panel" in standard
     body = '<body style="font-family: Arial; font-size: 24px; line-height: 1.5; text-align: left;">{}</body>'
     assert email_problems(body.format("<p>Fine text</p>")) == []
-    for bad, why in (("<p><em>Slanted</em></p>", "italic"), ('<p style="text-align: justify;">Wide</p>', "aligned"),
-                     ("<p>PLEASE READ THIS NOW</p>", "capitals"), ('<p style="font-family: Georgia;">Serif</p>', "font"),
-                     ('<p style="line-height: 1.2;">Tight</p>', "line spacing"), ('<img src="x.png" alt="x">', "picture"),
-                     ('<div style="float: left;">Side</div>', "column"), ('<h2 style="font-weight: normal;">H</h2>', "heading")):
+    breaking = {"<p><em>Slanted</em></p>": "italic", '<p style="text-align: justify;">Wide</p>': "aligned",
+                "<p>PLEASE READ THIS NOW</p>": "capitals", '<p style="font-family: Georgia;">Serif</p>': "font",
+                '<p style="line-height: 1.2;">Tight</p>': "line spacing", '<img src="x.png" alt="x">': "picture",
+                '<div style="float: left;">Side</div>': "column", '<h2 style="font-weight: normal;">H</h2>': "heading"}
+    for bad, why in breaking.items():
         assert any(why in p for p in email_problems(body.format(bad))), bad
