@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from involve import audit, crypto, links
 from involve.db import unit_of_work
 from involve.domain.bank import account_passes_modulus_check
+from involve.domain.languages import N_, Message
 from involve.errors import InvolveError, NotAllowed, NotFound, WrongState
 from involve.services.claims import lock_claim
 from involve.services.payees import (
@@ -50,7 +51,8 @@ def give_details(signed: str, *, account_name: str, sort_code: str, account_numb
             raise NotAllowed("this link is for a different action")
         claim = lock_claim(session, token.reference)
         if claim.status in ("paid", "rejected", "withdrawn"):
-            raise WrongState(f"Claim {claim.reference} is {claim.status}, so its payment details cannot change now.")
+            raise WrongState(Message(N_("Claim %(ref)s is already decided or paid, so its payment details cannot "
+                                        "change now."), ref=claim.reference))
         links.use(token)
         payee = payees_by_email(session, {claim.claimant_email}, lock=True).get(claim.claimant_email)
         if payee is None:

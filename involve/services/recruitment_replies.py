@@ -63,8 +63,8 @@ def accept(signed: str, *, now: datetime | None = None) -> tuple[Recruitment, Pa
             PanelMember.person_id == person.id, PanelMember.status.in_(SITS), Recruitment.id != rec.id,
             Recruitment.interview_date.between(*month_bounds(rec.interview_date)))).scalar_one()
         if held >= cap:
-            raise NotAllowed(f"You are already on {held} interview panels that month, the most we ask "
-                             "of anyone. Thank you for offering.")
+            raise NotAllowed(Message(N_("You are already on %(n)s interview panels that month, the most we ask "
+                                        "of anyone. Thank you for offering."), n=held))
         m.status, m.responded_at = move("panel_member", "accept", m.status), now
         rec.due_at = now
         links.use(token)
@@ -91,7 +91,8 @@ def decline(signed: str, *, reason: str | None = None, now: datetime | None = No
 def _texts(values: list[str | None], what: str) -> list[str]:
     texts = [v.strip()[:MAX_TEXT] for v in values if v and v.strip()][:MAX_TEXTS]
     if not texts:
-        raise InvolveError(f"Please write at least one {what}.")
+        raise InvolveError(N_("Please write at least one comment.") if what == "comment"
+                           else N_("Please write at least one question."))
     return texts
 
 
@@ -100,7 +101,7 @@ def comment(signed: str, texts: list[str | None]) -> list[int]:
     with unit_of_work() as session:
         token, rec, m, person = _member(session, signed, "comment")
         if rec.status != "open" or m.status not in SITS:
-            raise WrongState(f"Comments on {rec.reference} are closed.")
+            raise WrongState(Message(N_("Comments on %(ref)s are closed."), ref=rec.reference))
         rows = [JdComment(recruitment_id=rec.id, member_id=m.id, text=t, status="pending")
                 for t in _texts(texts, "comment")]
         session.add_all(rows)
@@ -116,7 +117,7 @@ def propose(signed: str, texts: list[str | None]) -> list[int]:
     with unit_of_work() as session:
         token, rec, m, person = _member(session, signed, "propose")
         if rec.status != "open" or m.status not in SITS:
-            raise WrongState(f"Questions for {rec.reference} are closed.")
+            raise WrongState(Message(N_("Questions for %(ref)s are closed."), ref=rec.reference))
         rows = [Question(staff_group=rec.staff_group, text=t, proposed_by_person_id=person.id,
                          recruitment_id=rec.id) for t in _texts(texts, "question")]
         session.add_all(rows)
