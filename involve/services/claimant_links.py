@@ -19,18 +19,20 @@ RESEND_MINUTES = 5
 PATH = "/claims/yours/"
 
 
-def request_your_claims(email: str) -> bool:
+def request_your_claims(email: str, language: str | None = None) -> bool:
     """Queue a `Your claims:` email when `email` has claims; True when one was queued. A malformed
-    address queues nothing (the page says the same either way)."""
+    address queues nothing (the page says the same either way). The email is in `language` (the one
+    they chose on the page), else in their latest claim's language and format."""
     try:
         email = _email(email)
     except ValueError:
         return False
     with unit_of_work() as session:
-        latest = session.execute(select(Claim.reference).where(Claim.claimant_email == email)
-                                 .order_by(Claim.id.desc()).limit(1)).scalar_one_or_none()
-        if latest is None:
+        row = session.execute(select(Claim.reference, Claim.claimant_language, Claim.claimant_format)
+                              .where(Claim.claimant_email == email).order_by(Claim.id.desc()).limit(1)).first()
+        if row is None:
             return False
+        latest = row.reference
         since = datetime.now(UTC) - timedelta(minutes=RESEND_MINUTES)
         recent = session.execute(select(OutboxEmail.id).where(
             OutboxEmail.template == "your_claims", OutboxEmail.to_addr == email,
@@ -40,5 +42,6 @@ def request_your_claims(email: str) -> bool:
         url = links.issue(session, action="your_claims", reference=latest, holder=email,
                           days=1, path=PATH)
         enqueue(session, [email_row(template="your_claims", to=email, reference=latest,
-                                    context={"reference": latest, "url": url, "hours": YOUR_CLAIMS_HOURS})])
+                                    context={"reference": latest, "url": url, "hours": YOUR_CLAIMS_HOURS},
+                                    language=language or row.claimant_language, reading_format=row.claimant_format)])
         return True

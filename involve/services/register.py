@@ -82,7 +82,7 @@ def _details_mail(session: Session, p: Person) -> dict:
                       days=DETAILS_LINK_DAYS)
     return email_row(template="register_details", to=p.email, reference=f"PER-{p.id}",
                      context={"reference": f"PER-{p.id}", "name": p.name, "details_url": url,
-                              "days": DETAILS_LINK_DAYS})
+                              "days": DETAILS_LINK_DAYS}, language=p.language, reading_format=p.preferred_format)
 
 
 def send_details_link(email: str, *, by: str | None) -> Person:

@@ -26,7 +26,7 @@ from involve.services.claimant_links import request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import _, for_person, said
+from involve.web.i18n import _, current, explicit, for_person, said
 from involve.web.pages import render_page
 from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
@@ -64,7 +64,7 @@ async def status_request(request: Request):
         errors = {"email": _("Enter your email address, like name@example.com")}
         return render_form(request, "claims_status.html", 400, v={"email": email}, errors=errors,
                            error_list=[{"text": errors["email"], "href": "#email"}])
-    await run_in_threadpool(request_your_claims, email)
+    await run_in_threadpool(request_your_claims, email, current() if explicit.get() else None)
     if wake := getattr(request.app.state, "wake", None):
         wake()
     return render_page("claims_status_sent.html", email=email)

@@ -37,6 +37,13 @@ PERSON_EMAILS = {
     "payment_failed": {"reason": "Ŕéƒéŕ ţö ðŕåŵéŕ", "details_url": "http://x/act/pd"},
     "payment_details": {"why": "invalid", "details_url": "http://x/act/pd"},
     "bank_details_change": {"old_masked": "****12", "new_masked": "****34", "confirm_url": "http://x/act/bc"},
+    "claim_question": {"question": "Ŵĥîçĥ ţåẋî?", "reply_url": "http://x/act/q", "reply_days": 14, "lines": []},
+    "your_claims": {"url": "http://x/claims/yours/t", "hours": 24},
+    "claim_saved": {"url": "http://x/claim/continue/t", "days": 30},
+    "recruitment_jd_decision": {"final_job_description": "Ƒîñåļ ţéẋţ", "comments": [
+        {"text": "Åðð ƒļéẋîƀļé ĥöûŕš", "decision": "accepted", "reason": "Ĝööð", "shaped_final": True},
+        {"text": "Ŕéɱöṽé îţ", "decision": "declined", "reason": "Ñééðéð", "shaped_final": False}]},
+    "register_details": {"details_url": "http://x/act/ud", "days": 14},
 }
 EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name": "Ŝåɱ", "activity_title": "Ƒöŕûɱ",
               "activity_kind": "meeting", "activity_date": "2026-11-18", "activity_start": "10:00",
