@@ -22,6 +22,7 @@ from involve.db import unit_of_work
 from involve.domain import bacs18
 from involve.domain.approval import ClaimFacts, may
 from involve.domain.bank import account_passes_modulus_check
+from involve.domain.dates import london_today
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
@@ -130,7 +131,7 @@ def create_run(*, by: str, out_dir: Path, file_format: str = "csv", include_bank
         session.flush()
         for c, _, _ in chosen:
             c.payment_run_id = run.id
-        today = datetime.now(UTC).date()
+        today = london_today(datetime.now(UTC))  # the file's creation day, as the bank's calendar reads it
         path = Path(out_dir) / f"payment-run-{ref}.{'txt' if file_format == 'bacs18' else 'csv'}"
         run.file_name = path.name
         audit.record(session, [audit.Change("payment_run", ref, "create", member.email, None, "open",
