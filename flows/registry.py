@@ -85,7 +85,7 @@ REGISTRY: tuple[Flow, ...] = (
          "Advance every due open recruitment (invitations, training, requests, reminders).",
          ("involve", "recruitment"), interval=EVERY_MINUTE, work="involve.services.recruitment_panel:due_count"),
     Flow("approval-reminders", "flows/reminders.py:approval_reminders",
-         "Queue the daily approval-reminder digests.",
+         "Queue the daily approval-reminder digests; ask again for missing payment details.",
          ("involve", "email"), cron="0 8 * * *", concurrency_limit=1),
     Flow("retention", "flows/retention.py:retention",
          "Anonymise claims and register entries past their retention period (monthly).",

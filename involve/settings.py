@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     bacs_name: str | None = None
     # a claim whose payee's bank details changed within this many days is flagged bank_details_changed
     bank_details_changed_days: int = 30
+    # a claim ready to pay without usable bank details: its person is asked (a `Payment details:` link)
+    # at most this many times in all, a link's life (INVOLVE_LINK_MAX_AGE_DAYS) apart; then the
+    # co-ordinators are told
+    payment_details_asks: int = 3
 
     @field_validator("database_url")
     @classmethod

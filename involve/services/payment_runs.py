@@ -40,6 +40,14 @@ CSV_HEADER = ["reference", "claimant_name", "activity_kind", "activity_date", "c
               "fee_amount", "expenses_amount", "amount", "account_name", "sort_code", "account_number"]
 
 
+# why a claim cannot be paid by bank yet, when only its person can put it right (through a
+# `Payment details:` link): the reason shown to finance -> the `why` of the payment_details email
+NO_DETAILS = "no bank details yet; the person has been asked"
+INVALID_FLAG = "bank details failed the bank's check; the person has been asked"
+FAILED_CHECK = "bank details failed the bank's check"
+PERSON_MUST_GIVE = {NO_DETAILS: "missing", INVALID_FLAG: "invalid", FAILED_CHECK: "invalid"}
+
+
 class NothingToPay(InvolveError):
     """No claim can go in a payment run now."""
 
@@ -67,14 +75,14 @@ def usable_bank(claim: Claim, payee: Payee | None) -> tuple[dict | None, str]:
     if bank_amount(claim) <= 0:
         return None, "nothing to pay by bank"
     if "bank_details_invalid" in (claim.flags or []):
-        return None, "bank details failed the bank's check; the person has been asked"
+        return None, INVALID_FLAG
     if payee is not None and payee.pending_encrypted is not None:
         return None, "a change of bank details waits for the person's confirmation and a finance check"
     bank = pay_details.current_bank(payee) or pay_details.bank_part(pay_details.claim_details(claim))
     if bank is None:
-        return None, "no bank details yet; the person has been asked"
+        return None, NO_DETAILS
     if not account_passes_modulus_check(bank["sort_code"], bank["account_number"]):
-        return None, "bank details failed the bank's check"
+        return None, FAILED_CHECK
     return bank, ""
 
 
