@@ -112,12 +112,18 @@ def test_bacs_run_from_the_database(db, example_claim, tmp_path, monkeypatch):
 def test_retention_clears_payee_records(db, example_claim):
     from datetime import date
 
-    from involve.services import retention
+    from involve.services import payment_returns, retention
+    from involve.settings import settings
+    from involve.views.finance import last_failure
 
     setup_people()
-    approved(example_claim, 1, method="payroll", bank=dict(OTHER_BANK, ni_number="AB123456C"))
+    [ref] = approved(example_claim, 1, method="payroll", bank=dict(OTHER_BANK, ni_number="AB123456C"))
     assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    payment_runs.create_run(by=FIN, out_dir=settings.payment_runs_dir)
+    payment_returns.mark_failed(ref, reason="closed: ask S Okafor's daughter", by=FIN)
     retention.run(as_of=date(2028, 1, 1))  # within retention: kept
     assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    assert last_failure(get(ref).id).reason == "closed: ask S Okafor's daughter"
     retention.run(as_of=date(2040, 1, 1))
     assert sql_money("SELECT COUNT(*) FROM payees") == 0
+    assert "Okafor" not in last_failure(get(ref).id).reason  # finance's free text goes with the name
