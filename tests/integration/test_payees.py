@@ -106,6 +106,11 @@ def test_bacs_run_from_the_database(db, example_claim, tmp_path, monkeypatch):
     assert sorted(x[64:82].rstrip() for x in data) == sorted(refs)  # one record per claim
     pence = sum(int(x[35:46]) for x in data)
     assert Decimal(pence) / 100 == sql_money("SELECT SUM(total_amount) FROM claims") == run.total
+    lines = run.path.read_bytes().decode("ascii").split("\r\n")
+    [contra] = [x for x in records if x[15:17] == "17"]
+    utl = next(x for x in lines if x.startswith("UTL1"))
+    assert int(contra[35:46]) == pence and int(utl[4:17]) == int(utl[17:30]) == pence  # trailer totals
+    assert (int(utl[30:37]), int(utl[37:44])) == (1, len(refs))  # one debit, one credit per claim
     assert processing.count_submitted() == 0
 
 

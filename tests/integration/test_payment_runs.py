@@ -97,6 +97,10 @@ def test_reconcile_applies_good_lines_and_reports_the_rest(db, example_claim, tm
     assert [x["line"] for x in r.refused] == [5, 6, 7]
     assert (get(a).status, get(b).status, get(c).status) == ("paid", "payment_failed", "approved")
     assert runs()[0]["status"] == "open"  # c is still to pay
+    again = payment_returns.reconcile(report, by=FIN)  # the same report twice: nothing applied again
+    assert again.applied == [] and [x["reference"] for x in again.unmatched] == ["CLM-NOSUCH99"]
+    assert len(mails("claim_paid")) == 1 and len(mails("payment_failed")) == 1
+    assert (get(a).status, get(b).status, get(c).status) == ("paid", "payment_failed", "approved")
     report.write_text(f"reference,status\n{c},paid\n")
     assert [x["reference"] for x in payment_returns.reconcile(report, by=FIN).applied] == [c]
     assert runs()[0]["status"] == "paid" and runs()[0]["run"] == run.reference
