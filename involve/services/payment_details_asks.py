@@ -165,7 +165,10 @@ def ask_now(reference: str, *, by: str) -> str:
                 session, {claim.claimant_email}).get(claim.claimant_email))
             raise InvolveError(f"{claim.reference} does not wait for its person's payment details"
                                + (f": {reason}" if reason else ": it is ready to pay"))
-        enqueue(session, [_ask_mail(session, claim, why, again=True)])
+        a = asks(links.issued(session, action=pay_details.ASK_DETAILS, references=[claim.reference])
+                 .get(claim.reference, []), clock.now())
+        # "the link we sent has expired" only when it has (a member of staff may send one before)
+        enqueue(session, [_ask_mail(session, claim, why, again=a.count > 0 and a.works_until is None)])
         audit.record(session, [audit.Change("claim", claim.reference, "ask_payment_details", member.email,
                                             data={"why": why})])
         return claim.reference

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import InvolveError
+from involve.i18n import ngettext
 from involve.services import payee_changes, payment_details_asks, payment_runs
 from involve.settings import settings
 from involve.views import finance as finance_views
@@ -99,7 +100,7 @@ async def mark_paid_page(request: Request, reference: str):
                       heading=_("Mark payment run %(ref)s paid", ref=run.reference) if is_open
                       else _("Payment run %(ref)s", ref=run.reference),
                       intro=_("Only do this once the bank has made the payments. Each person gets a 'paid' email.")
-                      if is_open else _("This run is already marked paid: %(date)s, by %(by)s.",
+                      if is_open else _("This run was marked paid on %(date)s by %(by)s.",
                                         date=date_and_time(run.paid_at), by=run.paid_by),
                       rows=[(c.reference, f"{c.claimant_name}: £{payment_runs.bank_amount(c):.2f} "
                              f"({_((c.payment_method or 'bank_transfer').replace('_', ' '))}, "
@@ -109,7 +110,8 @@ async def mark_paid_page(request: Request, reference: str):
                                                reason=f.reason, date=date_and_time(f.recorded_at),
                                                by=f.recorded_by)) for f in returned],
                       action=f"/staff/finance/runs/{run.reference}/mark-paid", fields={},
-                      button=_("Yes, mark %(n)s claims paid", n=len(shown)) if is_open else None)
+                      button=(ngettext("Yes, mark %(num)d claim paid", "Yes, mark %(num)d claims paid", len(shown))
+                              % {"num": len(shown)}) if is_open else None)
 
 
 @router.post("/staff/finance/runs/{reference}/mark-paid")
