@@ -141,7 +141,8 @@ def _get(job: _Job) -> receipt_files.CheckedFile | FetchFailed:
         with i18n.use("en"):  # the reason is for staff; the claim's history is in English
             return receipt_files.check(name, got.data)
     except receipt_files.FileRefused as exc:  # the reason without the file's name (audit keeps no names)
-        return FetchFailed(str(exc).replace(name, "The file", 1), retry=False)
+        first = str(exc).replace(name, "The file", 1).split(". ")[0].rstrip(".")  # not the advice to the person
+        return FetchFailed(first + ".", retry=False)
 
 
 def fetch_batch(limit: int = 10) -> BatchResult:

@@ -356,7 +356,7 @@ def test_save_and_come_back_on_another_device(client):
     assert other.get("/claim/continue/forged").status_code == 410
 
 
-def test_retention_removes_receipt_files_with_the_claim_details(db, example_claim):
+def test_retention_removes_receipt_files_with_the_claim_details(db, example_claim, monkeypatch):
     from datetime import date
 
     from involve.services import receipts, retention
@@ -367,10 +367,19 @@ def test_retention_removes_receipt_files_with_the_claim_details(db, example_clai
         line = next(x.id for x in s.execute(select(Claim).where(Claim.reference == ref)).scalar_one().expenses
                     if x.kind == "public_transport")
     assert receipts.add_receipts(ref, {line: [receipts.Upload("bus.jpg", jpeg())]}, claimant=SAM) == 1
+    from involve.services import receipt_fetches
+    from involve.settings import reset_settings
+
+    monkeypatch.setenv("INVOLVE_RECEIPT_FETCH_HOSTS", "files.example.com")
+    reset_settings()
+    with unit_of_work() as s:  # a provider's file URL still recorded for fetching goes too
+        claim_id = s.execute(select(Claim.id).where(Claim.reference == ref)).scalar_one()
+        assert receipt_fetches.queue(s, claim_id, "tally", {2: "https://files.example.com/a.jpg"}) == 1
     retention.run(as_of=date(2040, 1, 1))
     with reader() as s:
         assert s.execute(text("SELECT count(*) FROM receipts")).scalar_one() == 0
         assert s.execute(text("SELECT count(*) FROM stored_files")).scalar_one() == 0
+        assert s.execute(text("SELECT count(*) FROM receipt_fetches")).scalar_one() == 0
 
 
 def test_staff_claim_page_asks_and_shows_receipts_only_to_those_who_may_act(client, example_claim):
