@@ -1,8 +1,9 @@
 """Flow: fetch the receipt files form providers hold (Typeform/Tally file-upload answers), in batches.
 
 Never on the webhook's request path: intake only records the URLs. The embedded runner runs this flow
-before process-claims, so a file that arrives at once is there when the claim is processed (and the
-"received" email then asks for no receipt it already has)."""
+before process-claims, so a file that arrives at once is usually there when the claim is processed (and
+the "received" email then asks for no receipt it already has). Not always: a claim that arrives while a
+cycle is past this flow is processed first; its file still clears `receipt_missing` when it comes."""
 from __future__ import annotations
 
 from prefect import flow

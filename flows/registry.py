@@ -75,7 +75,7 @@ class Flow:
 EVERY_MINUTE = 60
 
 # In the order the embedded runner checks them each cycle: fetch-receipts before process-claims (a
-# provider's receipt file that arrives at once is there when its claim is processed); deliver-outbox
+# provider's receipt file that arrives at once is usually there when its claim is processed); deliver-outbox
 # last, so the emails the others queue go out in the same cycle.
 REGISTRY: tuple[Flow, ...] = (
     Flow("fetch-receipts", "flows/receipts.py:fetch_receipts",
