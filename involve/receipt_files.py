@@ -76,7 +76,7 @@ def check(name: str | None, data: bytes) -> CheckedFile:
     if kind == "application/pdf":
         _check_pdf(name, data)
         return CheckedFile(name, kind, data)
-    return _reencode_image(name, data)
+    return _reencode_image(name, data, kind)
 
 
 def _open_heif() -> None:
@@ -86,7 +86,10 @@ def _open_heif() -> None:
     register_heif_opener(thumbnails=False)
 
 
-def _reencode_image(name: str, data: bytes) -> CheckedFile:
+PILLOW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
+
+
+def _reencode_image(name: str, data: bytes, kind: str) -> CheckedFile:
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -95,7 +98,7 @@ def _reencode_image(name: str, data: bytes) -> CheckedFile:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
+            with Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]]) as img:  # only what it said it was
                 if img.width * img.height > MAX_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
                 img.load()
