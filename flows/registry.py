@@ -74,9 +74,13 @@ class Flow:
 
 EVERY_MINUTE = 60
 
-# In the order the embedded runner checks them each cycle: deliver-outbox last, so the emails the
-# others queue go out in the same cycle.
+# In the order the embedded runner checks them each cycle: fetch-receipts before process-claims (a
+# provider's receipt file that arrives at once is usually there when its claim is processed); deliver-outbox
+# last, so the emails the others queue go out in the same cycle.
 REGISTRY: tuple[Flow, ...] = (
+    Flow("fetch-receipts", "flows/receipts.py:fetch_receipts",
+         "Fetch Typeform/Tally receipt files when INVOLVE_RECEIPT_FETCH_HOSTS allows (sweep, every minute).",
+         ("involve", "claims"), interval=EVERY_MINUTE, work="involve.services.receipt_fetches:due_count"),
     Flow("process-claims", "flows/claims.py:process_claims",
          "Move submitted claims to awaiting_approval in batches (claims sweep, every minute).",
          ("involve", "claims"), interval=EVERY_MINUTE, work="involve.services.processing:count_submitted",

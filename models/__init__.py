@@ -4,7 +4,7 @@ Import `Base` and the model classes from here; Alembic reads `Base.metadata`.
 """
 from models.audit import AuditHead, AuditRecord
 from models.base import Base
-from models.claimant import ClaimQuestion, Receipt, StoredFile
+from models.claimant import ClaimQuestion, Receipt, ReceiptFetch, StoredFile
 from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentFailure, PaymentRun
 from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
@@ -38,5 +38,5 @@ __all__ = [
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
     "SupportRequest", "UnmetNeed",
-    "Payee", "PayrollExport", "PayrollLine", "Budget", "Receipt", "StoredFile", "ClaimQuestion",
+    "Payee", "PayrollExport", "PayrollLine", "Budget", "Receipt", "ReceiptFetch", "StoredFile", "ClaimQuestion",
 ]

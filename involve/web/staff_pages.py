@@ -18,7 +18,7 @@ from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
 from involve.services.claim_questions import ask
 from involve.services.receipts import open_receipt
-from involve.views.claimant import claim_receipts
+from involve.views.claimant import claim_receipt_fetches, claim_receipts
 from involve.views.claims import ClaimFilters, claim_with_history, list_claims, statuses_present
 from involve.views.finance import last_failure
 from involve.web.forms import csrf_failed, csrf_ok
@@ -96,6 +96,7 @@ async def _claim_page(request: Request, member, reference: str, status_code: int
                       receipts=await run_in_threadpool(claim_receipts, claim.id),
                       failure=await run_in_threadpool(last_failure, claim.id)
                       if claim.status == "payment_failed" else None,
+                      fetches=await run_in_threadpool(claim_receipt_fetches, claim.id),
                       error_list=[{"text": error, "href": "#actions"}] if error else None)
 
 

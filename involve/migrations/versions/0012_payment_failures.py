@@ -1,7 +1,7 @@
 """finance: why a payment failed (the bank's reason) and which run it came back from
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import models.base
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
