@@ -267,8 +267,7 @@ def visit_staff_side(page, live: LiveServer, sink: SmtpSink, seen, *, waiting: s
         page.click("#save")
     assert page.locator(".nhsuk-error-summary").is_visible()
     seen("person-details-errors", page)
-    page.goto(base + "/your-details")  # asking for the link: the form, its error, the answer
-    seen("person-your-details", page)
+    page.goto(base + "/your-details")  # asking for the link: the form with its error, the answer
     page.fill("#email", "not an email")
     with page.expect_navigation():
         page.click("#send-link")
