@@ -21,6 +21,7 @@ from involve.web.app import create_app
 from models import AuditRecord, OutboxEmail, Payee, Person
 from tests.integration.finance_support import FIN, FIN2, approved, get, mails, setup_people
 from tests.integration.test_lifecycle import COORD, submit
+from tests.staff_sign_in import sign_in
 
 SAM = "sam.okafor@example.org"
 OTHER_BANK = {"account_name": "S Okafor", "sort_code": "08-99-99", "account_number": "66374958"}
@@ -143,6 +144,10 @@ def test_language_and_format_from_the_own_page_are_used_for_their_emails(client,
     assert msg["Content-Language"] == "ur"
     register.send_details_link(SAM, by=COORD)
     assert mails("register_details")[-1].context["language"] == "ur"
+    with TestClient(create_app()) as staff:  # staff pages stay English and show the person's language
+        sign_in(staff, COORD)
+        shown = staff.get(f"/staff/register/PER-{person().id}").text
+        assert "Urdu" in shown and "Large print" in shown
 
 
 def test_first_bank_and_payroll_details_from_the_own_page(client):
