@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from involve import audit, crypto, links
 from involve.domain.bank import account_passes_modulus_check, digits
+from involve.domain.dates import london_today
 from involve.mail.outbox import email_row
 from involve.settings import settings
 from models import Claim, Payee
@@ -106,6 +107,19 @@ def _link(out: ClaimOutcome, action: str, reference: str, holder: str) -> str:
     return url
 
 
+def link_expires_on(now: datetime) -> date:
+    """The last day (London) a `Payment details:` link made at `now` works."""
+    return london_today(now + timedelta(days=settings.link_max_age_days))
+
+
+def ask_link(session: Session, claim: Claim, now: datetime | None = None) -> tuple[str, str]:
+    """A fresh `Payment details:` link for `claim` (in the caller's transaction), and its last day (ISO)."""
+    now = now or datetime.now(UTC)
+    url = links.issue(session, action=ASK_DETAILS, reference=claim.reference, holder=claim.claimant_email,
+                      days=settings.link_max_age_days, now=now)
+    return url, link_expires_on(now).isoformat()
+
+
 def _writing(claim: Claim, prefs: dict | None) -> dict:
     """`email_row` keywords: the person's language and format (`prefs`, from their register entry), else
     the claim's."""
@@ -116,7 +130,8 @@ def ask_for_details_mail(out: ClaimOutcome, claim: Claim, summary: dict, why: st
                          prefs: dict | None = None) -> None:
     url = _link(out, ASK_DETAILS, claim.reference, claim.claimant_email)
     out.mails.append(email_row(template="payment_details", to=claim.claimant_email, reference=claim.reference,
-                               context=dict(summary, why=why, details_url=url),
+                               context=dict(summary, why=why, details_url=url,
+                                            expires_on=link_expires_on(datetime.now(UTC)).isoformat()),
                                dedupe_key=f"{claim.reference}:payment-details:{why}", **_writing(claim, prefs)))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from involve import audit, receipt_files, storage
@@ -22,7 +22,7 @@ from involve.domain.policy import load_policy
 from involve.errors import NotAllowed, NotFound, WrongState
 from involve.receipt_files import FileRefused
 from involve.services.people import actor
-from models import Claim, ExpenseLine, Receipt
+from models import Claim, ExpenseLine, Receipt, ReceiptFetch
 
 OPEN_STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval",
                  "needs_information")  # receipts are welcome until the claim is decided
@@ -171,11 +171,13 @@ def receipt_count(session: Session, claim_id: int) -> int:
 
 
 def remove_receipts(session: Session, claim_ids: list[int]) -> int:
-    """Retention: the claims' receipt files and their rows go (the payment record stays)."""
+    """Retention: the claims' receipt files and their rows go, with any provider file URLs still
+    recorded for fetching (the payment record stays)."""
     rows = list(session.execute(select(Receipt).where(Receipt.claim_id.in_(claim_ids))).scalars())
     for r in rows:
         storage.remove(session, r.storage_key)
         session.delete(r)
+    session.execute(delete(ReceiptFetch).where(ReceiptFetch.claim_id.in_(claim_ids)))
     return len(rows)
 
 

@@ -15,7 +15,7 @@ from involve.domain.statement import ZERO, split_payment, tax_year
 from involve.errors import InvolveError, NotFound
 from involve.services.receipts import OPEN_STATUSES, lines_needing_receipts, lines_taking_receipts
 from involve.views.claims import claim_history
-from models import Claim, ClaimQuestion, Payment, Receipt
+from models import Claim, ClaimQuestion, Payment, Receipt, ReceiptFetch
 
 
 @dataclass
@@ -148,3 +148,14 @@ def statement_json(st: Statement) -> dict:
                           "activity_date": x.activity_date.isoformat(), "fee_paid": f"{x.fee_paid:.2f}",
                           "expenses_paid": f"{x.expenses_paid:.2f}", "total": f"{x.total:.2f}"}
                          for x in st.lines]}
+
+
+def claim_receipt_fetches(claim_id: int) -> list[dict]:
+    """Receipt files a form provider holds for the claim's costs, as fetching left them (no URL: its host
+    only), for the staff claim page."""
+    from urllib.parse import urlsplit
+
+    with reader() as s:
+        rows = s.execute(select(ReceiptFetch).where(ReceiptFetch.claim_id == claim_id).order_by(ReceiptFetch.id))
+        return [{"line_no": r.line_no, "state": r.state, "attempts": r.attempts, "last_error": r.last_error,
+                 "host": urlsplit(r.url).hostname or "?"} for r in rows.scalars()]

@@ -34,8 +34,9 @@ PERSON_EMAILS = {
                             "start": "10:00", "end": "12:00", "borough": "Havering", "fee": "£25.00",
                             "mileage": "45p"},
     "activity_thanks": {"day": "Wednesday 18 November 2026", "claim_reference": "CLM-2026-000002"},
-    "payment_failed": {"reason": "Ŕéƒéŕ ţö ðŕåŵéŕ", "details_url": "http://x/act/pd"},
-    "payment_details": {"why": "invalid", "details_url": "http://x/act/pd"},
+    "payment_failed": {"reason": "Ŕéƒéŕ ţö ðŕåŵéŕ", "details_url": "http://x/act/pd", "paid_amount": "31.80",
+                       "expires_on": "2026-12-14"},
+    "payment_details": {"why": "invalid", "details_url": "http://x/act/pd", "again": True, "expires_on": "2026-12-14"},
     "bank_details_change": {"old_masked": "****12", "new_masked": "****34", "confirm_url": "http://x/act/bc"},
     "register_details": {"reference": "PER-7", "days": 14},
 }
