@@ -1,9 +1,7 @@
 """The claimant's own pages: "Your claims".
 
     GET/POST /claims/status          the person gives their email; if it has claims, a `Your claims:`
-                                     link is emailed (the page says the same either way)
-    GET/POST /your-details           the same for the `Update your details:` link to their own page
-                                     (involve/web/register_links.py), if the address is in the register
+                                     link is emailed (the page says the same either way): claimant_ask.py
     GET /claims/yours/{signed}       the emailed link: starts a claimant session (own cookie, never a
                                      staff session) and shows their claims
     GET /claims/mine[/{ref}]         their claims / one claim with its timeline
@@ -14,8 +12,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -26,13 +22,11 @@ from involve.db import reader
 from involve.domain.statement import tax_year_of
 from involve.errors import InvolveError, LinkInvalid, NotFound
 from involve.receipt_files import ACCEPT
-from involve.services.claimant_links import request_details_link, request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import N_, _
+from involve.web.i18n import _
 from involve.web.pages import render_page
-from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claimant"], include_in_schema=False)
@@ -51,74 +45,6 @@ def _signed_out():
                        message=_("For your security, the link to your claims works for a short time. "
                                  "Ask for a new link and we will email it to you."),
                        link={"href": "/claims/status", "text": _("Get a new link to your claims")})
-
-
-@dataclass(frozen=True)
-class AskForLink:
-    """A public page where a person gives their email and is sent a link (the page says the same
-    whether or not the address is known): /claims/status and /your-details."""
-    path: str
-    send: Callable[[str], bool]  # involve.services.claimant_links: queue the email if the address is known
-    heading: str
-    intro: str
-    hint: str
-    sent: str  # the answer, with %(email)s
-
-
-YOUR_CLAIMS = AskForLink(
-    "/claims/status", request_your_claims, N_("See your claims"),
-    N_("We will email you a link to a page showing each claim you have made, where it has got to, when you "
-       "should be paid, any receipts we still need, and a statement of what we have paid you."),
-    N_("Use the email address you gave on your claim."),
-    N_("If %(email)s has claims with us, we have sent it a link to see them. The link works for 24 hours."))
-YOUR_DETAILS = AskForLink(
-    "/your-details", request_details_link, N_("Update your details"),
-    N_("If you are in our involvement register, we will email you a link to your own page. There you can "
-       "change whether we may invite you to interview panels, when you are available, any support you need, "
-       "the language and format we write to you in, and the bank account we pay you into."),
-    N_("Use the email address we have for you, the one our invitations come to."),
-    N_("If %(email)s is in our involvement register, we have sent it a link to your details. The link works "
-       "once, for 14 days."))
-
-
-def _ask_page(request: Request, ask: AskForLink, status_code: int = 200, **context):
-    return render_form(request, "ask_link.html", status_code, ask=ask, **({"v": {}, "errors": {},
-                                                                            "error_list": []} | context))
-
-
-async def _ask(request: Request, ask: AskForLink):
-    """No CSRF check here on purpose: the only effect is an email to the address given, which anyone
-    could ask for directly, and a script or form elsewhere must be able to ask for the link."""
-    form = await request.form()
-    email = str(form.get("email") or "").strip()[:320]
-    if "@" not in email or "." not in email.rsplit("@", 1)[-1]:
-        errors = {"email": _("Enter your email address, like name@example.com")}
-        return _ask_page(request, ask, 400, v={"email": email}, errors=errors,
-                         error_list=[{"text": errors["email"], "href": "#email"}])
-    await run_in_threadpool(ask.send, email)
-    if wake := getattr(request.app.state, "wake", None):
-        wake()
-    return render_page("ask_link_sent.html", ask=ask, email=email)
-
-
-@router.get("/claims/status")
-async def status_page(request: Request):
-    return _ask_page(request, YOUR_CLAIMS)
-
-
-@router.post("/claims/status", dependencies=[rate_limited("status")])
-async def status_request(request: Request):
-    return await _ask(request, YOUR_CLAIMS)
-
-
-@router.get("/your-details")
-async def details_page(request: Request):
-    return _ask_page(request, YOUR_DETAILS)
-
-
-@router.post("/your-details", dependencies=[rate_limited("status")])  # one count with /claims/status
-async def details_request(request: Request):
-    return await _ask(request, YOUR_DETAILS)
 
 
 def _open_link(signed: str) -> str:
