@@ -1,7 +1,7 @@
 """The claimant's own pages: "Your claims".
 
     GET/POST /claims/status          the person gives their email; if it has claims, a `Your claims:`
-                                     link is emailed (the page says the same either way)
+                                     link is emailed (the page says the same either way): claimant_ask.py
     GET /claims/yours/{signed}       the emailed link: starts a claimant session (own cookie, never a
                                      staff session) and shows their claims
     GET /claims/mine[/{ref}]         their claims / one claim with its timeline
@@ -22,13 +22,11 @@ from involve.db import reader
 from involve.domain.statement import tax_year_of
 from involve.errors import InvolveError, LinkInvalid, NotFound
 from involve.receipt_files import ACCEPT
-from involve.services.claimant_links import request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import _, current, explicit, for_person, said
+from involve.web.i18n import _, for_person, said
 from involve.web.pages import render_page
-from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claimant"], include_in_schema=False)
@@ -47,27 +45,6 @@ def _signed_out():
                        message=_("For your security, the link to your claims works for a short time. "
                                  "Ask for a new link and we will email it to you."),
                        link={"href": "/claims/status", "text": _("Get a new link to your claims")})
-
-
-@router.get("/claims/status")
-async def status_page(request: Request):
-    return render_form(request, "claims_status.html", v={}, errors={}, error_list=[])
-
-
-@router.post("/claims/status", dependencies=[rate_limited("status")])
-async def status_request(request: Request):
-    """No CSRF check here on purpose: the only effect is an email to the address given, which anyone
-    could ask for directly, and a script or form elsewhere must be able to ask for the link."""
-    form = await request.form()
-    email = str(form.get("email") or "").strip()[:320]
-    if "@" not in email or "." not in email.rsplit("@", 1)[-1]:
-        errors = {"email": _("Enter your email address, like name@example.com")}
-        return render_form(request, "claims_status.html", 400, v={"email": email}, errors=errors,
-                           error_list=[{"text": errors["email"], "href": "#email"}])
-    await run_in_threadpool(request_your_claims, email, current() if explicit.get() else None)
-    if wake := getattr(request.app.state, "wake", None):
-        wake()
-    return render_page("claims_status_sent.html", email=email)
 
 
 def _open_link(signed: str) -> str:
