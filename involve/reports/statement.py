@@ -4,7 +4,8 @@ here) statement.pdf, in the person's language and reading format. The text says 
 
 Language: the one asked for, else the person's (register entry, else latest claim), else
 INVOLVE_LANGUAGE. Right-to-left languages (Urdu) are laid out right to left, references and amounts
-kept left to right. Large print follows RNIB / UKAAF clear print guidance (docs/languages.md). Fonts
+kept left to right. Large print follows RNIB / UKAAF clear print guidance (docs/languages.md); Easy Read
+is short sentences in everyday words, one idea a line, at 16 pt (`_statement_easy.html`). Fonts
 are found by fontconfig by family name: Noto Naskh Arabic (Debian `fonts-noto-core`) for Urdu, a
 sans serif for the rest (`FONTS`).
 
@@ -63,6 +64,7 @@ def statement_html(st: Statement, language: str | None = None, reading_format: s
         direction = i18n.direction(code)
         return page_env().get_template("statement_document.html").render(
             st=st, contact=contact(), language=code, direction=direction, large=fmt in LARGE_FORMATS,
+            easy=fmt == "easy_read",
             fonts=", ".join(FONTS[direction]))  # unquoted family names: valid CSS, nothing to escape
 
 

@@ -112,7 +112,7 @@ async def statement_file(request: Request, fmt: str, year: str = "", format: str
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
                                  "Content-Language": language})
     if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st, language, reading_format)):
-        suffix = "-large-print" if reading_format == "large_print" else ""
+        suffix = {"large_print": "-large-print", "easy_read": "-easy-read"}.get(reading_format, "")
         return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.pdf"',
                                  "Content-Language": language})

@@ -39,7 +39,8 @@ def pseudo():
 def pdfs(pseudo):
     """One PDF per case, made once (WeasyPrint takes most of a second for each): both layouts in the
     pseudo-locale (40 % longer text), and Urdu in large print."""
-    cases = {"pseudo": (pseudo, "standard"), "pseudo-large": (pseudo, "large_print"), "ur-large": ("ur", "large_print")}
+    cases = {"pseudo": (pseudo, "standard"), "pseudo-large": (pseudo, "large_print"), "ur-large": ("ur", "large_print"),
+             "pseudo-easy": (pseudo, "easy_read")}
     made = {name: statement_pdf(ST, language, fmt) for name, (language, fmt) in cases.items()}
     if not all(made.values()):
         pytest.fail("WeasyPrint is installed but wrote no PDF (is Pango there?)")
@@ -53,7 +54,7 @@ def test_pseudo_locale_csv_header_and_total_have_no_english_left(pseudo):
     assert total[4:] == ["75.00", "19.20", "94.20"]  # numbers as a spreadsheet reads them, in any language
 
 
-@pytest.mark.parametrize("case", ["pseudo", "pseudo-large"])
+@pytest.mark.parametrize("case", ["pseudo", "pseudo-large", "pseudo-easy"])
 def test_pseudo_locale_pdf_has_no_english_left(pdfs, case):
     text = " ".join(clear_print.pdf_text(pdfs[case]).split())  # table cells wrap dates over lines
     assert "Ŝåɱîŕå Ķĥåñ" in text and "£25.00" in text
@@ -101,3 +102,15 @@ def test_large_print_statement_follows_clear_print(pdfs):
     assert reference and reference[0]["size"] >= 18
     # the standard print statement is not large print: the check tells them apart
     assert any("under 18 pt" in p for p in clear_print.pdf_problems(pdfs["pseudo"]))
+
+
+def test_easy_read_statement_is_short_lines_at_16_pt_without_a_table(pdfs):
+    html = statement_html(ST, "en", "easy_read")
+    body = html.split("</style>")[1]
+    assert "<table" not in body and "Expenses are not pay." in body
+    assert 'We paid you <bdi dir="ltr">£31.80</bdi>.' in body
+    assert 'Your claim number is <bdi dir="ltr">CLM-2026-000123</bdi>.' in body
+    runs = clear_print.pdf_runs(pdfs["pseudo-easy"])
+    assert runs and min(r["size"] for r in runs if r["text"].strip()) >= 16
+    text = " ".join(clear_print.pdf_text(pdfs["pseudo-easy"]).split())
+    assert "£94.20" in text  # the total, last
