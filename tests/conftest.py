@@ -85,6 +85,16 @@ SKIP_GROUPS = (
 )
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the ephemeral Prefect API the flow tests started: Prefect stops it at exit, but a pytest-xdist
+    worker ends without running exit handlers, which left the server running after the run."""
+    import sys
+
+    if server_module := sys.modules.get("prefect.server.api.server"):
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """One line per group of skipped tests, and how to run them."""
     groups: dict[tuple[str, str], int] = {}
