@@ -31,8 +31,10 @@ run: install
 	@$(BIN)/involve info
 	$(BIN)/involve serve --host 127.0.0.1 --port 8000
 
+# two pytest workers (most tests wait on servers, browsers and databases, not the CPU); PYTEST_WORKERS=0 runs in one process
+PYTEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope) $(PYTEST_ARGS)
 
 # long reliability scenarios (tests/reliability/soak.py): prints scenario, requests, lost, duplicated, leaked
 soak: install

@@ -74,9 +74,13 @@ class Flow:
 
 EVERY_MINUTE = 60
 
-# In the order the embedded runner checks them each cycle: deliver-outbox last, so the emails the
-# others queue go out in the same cycle.
+# In the order the embedded runner checks them each cycle: fetch-receipts before process-claims (a
+# provider's receipt file that arrives at once is usually there when its claim is processed); deliver-outbox
+# last, so the emails the others queue go out in the same cycle.
 REGISTRY: tuple[Flow, ...] = (
+    Flow("fetch-receipts", "flows/receipts.py:fetch_receipts",
+         "Fetch Typeform/Tally receipt files when INVOLVE_RECEIPT_FETCH_HOSTS allows (sweep, every minute).",
+         ("involve", "claims"), interval=EVERY_MINUTE, work="involve.services.receipt_fetches:due_count"),
     Flow("process-claims", "flows/claims.py:process_claims",
          "Move submitted claims to awaiting_approval in batches (claims sweep, every minute).",
          ("involve", "claims"), interval=EVERY_MINUTE, work="involve.services.processing:count_submitted",
@@ -85,7 +89,7 @@ REGISTRY: tuple[Flow, ...] = (
          "Advance every due open recruitment (invitations, training, requests, reminders).",
          ("involve", "recruitment"), interval=EVERY_MINUTE, work="involve.services.recruitment_panel:due_count"),
     Flow("approval-reminders", "flows/reminders.py:approval_reminders",
-         "Queue the daily approval-reminder digests.",
+         "Queue the daily approval-reminder digests; ask again for missing payment details.",
          ("involve", "email"), cron="0 8 * * *", concurrency_limit=1),
     Flow("retention", "flows/retention.py:retention",
          "Anonymise claims and register entries past their retention period (monthly).",

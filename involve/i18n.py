@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from involve.domain.languages import N_, READING_FORMATS  # noqa: F401 - N_ is used from here too
+from involve.domain.languages import N_, READING_FORMATS, Message  # noqa: F401 - N_, Message used from here too
 from involve.settings import settings
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -180,6 +180,11 @@ def use(code: str | None) -> Iterator[str]:
 
 
 def gettext(message: str) -> str:
+    """`message` in the language in use; a `Message` is translated by its msgid, then filled in."""
+    msgid = getattr(message, "msgid", None)
+    if msgid is not None:
+        text = translations().gettext(msgid)
+        return text % message.values if message.values else text
     return translations().gettext(message)
 
 

@@ -6,6 +6,7 @@ acting marks the row used in the same transaction, so a link works once.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -30,23 +31,26 @@ def _serializer_for(keys: tuple[str, ...]) -> URLSafeTimedSerializer:
 
 
 def issue(session: Session, *, action: str, reference: str, holder: str, data: dict | None = None,
-          days: int | None = None, path: str = "/act/") -> str:
+          days: int | None = None, path: str = "/act/", now: datetime | None = None) -> str:
     """Create a link token row and return the full URL for it (`path`: a page of its own, such as
-    the claimant's `/claims/yours/`, instead of the action-link pages)."""
-    row, url = new_link(action=action, reference=reference, holder=holder, data=data, days=days, path=path)
+    the claimant's `/claims/yours/`, instead of the action-link pages; `now`: when it is made, for
+    code that runs on `involve.clock`)."""
+    row, url = new_link(action=action, reference=reference, holder=holder, data=data, days=days, path=path,
+                        now=now)
     session.add(LinkToken(**row))
     return url
 
 
 def new_link(*, action: str, reference: str, holder: str, data: dict | None = None,
-             days: int | None = None, path: str = "/act/") -> tuple[dict, str]:
+             days: int | None = None, path: str = "/act/", now: datetime | None = None) -> tuple[dict, str]:
     """(the link_tokens row, its URL) without touching the session: batch code (claim processing)
     makes many and inserts the rows with one `store_links` (Core executemany, not one ORM object
     each). The link works only once that row is committed."""
     days = days or settings.link_max_age_days
     token_id = secrets.token_urlsafe(16)
+    now = now or datetime.now(UTC)
     row = {"id": token_id, "action": action, "reference": reference, "holder_email": holder, "data": data,
-           "created_at": datetime.now(UTC), "expires_at": datetime.now(UTC) + timedelta(days=days),
+           "created_at": now, "expires_at": now + timedelta(days=days),
            "used_at": None}
     signed = _serializer().dumps({"t": token_id, "a": action})
     return row, f"{settings.base_url.rstrip('/')}{path}{signed}"
@@ -81,6 +85,27 @@ def load(session: Session, signed: str, *, for_update: bool = False) -> LinkToke
     if token.expires_at < datetime.now(UTC):
         raise LinkInvalid(_("This link has expired."))
     return token
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One link made for a reference: when, until when, and when it was used (None: not yet)."""
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def issued(session: Session, *, action: str, references: list[str]) -> dict[str, list[Issued]]:
+    """Every `action` link made for each of `references`, oldest first (references with none left out)."""
+    out: dict[str, list[Issued]] = {}
+    for i in range(0, len(references), 500):
+        rows = session.execute(select(LinkToken.reference, LinkToken.created_at, LinkToken.expires_at,
+                                      LinkToken.used_at)
+                               .where(LinkToken.action == action, LinkToken.reference.in_(references[i:i + 500]))
+                               .order_by(LinkToken.created_at)).all()
+        for ref, created, expires, used in rows:
+            out.setdefault(ref, []).append(Issued(created, expires, used))
+    return out
 
 
 def use(token: LinkToken) -> None:

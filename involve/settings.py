@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from involve.errors import SettingsError
@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     payment_days: int = 10  # working days (England and Wales bank holidays excluded)
     # receipts: "database" (encrypted rows) or a folder path (encrypted files); S3-style storage can follow
     receipt_storage: str = "database"
+    # Typeform/Tally file-upload answers: the hosts their receipt files may be fetched from, comma-separated
+    # (e.g. "api.typeform.com,storage.tally.so"); empty: not fetched, the file URL is kept as the receipt
+    receipt_fetch_hosts: str = ""
+    typeform_token: SecretStr | None = None  # a Typeform personal token (read responses): its file URLs need it
     language: str = "en"  # the default language (BCP 47) when a person has not chosen one
     languages: str | None = None  # languages offered, comma-separated; default: en plus every shipped catalogue
     # finance: the originator of Bacs Standard 18 files (service user number, account, name)
@@ -149,6 +153,10 @@ class Settings(BaseSettings):
     bacs_name: str | None = None
     # a claim whose payee's bank details changed within this many days is flagged bank_details_changed
     bank_details_changed_days: int = 30
+    # a claim ready to pay without usable bank details: its person is asked (a `Payment details:` link)
+    # at most this many times in all, a link's life (INVOLVE_LINK_MAX_AGE_DAYS) apart; then the
+    # co-ordinators are told
+    payment_details_asks: int = 3
 
     @field_validator("database_url")
     @classmethod
@@ -183,6 +191,33 @@ class Settings(BaseSettings):
         if v < 0 or v > 100:
             raise ValueError("expected a number of working days from 0 to 100")
         return v
+
+    @field_validator("receipt_fetch_hosts")
+    @classmethod
+    def _fetch_hosts(cls, v: str) -> str:
+        import ipaddress
+        import re
+
+        hosts = [h.strip().lower().rstrip(".") for h in v.split(",") if h.strip()]
+        for h in hosts:
+            try:
+                ipaddress.ip_address(h.strip("[]"))
+                continue
+            except ValueError:
+                pass
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", h):
+                raise ValueError(f"{h!r} is not a host name; list host names only, like "
+                                 "api.typeform.com,storage.tally.so")
+        return ",".join(hosts)
+
+    @property
+    def receipt_fetch_host_set(self) -> frozenset[str]:
+        return frozenset(h.strip("[]") for h in self.receipt_fetch_hosts.split(",") if h)
+
+    @field_validator("typeform_token")
+    @classmethod
+    def _token(cls, v: SecretStr | None) -> SecretStr | None:
+        return v if v is not None and v.get_secret_value().strip() else None
 
     @field_validator("contact_phone")
     @classmethod

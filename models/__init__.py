@@ -4,8 +4,8 @@ Import `Base` and the model classes from here; Alembic reads `Base.metadata`.
 """
 from models.audit import AuditHead, AuditRecord
 from models.base import Base
-from models.claimant import ClaimQuestion, Receipt, StoredFile
-from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentRun
+from models.claimant import ClaimQuestion, Receipt, ReceiptFetch, StoredFile
+from models.claims import Claim, Delivery, ExpenseLine, Payment, PaymentFailure, PaymentRun
 from models.finance import Budget, Payee, PayrollExport, PayrollLine
 from models.outbox import LinkToken, OutboxEmail
 from models.people import Person, Staff, StaffSession, StaffSignInLink
@@ -33,10 +33,10 @@ from models.recruitment import (
 
 __all__ = [
     "Base", "Person", "Staff", "StaffSession", "StaffSignInLink",
-    "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentRun",
+    "Claim", "Delivery", "ExpenseLine", "Payment", "PaymentFailure", "PaymentRun",
     "AuditHead", "AuditRecord", "LinkToken", "OutboxEmail",
     "Recruitment", "PanelMember", "TrainingSession", "TrainingBooking", "JdComment", "Question", "QuestionUse",
     "PanelScore", "PlanAction", "PlanUpdate", "Forum", "ForumMember", "Activity", "ActivityInvite", "BuddyPair",
     "SupportRequest", "UnmetNeed",
-    "Payee", "PayrollExport", "PayrollLine", "Budget", "Receipt", "StoredFile", "ClaimQuestion",
+    "Payee", "PayrollExport", "PayrollLine", "Budget", "Receipt", "ReceiptFetch", "StoredFile", "ClaimQuestion",
 ]

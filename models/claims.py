@@ -132,6 +132,21 @@ class PaymentRun(Base):
     paid_by: Mapped[str | None] = mapped_column(String(320))
 
 
+class PaymentFailure(Base):
+    """A payment the bank returned (`involve payments failed`, or a `returned` line of its report):
+    the bank's reason, the run the claim was in and who recorded it. One row per failure; the claim
+    leaves its run, so this is how a run still shows which of its payments came back."""
+
+    __tablename__ = "payment_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("payment_runs.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Payment(Base):
     """A recorded payment. `claim_id` is unique: the database itself refuses a second one."""
 

@@ -14,8 +14,20 @@ import base64
 import os
 import secrets
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
+
+# the ephemeral Prefect API the flow tests start migrates a new database first: on a loaded machine that
+# takes longer than Prefect's default 20 s (serve sets the same for itself, involve/serve.py)
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # each pytest-xdist worker (make test runs two) gets its own Prefect home, so the ephemeral Prefect
+    # APIs the flow tests start never share one SQLite database; set before anything imports prefect
+    import atexit
+
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix=f"involve-prefect-{os.environ['PYTEST_XDIST_WORKER']}-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], True)
 
 import pytest
 
@@ -71,6 +83,16 @@ SKIP_GROUPS = (
     ("chromium", "browser", "apt-get install chromium (Debian's /usr/bin/chromium)"),
     ("WeasyPrint", "PDF", "install WeasyPrint's system libraries (apt-get install libpango-1.0-0)"),
 )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the ephemeral Prefect API the flow tests started: Prefect stops it at exit, but a pytest-xdist
+    worker ends without running exit handlers, which left the server running after the run."""
+    import sys
+
+    if server_module := sys.modules.get("prefect.server.api.server"):
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -17,9 +17,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from involve.domain.text import printable
 from involve.errors import InvolveError
+
+try:  # Typer 0.2x carries its own copy of Click; older Typer uses Click itself
+    from typer._click.exceptions import MissingParameter
+except ImportError:  # pragma: no cover - depends on the Typer installed
+    from click.exceptions import MissingParameter
 
 
 def terminal_safe(obj):
@@ -42,11 +48,26 @@ err = SafeConsole(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Email of the staff member acting.")]
+BY_MISSING = "Say who is doing this with --by EMAIL (a staff member's address)."
 
 
 def refuse(message: str) -> None:
     err.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+class Commands(TyperGroup):
+    """The root command group. A state-changing command run without its required `--by` says so in one
+    plain line and exits 2, instead of Typer's usage block; every other usage error shows as Typer
+    shows it. (Every `--by` is a required option, so Click reports it missing before the command runs.)"""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MissingParameter as exc:
+            if getattr(exc.param, "name", None) == "by":
+                refuse(BY_MISSING)
+            raise
 
 
 def command(fn):

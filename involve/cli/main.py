@@ -12,6 +12,7 @@ from involve.cli.activity import activity_app
 from involve.cli.audit import audit_app
 from involve.cli.budget import budget_app
 from involve.cli.claims import claims_app
+from involve.cli.common import Commands
 from involve.cli.db import db_app, serve
 from involve.cli.flows import flows_app
 from involve.cli.forum import forum_app
@@ -29,7 +30,8 @@ from involve.cli.staff import staff_app
 from involve.cli.statement import statement
 from involve.cli.support import buddy_app, support_app, unmet_need_app
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Payment claims and involvement workflows.")
+app = typer.Typer(cls=Commands, no_args_is_help=True, add_completion=False,
+                  help="Payment claims and involvement workflows.")
 
 GROUPS = {
     "db": db_app, "staff": staff_app, "register": register_app, "claims": claims_app, "payments": payments_app,

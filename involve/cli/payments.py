@@ -48,6 +48,9 @@ def payments_runs(as_json: JsonOpt = False) -> None:
     for r in rows:
         out.print(f"{r['run']}  {r['status']:<5} {r['claims']:>4} claims  £{r['total']:>10}  {r['created_at'][:16]}"
                   f"  {r['file'] or ''}", markup=False, highlight=False)
+        for f in r["failed"]:
+            out.print(f"    returned: {f['reference']}: {f['reason']} ({f['recorded_at'][:16]}, {f['recorded_by']})",
+                      markup=False, highlight=False)
 
 
 @payments_app.command("mark-paid")
@@ -73,9 +76,22 @@ def payments_failed(reference: Annotated[str, typer.Argument(help="The claim, CL
 
     c = mark_failed(reference, reason=reason, by=by)
     if as_json:
-        return print_json({"reference": c.reference, "status": c.status})
+        return print_json({"reference": c.reference, "status": c.status, "reason": reason.strip()})
     out.print(f"{c.reference} is payment_failed; the person has been asked to check their payment details",
               markup=False, highlight=False)
+
+
+@payments_app.command("ask-details")
+@command
+def payments_ask_details(reference: Annotated[str, typer.Argument(help="The claim, CLM-…")], by: ByOpt,
+                         as_json: JsonOpt = False) -> None:
+    """Email the person a fresh Payment details: link for a claim waiting for their bank details."""
+    from involve.services.payment_details_asks import ask_now
+
+    ref = ask_now(reference, by=by)
+    if as_json:
+        return print_json({"reference": ref, "asked": True})
+    out.print(f"{ref}: the person has been emailed a new Payment details: link", markup=False, highlight=False)
 
 
 @payments_app.command("reconcile")

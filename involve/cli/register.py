@@ -10,13 +10,13 @@ from rich.table import Table
 from involve.cli.common import JsonOpt, command, out, parse_date, parse_money, print_json
 
 register_app = typer.Typer(no_args_is_help=True, help="The involvement register.")
-EditorBy = Annotated[str | None, typer.Option("--by", help="The co-ordinator, PPI lead or admin acting.")]
+EditorBy = Annotated[str, typer.Option("--by", help="The co-ordinator, PPI lead or admin acting.")]
 
 
 @register_app.command("add")
 @command
 def register_add(
-    email: Annotated[str, typer.Option("--email")], name: Annotated[str, typer.Option("--name")],
+    email: Annotated[str, typer.Option("--email")], name: Annotated[str, typer.Option("--name")], by: EditorBy,
     borough: Annotated[str | None, typer.Option("--borough")] = None,
     weekly_earnings_limit: Annotated[str | None, typer.Option("--weekly-earnings-limit")] = None,
     recruitment_consent: Annotated[bool, typer.Option("--recruitment-consent")] = False,
@@ -38,7 +38,7 @@ def register_add(
         "--language", help="Their language, BCP 47 (ur, ro): emails to them are in it.")] = None,
     reading_format: Annotated[str | None, typer.Option(
         "--format", help="How we write to them: standard, large_print, easy_read, audio, braille, bsl")] = None,
-    by: EditorBy = None, as_json: JsonOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Add a person to the involvement register (or update them). Diversity fields are optional."""
     from involve.services.register import register
@@ -96,7 +96,7 @@ def register_show(email: str, as_json: JsonOpt = False) -> None:
 
 @register_app.command("deactivate")
 @command
-def register_deactivate(email: str, by: EditorBy = None, as_json: JsonOpt = False) -> None:
+def register_deactivate(email: str, by: EditorBy, as_json: JsonOpt = False) -> None:
     """Take a person off the active register (their history stays)."""
     from involve.services.register import deactivate
     from involve.views.register import person_dict
@@ -108,7 +108,7 @@ def register_deactivate(email: str, by: EditorBy = None, as_json: JsonOpt = Fals
 
 @register_app.command("details-link")
 @command
-def register_details_link(email: str, by: EditorBy = None) -> None:
+def register_details_link(email: str, by: EditorBy) -> None:
     """Email a person the `Update your details:` link to their own page."""
     from involve.services.register import send_details_link
 

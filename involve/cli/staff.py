@@ -10,7 +10,7 @@ from rich.table import Table
 from involve.cli.common import JsonOpt, command, out, parse_date, print_json
 
 staff_app = typer.Typer(no_args_is_help=True, help="Staff and their roles.")
-AdminBy = Annotated[str | None, typer.Option("--by", help="Email of the admin acting.")]
+AdminBy = Annotated[str, typer.Option("--by", help="Email of the admin acting.")]
 
 
 def _result(m) -> dict:
@@ -22,7 +22,7 @@ def _result(m) -> dict:
 def staff_add(email: Annotated[str, typer.Option("--email")], name: Annotated[str, typer.Option("--name")],
               role: Annotated[list[str], typer.Option(
                   "--role", help="admin, coordinator, lead, finance, hr, ppi_lead (repeat for more)")],
-              by: AdminBy = None, as_json: JsonOpt = False) -> None:
+              by: AdminBy, as_json: JsonOpt = False) -> None:
     """Add a staff member (or give one more roles). Only an admin can (--by)."""
     from involve.services.staff_admin import grant
 
@@ -34,7 +34,7 @@ def staff_add(email: Annotated[str, typer.Option("--email")], name: Annotated[st
 @staff_app.command("remove-role")
 @command
 def staff_remove_role(email: Annotated[str, typer.Option("--email")], role: Annotated[str, typer.Option("--role")],
-                      by: AdminBy = None, as_json: JsonOpt = False) -> None:
+                      by: AdminBy, as_json: JsonOpt = False) -> None:
     """Take a role away from a member of staff (an admin)."""
     from involve.services.staff_admin import remove_role
 
@@ -45,7 +45,7 @@ def staff_remove_role(email: Annotated[str, typer.Option("--email")], role: Anno
 
 @staff_app.command("deactivate")
 @command
-def staff_deactivate(email: Annotated[str, typer.Option("--email")], by: AdminBy = None,
+def staff_deactivate(email: Annotated[str, typer.Option("--email")], by: AdminBy,
                      as_json: JsonOpt = False) -> None:
     """Deactivate a member of staff: no role works any more and their sessions end (an admin)."""
     from involve.services.staff_admin import deactivate
@@ -76,8 +76,8 @@ def staff_list(as_json: JsonOpt = False) -> None:
 def staff_away(email: Annotated[str, typer.Option("--email")],
                start: Annotated[str, typer.Option("--from", help="First day away, YYYY-MM-DD.")],
                end: Annotated[str, typer.Option("--to", help="Last day away, YYYY-MM-DD.")],
+               by: Annotated[str, typer.Option("--by", help="The person, a co-ordinator or an admin.")],
                delegate: Annotated[str | None, typer.Option("--delegate", help="Who covers meanwhile.")] = None,
-               by: Annotated[str | None, typer.Option("--by", help="The person, a co-ordinator or an admin.")] = None,
                as_json: JsonOpt = False) -> None:
     """Set someone's away dates; claims for them go to the delegate meanwhile (waiting ones are re-sent)."""
     from involve.services.staff_admin import set_away
@@ -95,8 +95,8 @@ def staff_away(email: Annotated[str, typer.Option("--email")],
 @staff_app.command("token")
 @command
 def staff_token(email: Annotated[str, typer.Option("--email")],
+                by: Annotated[str, typer.Option("--by", help="The person themselves or an admin.")],
                 days: Annotated[int, typer.Option("--days", help="How long the token works.")] = 90,
-                by: Annotated[str | None, typer.Option("--by", help="The person themselves or an admin.")] = None,
                 ) -> None:
     """Print a signed API token for a staff member (Authorization: Bearer <token>)."""
     from involve.services.staff_tokens import issue_token

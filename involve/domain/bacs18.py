@@ -11,6 +11,8 @@ Layout (positions 1-based, as in the standard):
         32-35 free (spaces)                 36-46 amount in pence, right-justified, zero-filled
         47-64 originator's name             65-82 reference (the claim reference)
         83-100 destination account name
+    processing day                the first working day after the file is made (weekends and England
+                                  and Wales bank holidays skipped: involve/domain/payment_dates.py)
     contra record                 100 characters, transaction code "17": debits the originating
                                   account with the total of the credits ("CONTRA" at 65-82)
     EOF1, EOF2, UTL1              trailer labels; UTL1 carries the debit and credit totals (pence,
@@ -26,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+
+from involve.domain.payment_dates import next_working_day
 
 NOT_BACS = re.compile(r"[^A-Z0-9.&/\- ]")
 MAX_CREDIT_PENCE = 2_000_000_000  # £20,000,000.00: the most one credit carries
@@ -65,14 +69,6 @@ def julian(day: date) -> str:
     return f" {day:%y}{day.timetuple().tm_yday:03d}"
 
 
-def next_banking_day(day: date) -> date:
-    """The next weekday after `day` (bank holidays are the bank's to refuse)."""
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def pence(amount: Decimal) -> int:
     if amount != amount.quantize(Decimal("0.01")):
         raise BacsError(f"{amount} is not pounds and pence")
@@ -109,7 +105,7 @@ def write(originator: Originator, credits: list[Credit], *, created: date, seria
     if not credits:
         raise BacsError("a Bacs file needs at least one credit")
     serial = text(serial, 6).replace(" ", "0")
-    processing = processing or next_banking_day(created)
+    processing = processing or next_working_day(created)
     expires = processing + timedelta(days=1)
     hdr1 = ("HDR1" + "A" + o.sun + "S" + " " * 3 + o.sun + serial + "0001" + "0001" + " " * 6
             + julian(created) + julian(expires) + " " + "000000" + " " * 20)

@@ -34,3 +34,9 @@ def normalise_ni_number(value: str | None) -> str:
 
 def ni_number_valid(value: str | None) -> bool:
     return bool(_NINO.match(normalise_ni_number(value)))
+
+
+def mask_ni_number(value: str | None) -> str | None:
+    """QQ123456C -> QQ******C: the letters only, never the digits."""
+    ni = normalise_ni_number(value)
+    return f"{ni[:2]}******{ni[-1:]}" if ni else None

@@ -8,6 +8,22 @@ READING_FORMATS = ("standard", "large_print", "easy_read")
 
 def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker: extracted by `make messages`, translated later
     return message
+
+
+class Message(str):
+    """A message for people with values to fill in, translated where it is shown: pure code builds
+    `Message(N_("Use %(limit)s characters or fewer"), limit=1000)`; as text it is the English filled
+    in ("Use 1000 characters or fewer"), and `involve.i18n.gettext` translates its `msgid` and then
+    fills the values in (never an f-string: the catalogue could not hold it)."""
+
+    msgid: str
+    values: dict
+
+    def __new__(cls, msgid: str, **values):
+        obj = super().__new__(cls, msgid % values if values else msgid)
+        obj.msgid, obj.values = msgid, values
+        return obj
+
 _TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$")
 
 

@@ -1,7 +1,9 @@
-"""When money arrives after approval. Pure: dates in, dates out.
+"""Banking days, in one place: when money arrives after approval (`INVOLVE_PAYMENT_DAYS`) and the
+processing day of a Bacs file (`involve/domain/bacs18.py`). Pure: dates in, dates out.
 
 Working days skip weekends and England and Wales bank holidays (the `holidays` package's data, so
-new years' bank holidays arrive with a package update, not a code change).
+new years' bank holidays arrive with a package update, not a code change). Bacs does not process on
+those days either.
 """
 from __future__ import annotations
 
@@ -18,6 +20,11 @@ def _bank_holidays() -> holidays.HolidayBase:
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays()
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after `day` (a Bacs file's processing day, the day after it is made)."""
+    return add_working_days(day, 1)
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -23,6 +23,9 @@ PROGRAMMES = ("induction", "student_nurse", "cpa", "change_agent", "other")  # s
 LEVELS = ("trust_board", "committee", "borough", "service")  # governance only
 INVITE_STATUSES = ("invited", "accepted", "declined", "attended")
 ANSWERED = {"accept": "accepted", "decline": "declined"}
+ALREADY_ANSWERED = {"accepted": N_("You have already said yes to this invitation."),
+                    "declined": N_("You have already said no to this invitation."),
+                    "attended": N_("You have already taken part in this activity.")}
 SUPPORT_KINDS = ("room", "copying", "travel_booking", "other")
 SUPPORT_STATUSES = ("open", "done", "cancelled")
 MAX_TEXT = 4000
@@ -161,10 +164,15 @@ def check_activity(*, kind: str, kinds: tuple[str, ...], borough: str, level: st
         raise InvolveError(f"the activity on {day.isoformat()} is in the past; nobody can be invited to it")
 
 
+def already_answered(status: str) -> str:
+    """What a person is told who answers an invitation again (translated where it is shown)."""
+    return ALREADY_ANSWERED.get(status, N_("You have already answered this invitation."))
+
+
 def answer(status: str, verb: str) -> str:
     """The invitation's status after the person's answer (only from `invited`)."""
     if status != "invited":
-        raise InvolveError(f"You have already answered this invitation (you are {status}).")
+        raise InvolveError(already_answered(status))
     return ANSWERED[verb]
 
 

@@ -6,7 +6,11 @@ Values are stored as given here; involve/domain/diversity.py reads age band, eth
 """
 from __future__ import annotations
 
-from involve.domain.languages import N_
+import re
+from collections.abc import Collection
+
+from involve.domain.bank import ni_number_valid, normalise_ni_number
+from involve.domain.languages import N_, READING_FORMATS, Message
 
 PREFER_NOT = "prefer_not_to_say"
 
@@ -32,6 +36,7 @@ LABELS = {
 }
 FORMATS = {"standard": N_("Standard print or email"), "large_print": N_("Large print"), "easy_read": N_("Easy read"),
            "audio": N_("Audio"), "braille": N_("Braille"), "bsl": N_("British Sign Language")}
+OWN_FORMATS = {k: FORMATS[k] for k in READING_FORMATS}  # offered on the person's own page (emails have these)
 TAKES_PART_AS = {"service_user": N_("Someone who uses or has used mental health services"), "carer": N_("A carer"),
                  PREFER_NOT: N_("Prefer not to say")}
 TEXT_LIMIT = 1000
@@ -42,9 +47,16 @@ def options(field: str) -> dict[str, str]:
     return {v: LABELS.get(v, v) for v in (*EQUALITY[field][1], PREFER_NOT)}
 
 
-def check_details(form: dict) -> tuple[dict, dict[str, str]]:
-    """(the changes to store, errors by field) from a details form. Blank answers stay unanswered."""
+def check_details(form: dict, *, languages: Collection[str] | None = None) -> tuple[dict, dict[str, str]]:
+    """(the changes to store, errors by field) from a details form. Blank answers stay unanswered.
+    `languages`: the languages the form offers (the person's own page); None: no language question."""
     changes, errors = {}, {}
+    language = (form.get("language") or "").strip()
+    if languages is not None and language:
+        if language in languages:
+            changes["language"] = language
+        else:
+            errors["language"] = N_("Choose one of the languages")
     for field, (_label, values) in EQUALITY.items():
         value = (form.get(field) or "").strip()
         if value and value not in (*values, PREFER_NOT):
@@ -64,9 +76,30 @@ def check_details(form: dict) -> tuple[dict, dict[str, str]]:
     for field in ("access_needs", "availability_note"):
         text = (form.get(field) or "").strip()
         if len(text) > TEXT_LIMIT:
-            errors[field] = f"Use {TEXT_LIMIT} characters or fewer"
+            errors[field] = Message(N_("Use %(limit)s characters or fewer"), limit=TEXT_LIMIT)
         else:
             changes[field] = text or None
     if "recruitment_consent" in form:
         changes["recruitment_consent"] = form.get("recruitment_consent") == "yes"
     return changes, errors
+
+
+PAYROLL_REFERENCE = re.compile(r"^[A-Za-z0-9/\-]{1,40}$")  # as the canonical claim's payroll_reference
+
+
+def check_payroll(form: dict) -> tuple[dict, dict[str, str]]:
+    """({"ni_number", "payroll_reference"} as given, errors by field) from the own page's payroll
+    questions; both optional, each stored only when given."""
+    ids, errors = {}, {}
+    ni = normalise_ni_number(form.get("ni_number"))
+    if ni and not ni_number_valid(ni):
+        errors["ni_number"] = N_("Enter a National Insurance number in the right format, like QQ 12 34 56 C")
+    elif ni:
+        ids["ni_number"] = ni
+    ref = (form.get("payroll_reference") or "").strip()
+    if ref and not PAYROLL_REFERENCE.match(ref):
+        errors["payroll_reference"] = N_("Enter your payroll number using letters, numbers, / or -, "
+                                         "40 characters at most")
+    elif ref:
+        ids["payroll_reference"] = ref
+    return ids, errors

@@ -193,11 +193,17 @@ def _convert(how: str, value: Any, mapping: ProviderMapping) -> Any:
 
 def _file_urls(value: Any) -> str | None:
     """Typeform's `file_url` (a string) or Tally's FILE_UPLOAD list of {url, name}: the URLs, space-separated
-    (the canonical `receipt` holds at most 300 characters)."""
+    (the canonical `receipt` holds at most 300 characters). With INVOLVE_RECEIPT_FETCH_HOSTS set, intake
+    queues them and the fetch-receipts flow fetches the files (involve/services/receipt_fetches.py)."""
     items = value if isinstance(value, list) else [value]
     urls = [str(i.get("url")) if isinstance(i, dict) else str(i) for i in items if i]
     urls = [u.strip() for u in urls if u and u.strip().startswith(("https://", "http://"))]
-    return " ".join(urls)[:300] or None
+    kept: list[str] = []
+    for url in urls:  # whole URLs only (a cut one could never be fetched), within the 300 characters
+        if len(" ".join([*kept, url])) > 300:
+            break
+        kept.append(url)
+    return " ".join(kept or urls[:1])[:300] or None
 
 
 def _build(delivery: str, answers: list[tuple[str, Any]], mapping: ProviderMapping) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from involve import i18n
 from involve.i18n import N_
+from involve.mail.styles import styles
 from involve.settings import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates" / "email"
@@ -162,7 +163,9 @@ def render(template: str, context: dict[str, Any], locale: str | None = None) ->
     `language`, else the default language) and the person's reading `format`."""
     fmt = str(context.get("format") or "standard")
     with i18n.use(locale or email_language(context)) as code:
-        values = dict({"contact": contact(), **context}, language=code, direction=i18n.direction(code), format=fmt)
+        direction = i18n.direction(code)
+        values = dict({"contact": contact(), **context}, language=code, direction=direction, format=fmt,
+                      css=styles(fmt, direction))
         subject = _variant(template, "subject.j2", fmt).render(**values).strip()
         text = _variant(template, "txt.j2", fmt).render(**values)
         html = _variant(template, "html.j2", fmt).render(**values)

@@ -39,6 +39,7 @@ from involve.mail.outbox import email_row, enqueue
 from involve.services.activity_claims import create_activity_claim
 from involve.services.people import normalise_email, require_staff
 from involve.services.recruitment import long_date, per
+from involve.services.register import details_url
 from models import Activity, ActivityInvite, Forum, Person, PlanAction
 
 LINK_DAYS = 60
@@ -160,7 +161,7 @@ def _invite(session: Session, a: Activity, people: list[Person], by: str, now: d
         session.flush()
         link = {"reference": a.reference, "holder": person.email, "data": {"invite_id": inv.id}, "days": LINK_DAYS}
         ctx = dict(terms, name=person.name, accept_url=links.issue(session, action=ACCEPT, **link),
-                   decline_url=links.issue(session, action=DECLINE, **link))
+                   decline_url=links.issue(session, action=DECLINE, **link), details_url=details_url(session, person))
         rows.append(email_row(template="activity_invitation", to=person.email, reference=a.reference, context=ctx,
                               dedupe_key=f"{a.reference}:invite:{per(person.id)}", language=person.language,
                               reading_format=person.preferred_format))

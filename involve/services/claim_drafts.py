@@ -6,6 +6,7 @@ from __future__ import annotations
 from involve import links
 from involve.db import reader, unit_of_work
 from involve.domain.claim_schema import _email
+from involve.domain.languages import N_
 from involve.errors import InvolveError, LinkInvalid
 from involve.mail.outbox import email_row, enqueue
 
@@ -13,17 +14,20 @@ DRAFT_DAYS = 30
 PATH = "/claim/continue/"
 
 
-def save_draft(*, email: str, form_id: str, sealed: str, step: str) -> None:
+def save_draft(*, email: str, form_id: str, sealed: str, step: str, language: str | None = None,
+               reading_format: str | None = None) -> None:
+    """Email a `Continue your claim:` link, in `language` and `reading_format` (the form's answers)."""
     try:
         email = _email(email)
     except ValueError:
-        raise InvolveError("Enter your email address so we can send you a link to your claim") from None
+        raise InvolveError(N_("Enter your email address so we can send you a link to your claim")) from None
     reference = f"FORM-{form_id[:10]}"
     with unit_of_work() as session:
         url = links.issue(session, action="continue_claim", reference=reference, holder=email,
                           data={"sealed": sealed, "step": step}, days=DRAFT_DAYS, path=PATH)
         enqueue(session, [email_row(template="claim_saved", to=email, reference=reference,
-                                    context={"reference": reference, "url": url, "days": DRAFT_DAYS})])
+                                    context={"reference": reference, "url": url, "days": DRAFT_DAYS},
+                                    language=language, reading_format=reading_format)])
 
 
 def load_draft(signed: str) -> tuple[str, str]:

@@ -54,7 +54,8 @@ def ask(reference: str, *, by: str, question: str) -> Claim:
         ctx = dict(claim_summary(claim), question=question, reply_url=url, reply_days=REPLY_DAYS,
                    lines=expense_lines(claim))
         enqueue(session, [email_row(template="claim_question", to=claim.claimant_email, reference=claim.reference,
-                                    context=ctx, dedupe_key=f"{claim.reference}:question:{row.id}")])
+                                    context=ctx, dedupe_key=f"{claim.reference}:question:{row.id}",
+                                    language=claim.claimant_language, reading_format=claim.claimant_format)])
         return claim
 
 

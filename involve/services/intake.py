@@ -25,6 +25,7 @@ from involve.domain.policy import Policy, load_policy
 from involve.domain.text import DELIVERY_ID_MAX, bad_character
 from involve.domain.transitions import next_status
 from involve.errors import DuplicateDelivery, InvalidClaim, PolicyError
+from involve.services import receipt_fetches
 from involve.services.resends import earlier_submissions, slot
 from models import Claim, Delivery, ExpenseLine
 
@@ -83,12 +84,20 @@ def claim_row(claim: ClaimIn, *, reference: str, source: str, now: datetime) -> 
 _CLAIMS, _LINES, _DELIVERIES = Claim.__table__, ExpenseLine.__table__, Delivery.__table__
 
 
-def expense_rows(claim_id: int, claim: ClaimIn) -> list[dict]:
-    """The `expense_lines` rows of a validated claim (amounts are worked out by processing)."""
+def expense_rows(claim_id: int, claim: ClaimIn, source: str = "") -> list[dict]:
+    """The `expense_lines` rows of a validated claim (amounts are worked out by processing). A provider
+    receipt that is a file URL to be fetched stays empty until the file is here (receipt_fetches)."""
     return [{"claim_id": claim_id, "line_no": i, "kind": e.kind, "claimed_amount": e.amount, "miles": e.miles,
              "passengers": e.passengers, "vehicle": e.vehicle, "description": e.description,
-             "receipt": e.receipt, "amount": None}
+             "receipt": None if receipt_fetches.urls_to_fetch(source, e.receipt) else e.receipt, "amount": None}
             for i, e in enumerate(claim.expenses, start=1)]
+
+
+def _queue_fetches(session: Session, claim_id: int, claim: ClaimIn, source: str) -> None:
+    """Provider file URLs to fetch in the background (never here, on the webhook's request path)."""
+    if source in receipt_fetches.PROVIDERS and any(e.receipt for e in claim.expenses):
+        receipt_fetches.queue(session, claim_id, source,
+                              {i: e.receipt for i, e in enumerate(claim.expenses, start=1)})
 
 
 def store_claim(session: Session, claim: ClaimIn, *, source: str, actor: str = audit.SYSTEM,
@@ -105,7 +114,8 @@ def store_claim(session: Session, claim: ClaimIn, *, source: str, actor: str = a
     # Core statements on the tables (same SQL and column types as the ORM bulk path, far less Python)
     claim_id = session.execute(insert(_CLAIMS).returning(_CLAIMS.c.id), row).scalar_one()
     if claim.expenses:
-        session.execute(insert(_LINES), expense_rows(claim_id, claim))
+        session.execute(insert(_LINES), expense_rows(claim_id, claim, source))
+        _queue_fetches(session, claim_id, claim, source)
     audit.record(session, [audit.Change("claim", reference, action, actor, None, row["status"],
                                         data={"source": source})])
     return reference
@@ -280,13 +290,12 @@ def _store_batch(items: list[Incoming], prepared: list) -> list[IntakeResult | E
         rows = [prepared[n][1] for n in new]
         ids = session.execute(insert(_CLAIMS).returning(_CLAIMS.c.id, sort_by_parameter_order=True),
                               rows).scalars().all()
-        lines = [{"claim_id": claim_id, "line_no": i, "kind": e.kind, "claimed_amount": e.amount,
-                  "miles": e.miles, "passengers": e.passengers, "vehicle": e.vehicle,
-                  "description": e.description, "receipt": e.receipt, "amount": None}
-                 for n, claim_id in zip(new, ids, strict=True)
-                 for i, e in enumerate(prepared[n][0].expenses, start=1)]
+        lines = [line for n, claim_id in zip(new, ids, strict=True)
+                 for line in expense_rows(claim_id, prepared[n][0], items[n].source)]
         if lines:
             session.execute(insert(_LINES), lines)
+            for n, claim_id in zip(new, ids, strict=True):
+                _queue_fetches(session, claim_id, prepared[n][0], items[n].source)
         audit.record(session, [audit.Change("claim", r["reference"], "submit", audit.SYSTEM, None,
                                             "submitted", data={"source": r["source"]}) for r in rows])
         session.execute(insert(_DELIVERIES), [

@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from involve import audit, crypto, links
 from involve.domain.bank import account_passes_modulus_check, digits
+from involve.domain.dates import london_today
 from involve.mail.outbox import email_row
 from involve.settings import settings
 from models import Claim, Payee
@@ -106,12 +107,32 @@ def _link(out: ClaimOutcome, action: str, reference: str, holder: str) -> str:
     return url
 
 
-def ask_for_details_mail(out: ClaimOutcome, claim: Claim, summary: dict, why: str) -> None:
+def link_expires_on(now: datetime) -> date:
+    """The last day (London) a `Payment details:` link made at `now` works."""
+    return london_today(now + timedelta(days=settings.link_max_age_days))
+
+
+def ask_link(session: Session, claim: Claim, now: datetime | None = None) -> tuple[str, str]:
+    """A fresh `Payment details:` link for `claim` (in the caller's transaction), and its last day (ISO)."""
+    now = now or datetime.now(UTC)
+    url = links.issue(session, action=ASK_DETAILS, reference=claim.reference, holder=claim.claimant_email,
+                      days=settings.link_max_age_days, now=now)
+    return url, link_expires_on(now).isoformat()
+
+
+def _writing(claim: Claim, prefs: dict | None) -> dict:
+    """`email_row` keywords: the person's language and format (`prefs`, from their register entry), else
+    the claim's."""
+    return prefs or {"language": claim.claimant_language, "reading_format": claim.claimant_format}
+
+
+def ask_for_details_mail(out: ClaimOutcome, claim: Claim, summary: dict, why: str,
+                         prefs: dict | None = None) -> None:
     url = _link(out, ASK_DETAILS, claim.reference, claim.claimant_email)
     out.mails.append(email_row(template="payment_details", to=claim.claimant_email, reference=claim.reference,
-                               context=dict(summary, why=why, details_url=url),
-                               dedupe_key=f"{claim.reference}:payment-details:{why}",
-                               language=claim.claimant_language, reading_format=claim.claimant_format))
+                               context=dict(summary, why=why, details_url=url,
+                                            expires_on=link_expires_on(datetime.now(UTC)).isoformat()),
+                               dedupe_key=f"{claim.reference}:payment-details:{why}", **_writing(claim, prefs)))
 
 
 def needs_bank(claim: Claim, expenses: object) -> bool:
@@ -132,7 +153,7 @@ def _payee(session: Session, payees: dict[str, Payee], email: str, now: datetime
 
 
 def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expenses: object, summary: dict,
-                now: datetime) -> ClaimOutcome:
+                now: datetime, prefs: dict | None = None) -> ClaimOutcome:
     """During processing, for one claim: record its payment details on its person's payee record
     (first details, or a pending change to confirm), and say what to flag and whom to ask.
     `payees`: the batch's payee records by email (`payees_by_email(..., lock=True)`), updated here."""
@@ -146,7 +167,7 @@ def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expense
         payee.payroll_encrypted = crypto.encrypt_json({**payroll_ids(payee), **ids})
     if bank is not None and not account_passes_modulus_check(bank["sort_code"], bank["account_number"]):
         out.flags.append("bank_details_invalid")
-        ask_for_details_mail(out, c, summary, "invalid")
+        ask_for_details_mail(out, c, summary, "invalid", prefs)
     elif bank is not None:
         payee = _payee(session, payees, c.claimant_email, now)
         current = current_bank(payee)
@@ -159,12 +180,11 @@ def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expense
                 template="bank_details_change", to=payee.email, reference=c.reference,
                 context=dict(summary, old_masked=payee.bank_details_masked, new_masked=payee.pending_masked,
                              confirm_url=url),
-                dedupe_key=f"{c.reference}:bank-change", language=c.claimant_language,
-                reading_format=c.claimant_format))
+                dedupe_key=f"{c.reference}:bank-change", **_writing(c, prefs)))
             out.changes.append(audit.Change("payee", c.reference, "bank_details_change_requested", audit.SYSTEM,
                                             data={"masked": payee.pending_masked}))
     elif needs_bank(c, expenses) and current_bank(payee) is None:
-        ask_for_details_mail(out, c, summary, "missing")
+        ask_for_details_mail(out, c, summary, "missing", prefs)
     if recently_changed(payee, now):
         out.flags.append("bank_details_changed")
     return out

@@ -14,25 +14,32 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
-from involve import audit, links
+from involve import audit
 from involve.db import unit_of_work
+from involve.domain.text import DESCRIPTION_MAX as REASON_MAX
+from involve.domain.text import bad_character
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
 from involve.services.claims import lock_claim
-from involve.services.payees import ASK_DETAILS
-from involve.services.payment_runs import PAYABLE, close_if_settled, record_payment
+from involve.services.payees import ask_link, payees_by_email
+from involve.services.payment_runs import PAYABLE, bank_amount, close_if_settled, record_payment
 from involve.services.people import preferences, require_staff
 from involve.services.processing import claim_summary
-from models import Claim, Payment, PaymentRun
+from models import Claim, Payment, PaymentFailure, PaymentRun
 
 MAX_LINES = 100_000
+NO_REASON = "returned by the bank (the bank's report gave no reason)"  # a `returned` line without one
 
 
 def mark_failed(reference: str, *, reason: str, by: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise InvolveError("--reason: say why the payment failed (the bank's reason); it is recorded")
+    if problem := bad_character(reason):
+        raise InvolveError(f"--reason {problem}")
+    if len(reason) > REASON_MAX:
+        raise InvolveError(f"--reason: at most {REASON_MAX} characters, not {len(reason)}")
     with unit_of_work() as session:
         member = require_staff(session, by, "finance", doing="record failed payments")
         claim = lock_claim(session, reference)
@@ -41,13 +48,19 @@ def mark_failed(reference: str, *, reason: str, by: str) -> Claim:
         to_status = next_status("fail", claim.status, reference=claim.reference)
         run = session.get(PaymentRun, claim.payment_run_id) if claim.payment_run_id else None
         session.execute(delete(Payment).where(Payment.claim_id == claim.id))
+        session.add(PaymentFailure(claim_id=claim.id, run_id=run.id if run else None, reason=reason,
+                                   recorded_by=member.email, recorded_at=datetime.now(UTC)))
         from_status, claim.status = claim.status, to_status
         claim.payment_run_id, claim.paid_at = None, None
         audit.record(session, [audit.Change("claim", claim.reference, "fail", member.email, from_status, to_status,
                                             reason=reason, data={"run": run.reference if run else None})])
-        url = links.issue(session, action=ASK_DETAILS, reference=claim.reference, holder=claim.claimant_email)
+        payee = payees_by_email(session, {claim.claimant_email}).get(claim.claimant_email)
+        url, expires_on = ask_link(session, claim)
+        ctx = dict(claim_summary(claim), reason="" if reason == NO_REASON else reason, details_url=url,
+                   expires_on=expires_on, paid_amount=f"{bank_amount(claim):.2f}",
+                   bank_masked=(payee.bank_details_masked if payee else None) or claim.bank_details_masked)
         enqueue(session, [email_row(template="payment_failed", to=claim.claimant_email, reference=claim.reference,
-                                    context=dict(claim_summary(claim), reason=reason, details_url=url),
+                                    context=ctx,
                                     dedupe_key=f"{claim.reference}:payment-failed:{datetime.now(UTC):%Y%m%d%H%M%S%f}",
                                     **preferences(session, claim))])
         return claim
@@ -127,7 +140,7 @@ def reconcile(path: Path, *, by: str) -> Reconciliation:
             if status == "paid":
                 pay_from_bank_report(ref, by=by)
             else:
-                mark_failed(ref, reason=reason or "returned by the bank", by=by)
+                mark_failed(ref, reason=reason or NO_REASON, by=by)
         except NotFound:
             out.unmatched.append(dict(line, status=status))
         except InvolveError as exc:

@@ -22,6 +22,7 @@ from involve.db import unit_of_work
 from involve.domain import bacs18
 from involve.domain.approval import ClaimFacts, may
 from involve.domain.bank import account_passes_modulus_check
+from involve.domain.dates import london_today
 from involve.domain.transitions import next_status
 from involve.errors import InvolveError, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
@@ -37,6 +38,14 @@ PAYABLE = ("approved", "payment_failed")
 FORMATS = ("csv", "bacs18")
 CSV_HEADER = ["reference", "claimant_name", "activity_kind", "activity_date", "cost_centre", "payment_method",
               "fee_amount", "expenses_amount", "amount", "account_name", "sort_code", "account_number"]
+
+
+# why a claim cannot be paid by bank yet, when only its person can put it right (through a
+# `Payment details:` link): the reason shown to finance -> the `why` of the payment_details email
+NO_DETAILS = "no bank details yet; the person has been asked"
+INVALID_FLAG = "bank details failed the bank's check; the person has been asked"
+FAILED_CHECK = "bank details failed the bank's check"
+PERSON_MUST_GIVE = {NO_DETAILS: "missing", INVALID_FLAG: "invalid", FAILED_CHECK: "invalid"}
 
 
 class NothingToPay(InvolveError):
@@ -66,14 +75,14 @@ def usable_bank(claim: Claim, payee: Payee | None) -> tuple[dict | None, str]:
     if bank_amount(claim) <= 0:
         return None, "nothing to pay by bank"
     if "bank_details_invalid" in (claim.flags or []):
-        return None, "bank details failed the bank's check; the person has been asked"
+        return None, INVALID_FLAG
     if payee is not None and payee.pending_encrypted is not None:
         return None, "a change of bank details waits for the person's confirmation and a finance check"
     bank = pay_details.current_bank(payee) or pay_details.bank_part(pay_details.claim_details(claim))
     if bank is None:
-        return None, "no bank details yet; the person has been asked"
+        return None, NO_DETAILS
     if not account_passes_modulus_check(bank["sort_code"], bank["account_number"]):
-        return None, "bank details failed the bank's check"
+        return None, FAILED_CHECK
     return bank, ""
 
 
@@ -130,7 +139,7 @@ def create_run(*, by: str, out_dir: Path, file_format: str = "csv", include_bank
         session.flush()
         for c, _, _ in chosen:
             c.payment_run_id = run.id
-        today = datetime.now(UTC).date()
+        today = london_today(datetime.now(UTC))  # the file's creation day, as the bank's calendar reads it
         path = Path(out_dir) / f"payment-run-{ref}.{'txt' if file_format == 'bacs18' else 'csv'}"
         run.file_name = path.name
         audit.record(session, [audit.Change("payment_run", ref, "create", member.email, None, "open",

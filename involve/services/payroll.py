@@ -22,6 +22,7 @@ from involve import audit, finance_files
 from involve.db import unit_of_work
 from involve.domain.approval import ClaimFacts, may
 from involve.domain.bank import ni_number_valid, normalise_ni_number
+from involve.domain.dates import london_today
 from involve.errors import InvolveError
 from involve.services import payees as pay_details
 from involve.services.payment_runs import bank_amount, record_payment
@@ -49,7 +50,7 @@ def parse_period(period: str, today: date | None = None) -> tuple[date, date]:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise InvolveError(f"--period: not a month: {period!r} (use YYYY-MM)")
     y, mo = int(m.group(1)), int(m.group(2))
-    today = today or datetime.now(UTC).date()
+    today = today or london_today(datetime.now(UTC))  # the month as the trust's calendar has it
     if (y, mo) > (today.year, today.month):
         raise InvolveError(f"--period: {period} is in the future; payroll exports a month that has begun")
     following = date(y + (mo == 12), mo % 12 + 1, 1)

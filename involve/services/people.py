@@ -159,15 +159,22 @@ def add_person(session: Session, *, email: str, name: str, borough: str | None =
     return person
 
 
-def preferences(session: Session, claim) -> dict[str, str | None]:
-    """How to write to a claim's claimant: the language and format given with the claim, else those in
-    their register entry. Keyword arguments for `email_row`."""
-    language, fmt = claim.claimant_language, claim.claimant_format
-    if not (language and fmt):
-        person = session.execute(select(Person).where(Person.email == claim.claimant_email)).scalar_one_or_none()
-        if person is not None:
-            language, fmt = language or person.language, fmt or person.preferred_format
+def preferences_for(session: Session, email: str | None, claim=None) -> dict[str, str | None]:
+    """How to write to a person: the language and format in their register entry (what they chose on
+    their own page, or a co-ordinator recorded) when there is one, else those given with `claim`.
+    Keyword arguments for `email_row`."""
+    language, fmt = (claim.claimant_language, claim.claimant_format) if claim is not None else (None, None)
+    if email:
+        row = session.execute(select(Person.language, Person.preferred_format)
+                              .where(Person.email == normalise_email(email))).first()
+        if row is not None:
+            language, fmt = row.language or language, row.preferred_format or fmt
     return {"language": language, "reading_format": fmt}
+
+
+def preferences(session: Session, claim) -> dict[str, str | None]:
+    """How to write to a claim's claimant: their register entry's language and format, else the claim's."""
+    return preferences_for(session, claim.claimant_email, claim)
 
 
 def language_of(session: Session, email: str | None) -> str | None:

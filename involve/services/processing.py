@@ -144,8 +144,11 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
                 mails.extend(_alerts(staff, c, "claim_no_approver", {}))
             to_status = next_status("process", c.status, reference=c.reference)
             summary = claim_summary(c, fee=result.fee, expenses=result.expenses, total=result.total, flags=flags)
+            # how to write to them: their register entry's language and format, else the claim's
+            prefs = {"language": (person.language if person else None) or c.claimant_language,
+                     "reading_format": (person.preferred_format if person else None) or c.claimant_format}
             paying = payees.apply_claim(session, c, payee_records, expenses=result.expenses, summary=summary,
-                                        now=now)
+                                        now=now, prefs=prefs)
             cost_centre, over = charger.charge(c, result.total)
             flags = [*flags, *paying.flags, *(["over_budget"] if over else [])]
             mails.extend(paying.mails)
@@ -165,12 +168,13 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None) -> list[str
             received = dict(summary, receipts_needed=missing, late="late" in flags,
                             deadline_days=period.claim_deadline_days, decide_days=period.approval_reminder_days,
                             payment_days=settings.payment_days)
+            if person is not None and person.active:  # in the register: their own page can be asked for
+                received["your_details_url"] = f"{settings.base_url.rstrip('/')}/your-details"
             if missing:
                 received["receipts_url"] = link("add_receipts", c.reference, c.claimant_email, days=RECEIPT_DAYS)
             mails.append(email_row(template="claim_received", to=c.claimant_email, reference=c.reference,
                                    context=received, dedupe_key=f"{c.reference}:received",
-                                   language=c.claimant_language or (person.language if person else None),
-                                   reading_format=c.claimant_format or (person.preferred_format if person else None)))
+                                   **prefs))
             for who in approver_list:
                 ctx = dict(summary, approver=who, receipts_needed=missing,
                            approve_url=link("approve", c.reference, who),

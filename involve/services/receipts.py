@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from involve import audit, receipt_files, storage
@@ -18,11 +18,12 @@ from involve.db import reader, unit_of_work
 from involve.domain.approval import ClaimFacts as Facts
 from involve.domain.approval import allowed_actions
 from involve.domain.flags import needs_receipt, receipt_wanted
+from involve.domain.languages import N_, Message
 from involve.domain.policy import load_policy
 from involve.errors import NotAllowed, NotFound, WrongState
 from involve.receipt_files import FileRefused
 from involve.services.people import actor
-from models import Claim, ExpenseLine, Receipt
+from models import Claim, ExpenseLine, Receipt, ReceiptFetch
 
 OPEN_STATUSES = ("awaiting_confirmation", "submitted", "awaiting_approval", "awaiting_second_approval",
                  "needs_information")  # receipts are welcome until the claim is decided
@@ -39,8 +40,11 @@ def checked(uploads: list[Upload], *, already: int = 0) -> list[receipt_files.Ch
     """Check every file (content, size) and the count; the first refusal is raised, naming its file."""
     uploads = [u for u in uploads if u.data or u.name]
     if already + len(uploads) > receipt_files.MAX_FILES:
-        raise FileRefused(f"You can send {receipt_files.MAX_FILES} files at most for one claim"
-                          + (f" (you have sent {already} already)." if already else "."))
+        if already:
+            raise FileRefused(Message(N_("You can send %(max)s files at most for one claim (you have sent %(n)s "
+                                         "already)."), max=receipt_files.MAX_FILES, n=already))
+        raise FileRefused(Message(N_("You can send %(max)s files at most for one claim."),
+                                  max=receipt_files.MAX_FILES))
     return [receipt_files.check(u.name, u.data) for u in uploads]
 
 
@@ -171,11 +175,13 @@ def receipt_count(session: Session, claim_id: int) -> int:
 
 
 def remove_receipts(session: Session, claim_ids: list[int]) -> int:
-    """Retention: the claims' receipt files and their rows go (the payment record stays)."""
+    """Retention: the claims' receipt files and their rows go, with any provider file URLs still
+    recorded for fetching (the payment record stays)."""
     rows = list(session.execute(select(Receipt).where(Receipt.claim_id.in_(claim_ids))).scalars())
     for r in rows:
         storage.remove(session, r.storage_key)
         session.delete(r)
+    session.execute(delete(ReceiptFetch).where(ReceiptFetch.claim_id.in_(claim_ids)))
     return len(rows)
 
 
@@ -210,7 +216,7 @@ def add_receipts(reference: str, by_line: dict[int, list[Upload]], *, claimant: 
 
     by_line = {k: v for k, v in by_line.items() if v}
     if not by_line:
-        raise FileRefused("Choose a photo or PDF of a receipt to send.")
+        raise FileRefused(N_("Choose a photo or PDF of a receipt to send."))
     with reader() as s:
         claim = s.execute(select(Claim).where(Claim.reference == reference)).scalar_one_or_none()
         already = receipt_count(s, claim.id) if claim else 0

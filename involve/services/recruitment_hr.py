@@ -69,7 +69,7 @@ def _tell_commenters(session: Session, rec, comments: list[JdComment]) -> None:
                "comments": [{"text": c.text, "decision": c.status, "reason": c.reason,
                              "shaped_final": c.id in (rec.final_comment_ids or [])} for c in theirs]}
         rows.append(email_row(template="recruitment_jd_decision", to=person.email, reference=rec.reference,
-                              context=ctx))
+                              context=ctx, language=person.language, reading_format=person.preferred_format))
     enqueue(session, rows)
 
 

@@ -27,6 +27,7 @@ from involve.domain.recruitment import (
 )
 from involve.mail.outbox import email_row, enqueue
 from involve.services.recruitment import long_date, note, per, rec_context, send, staff_to_alert
+from involve.services.register import details_url
 from models import PanelMember, Person, Recruitment
 
 
@@ -97,7 +98,8 @@ def fill_seats(session: Session, rec: Recruitment, members: list[PanelMember], r
         ctx = dict(rec_context(rec), name=person.name, panel_size=rec.panel_size,
                    respond_by=long_date(m.respond_by.astimezone(LONDON).date()),
                    accept_url=links.issue(session, action="accept", **link),
-                   decline_url=links.issue(session, action="decline", **link))
+                   decline_url=links.issue(session, action="decline", **link),
+                   details_url=details_url(session, person))
         send(session, "recruitment_invitation", person.email, rec.reference, ctx,
              f"{rec.reference}:invite:{per(person.id)}")
         note(session, rec.reference, "invite", person=per(person.id), to="invited",

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from involve import audit, clock, links
 from involve.db import unit_of_work
 from involve.domain.emails import same_address
+from involve.domain.languages import N_, Message
+from involve.domain.programme import already_answered
 from involve.domain.recruitment import SITS
 from involve.domain.recruitment_transitions import move
 from involve.errors import InvolveError, NotAllowed, WrongState
@@ -43,10 +45,10 @@ def _member(session: Session, signed: str, action: str) -> tuple[LinkToken, Recr
 
 def _still_open(rec: Recruitment, m: PanelMember) -> None:
     if rec.status != "open":
-        raise WrongState(f"Recruitment {rec.reference} has finished, so this can no longer be changed.")
-    if m.status != "invited":
-        raise WrongState(f"You have already answered this invitation (you are {m.status}). "
-                         "Please contact the Involvement Co-ordinator if you want to change it.")
+        raise WrongState(Message(N_("Recruitment %(ref)s has finished, so this can no longer be changed."),
+                                 ref=rec.reference))
+    if m.status != "invited":  # said to the person on the link page, in their language (web/actions.py)
+        raise WrongState(already_answered(m.status))
 
 
 def accept(signed: str, *, now: datetime | None = None) -> tuple[Recruitment, PanelMember]:
@@ -61,8 +63,8 @@ def accept(signed: str, *, now: datetime | None = None) -> tuple[Recruitment, Pa
             PanelMember.person_id == person.id, PanelMember.status.in_(SITS), Recruitment.id != rec.id,
             Recruitment.interview_date.between(*month_bounds(rec.interview_date)))).scalar_one()
         if held >= cap:
-            raise NotAllowed(f"You are already on {held} interview panels that month, the most we ask "
-                             "of anyone. Thank you for offering.")
+            raise NotAllowed(Message(N_("You are already on %(n)s interview panels that month, the most we ask "
+                                        "of anyone. Thank you for offering."), n=held))
         m.status, m.responded_at = move("panel_member", "accept", m.status), now
         rec.due_at = now
         links.use(token)
@@ -89,7 +91,8 @@ def decline(signed: str, *, reason: str | None = None, now: datetime | None = No
 def _texts(values: list[str | None], what: str) -> list[str]:
     texts = [v.strip()[:MAX_TEXT] for v in values if v and v.strip()][:MAX_TEXTS]
     if not texts:
-        raise InvolveError(f"Please write at least one {what}.")
+        raise InvolveError(N_("Please write at least one comment.") if what == "comment"
+                           else N_("Please write at least one question."))
     return texts
 
 
@@ -98,7 +101,7 @@ def comment(signed: str, texts: list[str | None]) -> list[int]:
     with unit_of_work() as session:
         token, rec, m, person = _member(session, signed, "comment")
         if rec.status != "open" or m.status not in SITS:
-            raise WrongState(f"Comments on {rec.reference} are closed.")
+            raise WrongState(Message(N_("Comments on %(ref)s are closed."), ref=rec.reference))
         rows = [JdComment(recruitment_id=rec.id, member_id=m.id, text=t, status="pending")
                 for t in _texts(texts, "comment")]
         session.add_all(rows)
@@ -114,7 +117,7 @@ def propose(signed: str, texts: list[str | None]) -> list[int]:
     with unit_of_work() as session:
         token, rec, m, person = _member(session, signed, "propose")
         if rec.status != "open" or m.status not in SITS:
-            raise WrongState(f"Questions for {rec.reference} are closed.")
+            raise WrongState(Message(N_("Questions for %(ref)s are closed."), ref=rec.reference))
         rows = [Question(staff_group=rec.staff_group, text=t, proposed_by_person_id=person.id,
                          recruitment_id=rec.id) for t in _texts(texts, "question")]
         session.add_all(rows)

@@ -3,6 +3,10 @@ edits and deactivates people (involve/domain/authority.py). One transaction each
 (never the person's email)."""
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +16,7 @@ from involve.domain import authority
 from involve.domain.register_fields import check_details
 from involve.errors import NotAllowed, NotFound, WrongState
 from involve.mail.outbox import email_row, enqueue
+from involve.services.payee_changes import checked_bank, give_own_details
 from involve.services.people import actor, add_person, normalise_email
 from models import Person
 
@@ -75,14 +80,22 @@ def edit(email: str, changes: dict, *, by: str | None) -> Person:
 
 
 DETAILS_LINK_DAYS = 14
+UPDATE_DETAILS = "update_details"  # the `Update your details:` link: the person's own page
 
 
-def _details_mail(session: Session, p: Person) -> dict:
-    url = links.issue(session, action="update_details", reference=f"PER-{p.id}", holder=p.email,
-                      days=DETAILS_LINK_DAYS)
+def details_url(session: Session, p: Person) -> str:
+    """A new `Update your details:` link for `p` (works once, for DETAILS_LINK_DAYS days; held by their
+    register address, so only they receive it)."""
+    return links.issue(session, action=UPDATE_DETAILS, reference=f"PER-{p.id}", holder=p.email,
+                       days=DETAILS_LINK_DAYS)
+
+
+def details_mail(session: Session, p: Person) -> dict:
+    """The email with a person's `Update your details:` link, in their language and format."""
     return email_row(template="register_details", to=p.email, reference=f"PER-{p.id}",
-                     context={"reference": f"PER-{p.id}", "name": p.name, "details_url": url,
-                              "days": DETAILS_LINK_DAYS})
+                     context={"reference": f"PER-{p.id}", "name": p.name, "details_url": details_url(session, p),
+                              "days": DETAILS_LINK_DAYS},
+                     language=p.language, reading_format=p.preferred_format)
 
 
 def send_details_link(email: str, *, by: str | None) -> Person:
@@ -92,26 +105,42 @@ def send_details_link(email: str, *, by: str | None) -> Person:
         p = _person(session, email)
         if not p.active:
             raise WrongState(f"PER-{p.id} is inactive; reactivate them first")
-        enqueue(session, [_details_mail(session, p)])
+        enqueue(session, [details_mail(session, p)])
         audit.record(session, [audit.Change("register", f"PER-{p.id}", "details_link", by)])
         return p
 
 
-def update_own_details(signed: str, form: dict) -> tuple[Person | None, dict[str, str]]:
-    """The person's own page: (the person, {}) once saved; (None, errors) and nothing changed otherwise.
-    The link works once."""
-    changes, errors = check_details(form)
+@dataclass(frozen=True)
+class OwnDetailsSaved:
+    name: str
+    bank_change: bool  # new bank details wait for a finance user's check before the next payment
+
+
+def update_own_details(signed: str, form: dict, *, languages: Collection[str] | None = None,
+                       bank: dict | None = None, payroll: dict | None = None
+                       ) -> tuple[OwnDetailsSaved | None, dict[str, str]]:
+    """The person's own page: (what was saved, {}); or (None, errors) and nothing changed. `languages`:
+    those the page offered; `bank` (account_name, sort_code, account_number) and `payroll` (ni_number,
+    payroll_reference) go to their payee record (involve/services/payee_changes.py: a change of bank
+    details then waits for a finance user's check). Bank details failing the modulus check raise
+    BankDetailsInvalid before anything changes. The link works once."""
+    changes, errors = check_details(form, languages=languages)
     if errors:
         return None, errors
+    if bank is not None:
+        bank = checked_bank(**bank)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
         token = links.load(session, signed, for_update=True)
-        p = session.get(Person, int(token.reference.removeprefix("PER-")))
+        p = session.get(Person, int(token.reference.removeprefix("PER-"))) \
+            if token.action == UPDATE_DETAILS and token.reference.startswith("PER-") else None
         if p is None or p.email != token.holder_email or not p.active:
             raise NotFound("this link is no longer valid")
+        ref = f"PER-{p.id}"
         changed = sorted(k for k, v in changes.items() if getattr(p, k) != v)
         for k in changed:
             setattr(p, k, changes[k])
         links.use(token)
-        audit.record(session, [audit.Change("register", f"PER-{p.id}", "own_details", f"PER-{p.id}",
-                                            data={"fields": changed})])
-        return p, {}
+        audit.record(session, [audit.Change("register", ref, "own_details", ref, data={"fields": changed})])
+        bank_change = give_own_details(session, p.email, person_ref=ref, now=now, bank=bank, payroll=payroll)
+        return OwnDetailsSaved(p.name, bank_change), {}

@@ -28,7 +28,7 @@ from involve.db import unit_of_work
 from involve.services.people import normalise_email, require_staff
 from involve.services.receipts import remove_receipts
 from involve.settings import settings
-from models import Claim, ExpenseLine, OutboxEmail, Payee, Payment, PayrollLine, Person
+from models import Claim, ExpenseLine, OutboxEmail, Payee, Payment, PaymentFailure, PayrollLine, Person
 
 ANON_DOMAIN = "anonymised.invalid"
 ANON_NAME = "Anonymised"
@@ -187,6 +187,8 @@ def _anonymise(*, by: str | None, as_of: date | None, dry_run: bool) -> Retentio
                 .values(description=None, receipt=None)
             )
             session.execute(update(Payment).where(Payment.claim_id.in_(ids)).values(details=None))
+            # a returned payment's reason is free text finance typed: it may name the person
+            session.execute(update(PaymentFailure).where(PaymentFailure.claim_id.in_(ids)).values(reason=REMOVED))
             remove_receipts(session, ids)
             for email, pseudonym in names.items():  # payroll lines follow their claims to the pseudonym
                 session.execute(update(PayrollLine).where(PayrollLine.claim_id.in_(ids),

@@ -15,7 +15,7 @@ from involve.domain.statement import ZERO, split_payment, tax_year
 from involve.errors import InvolveError, NotFound
 from involve.services.receipts import OPEN_STATUSES, lines_needing_receipts, lines_taking_receipts
 from involve.views.claims import claim_history
-from models import Claim, ClaimQuestion, Payment, Receipt
+from models import Claim, ClaimQuestion, Payment, Person, Receipt, ReceiptFetch
 
 
 @dataclass
@@ -103,6 +103,8 @@ class Statement:
     start: date
     end: date
     lines: list[StatementLine]
+    language: str | None = None        # the language they asked us to write in (register, else latest claim)
+    reading_format: str | None = None  # standard, large_print, easy_read (or a register-only format)
 
     @property
     def fee_paid(self) -> Decimal:
@@ -137,7 +139,18 @@ def statement(email: str, year: str) -> Statement:
             lines.append(StatementLine(paid_on, c.reference, c.activity_title, c.activity_date, fee, expenses,
                                        pay.amount))
             name = c.claimant_name
-    return Statement(email, name, year.strip(), start, end, lines)
+        language, reading_format = _preferences(s, email)
+    return Statement(email, name, year.strip(), start, end, lines, language, reading_format)
+
+
+def _preferences(s, email: str) -> tuple[str | None, str | None]:
+    """(language, format) a person asked for: their register entry's, else their latest claim's."""
+    person = s.execute(select(Person.language, Person.preferred_format).where(Person.email == email)).first()
+    claim = s.execute(select(Claim.claimant_language, Claim.claimant_format).where(Claim.claimant_email == email)
+                      .order_by(Claim.id.desc()).limit(1)).first()
+    language = (person and person.language) or (claim and claim.claimant_language) or None
+    reading_format = (person and person.preferred_format) or (claim and claim.claimant_format) or None
+    return language, reading_format
 
 
 def statement_json(st: Statement) -> dict:
@@ -148,3 +161,14 @@ def statement_json(st: Statement) -> dict:
                           "activity_date": x.activity_date.isoformat(), "fee_paid": f"{x.fee_paid:.2f}",
                           "expenses_paid": f"{x.expenses_paid:.2f}", "total": f"{x.total:.2f}"}
                          for x in st.lines]}
+
+
+def claim_receipt_fetches(claim_id: int) -> list[dict]:
+    """Receipt files a form provider holds for the claim's costs, as fetching left them (no URL: its host
+    only), for the staff claim page."""
+    from urllib.parse import urlsplit
+
+    with reader() as s:
+        rows = s.execute(select(ReceiptFetch).where(ReceiptFetch.claim_id == claim_id).order_by(ReceiptFetch.id))
+        return [{"line_no": r.line_no, "state": r.state, "attempts": r.attempts, "last_error": r.last_error,
+                 "host": urlsplit(r.url).hostname or "?"} for r in rows.scalars()]

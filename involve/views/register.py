@@ -1,13 +1,16 @@
 """Reading the involvement register: lists with search and filters, one person with their involvement
-history, the CSV export. Never bank details (they live on claims, encrypted, and are not read here)."""
+history, the CSV export. Never bank details (they live on claims and the payee record, encrypted); the
+person's own page sees only their masked form (`own_payment_details`)."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from involve import crypto
 from involve.db import reader
+from involve.domain.bank import mask_ni_number
 from involve.domain.diversity import categories_of
 from involve.errors import NotFound
-from models import Claim, PanelMember, Person, Recruitment
+from models import Claim, PanelMember, Payee, Person, Recruitment
 
 FIELDS = ("reference", "email", "name", "borough", "active", "carer", "role", "recruitment_consent",
           "panel_trained_on", "unavailable", "age_band", "ethnic_group", "gender", "disability", "religion",
@@ -81,3 +84,16 @@ def person_for_link(session, reference: str, holder: str) -> Person | None:
     caller's session; None when the link no longer matches anyone."""
     p = session.get(Person, int(reference.removeprefix("PER-"))) if reference.startswith("PER-") else None
     return p if p is not None and p.active and p.email == holder else None
+
+
+def own_payment_details(session, email: str) -> dict:
+    """What the person's own page shows of their payee record, all masked: the account we pay
+    (`******78`), a change waiting for checks, and payroll identifiers held."""
+    payee = session.execute(select(Payee).where(Payee.email == email)).scalar_one_or_none()
+    if payee is None:
+        return {}
+    ids = crypto.decrypt_json(payee.payroll_encrypted) if payee.payroll_encrypted else {}
+    return {"bank_masked": payee.bank_details_masked, "pending_masked": payee.pending_masked,
+            "pending_confirmed": payee.pending_confirmed_at is not None,
+            "ni_masked": mask_ni_number(ids.get("ni_number")),
+            "payroll_reference": bool(ids.get("payroll_reference"))}

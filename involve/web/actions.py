@@ -22,7 +22,7 @@ from involve.services import claims as claim_actions
 from involve.services.people import language_of
 from involve.views.claims import claim_by_reference
 from involve.web import i18n as page_i18n
-from involve.web.i18n import _
+from involve.web.i18n import _, said
 from involve.web.pages import render_page
 from involve.web.uploads import BodyTooLarge, bounded_form
 from models import LinkToken
@@ -112,11 +112,11 @@ def _load(signed: str):
 def _failure(exc: Exception, language: str | None = None):
     with i18n.use(language or i18n.current()):
         if isinstance(exc, LinkInvalid):
-            return render_page("message.html", 410, title=_("This link cannot be used"), message=str(exc))
+            return render_page("message.html", 410, title=_("This link cannot be used"), message=said(exc))
         if isinstance(exc, SQLAlchemyError):
             return render_page("message.html", 503, title=_("Sorry, there is a problem"),
                                message=_("Please try again in a few minutes."))
-        return render_page("message.html", 409, title=_("This could not be done"), message=str(exc))
+        return render_page("message.html", 409, title=_("This could not be done"), message=said(exc))
 
 
 def _page(description: str) -> dict:
@@ -178,7 +178,7 @@ async def act_on(signed: str, request: Request, *, uploads: bool = False):
     try:
         form = await bounded_form(request)
     except BodyTooLarge as exc:
-        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc))
+        return render_page("message.html", 413, title=_("The files are too large"), message=said(exc))
     try:
         if not uploads:
             token, _page, _ctx, language = await run_in_threadpool(_load, signed)
@@ -193,7 +193,7 @@ async def act_on(signed: str, request: Request, *, uploads: bool = False):
     except InvolveError as exc:
         if type(exc) is InvolveError:  # a plain rule about the answers (e.g. "write at least one comment")
             return render_page(_page, 400, locale=language,
-                               **dict(_ctx, error_list=[{"text": str(exc), "href": "#maincontent"}]))
+                               **dict(_ctx, error_list=[{"text": said(exc), "href": "#maincontent"}]))
         return _failure(exc, language)
     except SQLAlchemyError as exc:
         return _failure(exc, language)

@@ -2,6 +2,7 @@
 the GET shows the written offer and a button (the shared `action.html`); only the POST acts."""
 from __future__ import annotations
 
+from involve.domain.programme import already_answered
 from involve.errors import LinkInvalid, NotFound, WrongState
 from involve.i18n import format_day, format_money
 from involve.services import activities
@@ -16,7 +17,7 @@ def _show(session, token):
     except NotFound:
         raise LinkInvalid(_("This link is not valid.")) from None
     if o["status"] != "invited":
-        raise WrongState(_("You have already answered this invitation (you are %(status)s).", status=o["status"]))
+        raise WrongState(_(already_answered(o["status"])))
     rows = [(_("What"), o["title"]), (_("Your role"), _(o["role"])),
             (_("When"), _("%(date)s, %(start)s to %(end)s", date=format_day(o["day"]), start=o["start"],
                           end=o["end"])),

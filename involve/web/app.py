@@ -15,6 +15,7 @@ from involve.web import (
     assets,
     claim_form,
     claimant,
+    claimant_ask,
     info_pages,
     link_pages,
     recruitment_api,
@@ -92,6 +93,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
     app.include_router(link_pages.router)
     app.include_router(claim_form.router)
     app.include_router(claimant.router)
+    app.include_router(claimant_ask.router)
     app.include_router(info_pages.router)
     app.include_router(staff.router)
     app.include_router(staff_pages.router)

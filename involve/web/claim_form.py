@@ -23,7 +23,7 @@ from involve.web import claim_fields as cf
 from involve.web import claim_saved
 from involve.web.claim_estimate import estimate, pounds
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import _
+from involve.web.i18n import _, said
 from involve.web.pages import render_page
 from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
@@ -120,7 +120,7 @@ async def _save_receipts(form, state: dict) -> dict[str, str]:
     try:
         await run_in_threadpool(add_form_receipts, state["id"], by_cost)
     except FileRefused as exc:
-        return {f"receipt-{_refused_cost(by_cost, str(exc))}": str(exc)}
+        return {f"receipt-{_refused_cost(by_cost, str(exc))}": said(exc)}
     return {}
 
 
@@ -253,7 +253,7 @@ async def step_post(request: Request, step: str):
     try:
         form = await bounded_form(request) if step == "expenses" else await request.form()
     except BodyTooLarge as exc:
-        return render_page("message.html", 413, title=_("The files are too large"), message=str(exc),
+        return render_page("message.html", 413, title=_("The files are too large"), message=said(exc),
                            link={"href": "/claim/expenses", "text": _("Go back to your costs")})
     if not csrf_ok(request, form):
         return csrf_failed()

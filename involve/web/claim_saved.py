@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from involve.errors import InvolveError, LinkInvalid
 from involve.services.claim_drafts import DRAFT_DAYS, load_draft, save_draft
 from involve.web.forms import seal, unseal
-from involve.web.i18n import _
+from involve.web.i18n import _, current, said
 from involve.web.pages import render_page
 
 
@@ -15,9 +15,11 @@ async def save(state: dict, step: str):
     """Email the link; the page says where it went (or why it could not)."""
     email = state["v"].get("email", "")
     try:
-        await run_in_threadpool(save_draft, email=email, form_id=state["id"], sealed=seal(state), step=step)
+        await run_in_threadpool(save_draft, email=email, form_id=state["id"], sealed=seal(state), step=step,
+                                language=state["v"].get("language") or current(),
+                                reading_format=state["v"].get("format"))
     except InvolveError as exc:
-        return render_page("message.html", 400, title=_("We need your email address"), message=str(exc),
+        return render_page("message.html", 400, title=_("We need your email address"), message=said(exc),
                            link={"href": "/claim/about-you", "text": _("Give your email address")})
     return render_page("message.html", title=_("Your claim is saved"),
                        message=_("We have emailed %(email)s a link to carry on with your claim. It works for "

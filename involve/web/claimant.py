@@ -1,7 +1,7 @@
 """The claimant's own pages: "Your claims".
 
     GET/POST /claims/status          the person gives their email; if it has claims, a `Your claims:`
-                                     link is emailed (the page says the same either way)
+                                     link is emailed (the page says the same either way): claimant_ask.py
     GET /claims/yours/{signed}       the emailed link: starts a claimant session (own cookie, never a
                                      staff session) and shows their claims
     GET /claims/mine[/{ref}]         their claims / one claim with its timeline
@@ -22,13 +22,11 @@ from involve.db import reader
 from involve.domain.statement import tax_year_of
 from involve.errors import InvolveError, LinkInvalid, NotFound
 from involve.receipt_files import ACCEPT
-from involve.services.claimant_links import request_your_claims
 from involve.services.receipts import FileRefused, add_receipts
 from involve.views import claimant as views
 from involve.web.forms import csrf_failed, csrf_ok, render_form, seal, set_cookie, unseal
-from involve.web.i18n import _
+from involve.web.i18n import _, for_person, said
 from involve.web.pages import render_page
-from involve.web.security import rate_limited
 from involve.web.uploads import BodyTooLarge, bounded_form, uploads
 
 router = APIRouter(tags=["claimant"], include_in_schema=False)
@@ -47,27 +45,6 @@ def _signed_out():
                        message=_("For your security, the link to your claims works for a short time. "
                                  "Ask for a new link and we will email it to you."),
                        link={"href": "/claims/status", "text": _("Get a new link to your claims")})
-
-
-@router.get("/claims/status")
-async def status_page(request: Request):
-    return render_form(request, "claims_status.html", v={}, errors={}, error_list=[])
-
-
-@router.post("/claims/status", dependencies=[rate_limited("status")])
-async def status_request(request: Request):
-    """No CSRF check here on purpose: the only effect is an email to the address given, which anyone
-    could ask for directly, and a script or form elsewhere must be able to ask for the link."""
-    form = await request.form()
-    email = str(form.get("email") or "").strip()[:320]
-    if "@" not in email or "." not in email.rsplit("@", 1)[-1]:
-        errors = {"email": _("Enter your email address, like name@example.com")}
-        return render_form(request, "claims_status.html", 400, v={"email": email}, errors=errors,
-                           error_list=[{"text": errors["email"], "href": "#email"}])
-    await run_in_threadpool(request_your_claims, email)
-    if wake := getattr(request.app.state, "wake", None):
-        wake()
-    return render_page("claims_status_sent.html", email=email)
 
 
 def _open_link(signed: str) -> str:
@@ -110,31 +87,43 @@ async def statement_page(request: Request, year: str = ""):
         return _signed_out()
     try:
         st = await run_in_threadpool(views.statement, email, year or _this_year())
-    except InvolveError as exc:
-        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
-    return render_page("statement.html", st=st, back="/claims/mine")
+    except InvolveError:
+        return _no_such_year()
+    return render_page("statement.html", st=st, back="/claims/mine", large=st.reading_format == "large_print")
 
 
 @router.get("/claims/mine/statement.{fmt}")
-async def statement_file(request: Request, fmt: str, year: str = ""):
-    from involve.reports.statement import statement_csv, statement_pdf
+async def statement_file(request: Request, fmt: str, year: str = "", format: str = ""):  # noqa: A002 - ?format=
+    """The statement as a file in the person's language (the page's, if they chose one here) and
+    format (theirs, or `?format=large_print`)."""
+    from involve.reports.statement import choose, statement_csv, statement_pdf
 
     email = _email(request)
     if not email:
         return _signed_out()
     try:
         st = await run_in_threadpool(views.statement, email, year or _this_year())
-    except InvolveError as exc:
-        return render_page("message.html", 400, title=_("Choose a tax year"), message=str(exc))
+    except InvolveError:
+        return _no_such_year()
+    language, reading_format = choose(st, for_person(st.language), format or None)
     name = f"payments-statement-{st.tax_year}"
     if fmt == "csv":
-        return Response(statement_csv(st), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st)):
+        return Response(statement_csv(st, language), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
+                                 "Content-Language": language})
+    if fmt == "pdf" and (pdf := await run_in_threadpool(statement_pdf, st, language, reading_format)):
+        suffix = {"large_print": "-large-print", "easy_read": "-easy-read"}.get(reading_format, "")
         return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}{suffix}.pdf"',
+                                 "Content-Language": language})
     return render_page("message.html", 404, title=_("Page not found"),
                        message=_("This statement is available as a page and a CSV file."))
+
+
+def _no_such_year():
+    return render_page("message.html", 400, title=_("Choose a tax year"),
+                       message=_("Choose a tax year written like %(example)s (6 April to 5 April).",
+                                 example=_this_year()))
 
 
 def _this_year() -> str:
@@ -200,7 +189,7 @@ async def _claimant_post(request: Request, reference: str):
     try:
         form = await bounded_form(request)
     except BodyTooLarge as exc:
-        return (render_page("message.html", 413, title=_("The files are too large"), message=str(exc)),
+        return (render_page("message.html", 413, title=_("The files are too large"), message=said(exc)),
                 None, None, None)
     if not csrf_ok(request, form):
         return csrf_failed(), None, None, None
@@ -221,7 +210,7 @@ async def receipts_send(request: Request, reference: str):
         field = next((x["field"] for x in lines if by_line.get(x["id"])), lines[0]["field"] if lines else "")
         return render_form(request, "claimant_receipts.html", 400, claim=item.claim, lines=lines, accept=ACCEPT,
                            action_url=f"/claims/mine/{item.claim.reference}/receipts",
-                           errors={field: str(exc)}, error_list=[{"text": str(exc), "href": f"#{field}"}])
+                           errors={field: said(exc)}, error_list=[{"text": said(exc), "href": f"#{field}"}])
     return RedirectResponse(f"/claims/mine/{item.claim.reference}?done=receipts", status_code=303)
 
 
@@ -266,7 +255,7 @@ async def reply_send(request: Request, reference: str):
                                                   reference=item.claim.reference, claimant=email))
         except InvolveError as exc:
             field = next((x["field"] for x in lines if by_line.get(x["id"])), "answer")
-            errors = {field: str(exc)}
+            errors = {field: said(exc)}
     if errors:
         return await _reply_page(request, email, reference, 400, v=v, errors=errors,
                                  error_list=[{"text": m, "href": f"#{f}"} for f, m in errors.items()])

@@ -12,7 +12,7 @@ from involve.services import claim_questions, receipts
 from involve.services.processing import line_label
 from involve.views.claims import claim_by_reference
 from involve.web.actions import ActionHandler, FormInvalid, register
-from involve.web.i18n import _
+from involve.web.i18n import _, said
 from involve.web.uploads import uploads
 from models import LinkToken
 
@@ -52,7 +52,7 @@ def files_by_line(form, lines: list[dict]) -> dict[int, list[receipts.Upload]]:
 
 
 def _refused(exc: InvolveError, field: str) -> FormInvalid:
-    return FormInvalid({"errors": {field: str(exc)}, "error_list": [{"text": str(exc), "href": f"#{field}"}]})
+    return FormInvalid({"errors": {field: said(exc)}, "error_list": [{"text": said(exc), "href": f"#{field}"}]})
 
 
 def _add_receipts(token: LinkToken, signed: str, form) -> str:

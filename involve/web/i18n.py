@@ -29,6 +29,14 @@ def choose(query_lang: str | None, cookie_lang: str | None, accept_language: str
     return i18n.from_accept_language(accept_language) or i18n.default(), False
 
 
+def said(exc: Exception) -> str:
+    """An error's message in the page's language: a `Message` (a rule's message with its values) or a
+    catalogue message (`N_()` text from a service) is translated; text already translated, or
+    staff-only English, is shown as it is."""
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return i18n.gettext(message)
+
+
 def for_person(language: str | None) -> str:
     """A page about one person's claim (their Confirm: link): their language unless they chose one here."""
     if explicit.get():

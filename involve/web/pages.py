@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from involve import i18n
 from involve.settings import PROJECT_ROOT
-from involve.web import assets, labels
+from involve.web import assets, claimant_labels, labels
 from involve.web.i18n import STAFF_PATHS, here
 
 PAGES = PROJECT_ROOT / "templates" / "pages"
@@ -47,7 +47,8 @@ def page_env() -> Environment:
                        static_css=f"{prefix}/{assets.CSS}", static_js=f"{prefix}/{assets.JS}",
                        assetPath=f"{prefix}/assets",
                        language_name=i18n.native_name, english_name=i18n.english_name, contact=contact,
-                       **labels.ALL)
+                       **labels.ALL, CLAIMANT_STATUSES=claimant_labels.STATUSES,
+                       CLAIMANT_EXPENSES=claimant_labels.EXPENSES)
     return env
 
 

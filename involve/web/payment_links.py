@@ -28,11 +28,18 @@ def _show_details(session, token: LinkToken):
         "button": _("Save my payment details"), "v": {}, "errors": {}, "error_list": []}
 
 
-def _give_details(token: LinkToken, signed: str, form) -> str:
+def bank_answers(form) -> tuple[dict, dict[str, str]]:
+    """(the bank details as given, {field: message}) checked as the claim form checks them: every field
+    given and well formed, and the sort code and account number passing the bank's modulus check.
+    Also used by the person's own page (involve/web/register_links.py)."""
     v = {k: str(form.get(k) or "").strip()[:100] for k in BANK}
     v["sort_code"] = cf._sort_code(v["sort_code"]) or ""
     errors = cf.check({**v, "method": "bank_transfer"}, submission_id="", steps=("bank",))
-    errors = {k: m for k, m in errors.items() if k in BANK}
+    return v, {k: m for k, m in errors.items() if k in BANK}
+
+
+def _give_details(token: LinkToken, signed: str, form) -> str:
+    v, errors = bank_answers(form)
     if not errors:
         try:
             result = payee_changes.give_details(signed, **v)

@@ -4,6 +4,7 @@ action link, the GET shows a page (the shared `action.html`) with the details an
 only the POST from that page acts."""
 from __future__ import annotations
 
+from involve.domain.programme import already_answered
 from involve.errors import LinkInvalid, WrongState
 from involve.services import recruitment_replies as replies
 from involve.services.recruitment import rec_context
@@ -37,8 +38,7 @@ def _show(session, token: LinkToken):
         raise WrongState(_("Recruitment %(ref)s has finished. Thank you for your interest.",
                            ref=rec.reference))
     if token.action in ("accept", "decline") and m.status != "invited":
-        raise WrongState(_("You have already answered this invitation (you are %(status)s).",
-                           status=m.status))
+        raise WrongState(_(already_answered(m.status)))
     ctx = rec_context(rec)
     page = {"caption": rec.reference, "rows": _rows(ctx),
             "intro": _("Hello %(name)s,", name=person.name if person else "")}

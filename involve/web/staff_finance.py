@@ -10,21 +10,25 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve.errors import InvolveError
-from involve.services import payee_changes, payment_runs
+from involve.i18n import ngettext
+from involve.services import payee_changes, payment_details_asks, payment_runs
 from involve.settings import settings
 from involve.views import finance as finance_views
 from involve.web.i18n import N_, _
+from involve.web.pages import date_and_time
 from involve.web.staff import staff_page
 from involve.web.staff_pages import DONE, guard, guarded_form
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
 FINANCE_DONE = {**DONE, "mark_paid": N_("Payment run marked paid. We have told each person."),
-                "checked": N_("Change of bank details checked. The new details will be used.")}
+                "checked": N_("Change of bank details checked. The new details will be used."),
+                "asked": N_("We have emailed the person a new link to give their payment details for claim")}
 
 
 def _page_data() -> dict:
     to_pay, runs = finance_views.approved_claims_and_runs()
     return {"ready": [t for t in to_pay if t.ready], "held": [t for t in to_pay if not t.ready], "runs": runs,
+            "returned": finance_views.failures_by_run([r.id for r in runs]),
             "shown": len(to_pay), "total": finance_views.payable_count(),
             "failed": finance_views.failed_payments(), "changes": finance_views.bank_changes_waiting()}
 
@@ -87,19 +91,27 @@ async def mark_paid_page(request: Request, reference: str):
     if refused:
         return refused
     try:
-        run, claims = await run_in_threadpool(finance_views.run_detail, reference)
+        run, claims, returned = await run_in_threadpool(finance_views.run_detail, reference)
     except InvolveError as exc:
         return staff_page(request, member, "message.html", 404, title=_("Payment run not found"), message=str(exc))
-    unpaid = [c for c in claims if c.status != "paid"]
+    is_open = run.status == "open"
+    shown = [c for c in claims if c.status != "paid"] if is_open else claims
     return staff_page(request, member, "staff_confirm.html", back="/staff/finance",
-                      heading=_("Mark payment run %(ref)s paid", ref=run.reference),
-                      intro=_("Only do this once the bank has made the payments. Each person gets a 'paid' email."),
+                      heading=_("Mark payment run %(ref)s paid", ref=run.reference) if is_open
+                      else _("Payment run %(ref)s", ref=run.reference),
+                      intro=_("Only do this once the bank has made the payments. Each person gets a 'paid' email.")
+                      if is_open else _("This run was marked paid on %(date)s by %(by)s.",
+                                        date=date_and_time(run.paid_at), by=run.paid_by),
                       rows=[(c.reference, f"{c.claimant_name}: £{payment_runs.bank_amount(c):.2f} "
                              f"({_((c.payment_method or 'bank_transfer').replace('_', ' '))}, "
-                             f"{c.bank_details_masked or '-'})") for c in unpaid],
+                             f"{c.bank_details_masked or '-'})") for c in shown],
+                      returned=[(f.reference, _("%(name)s: £%(amount)s. The bank's reason: %(reason)s (recorded "
+                                               "%(date)s by %(by)s)", name=f.claimant_name, amount=f"{f.amount:.2f}",
+                                               reason=f.reason, date=date_and_time(f.recorded_at),
+                                               by=f.recorded_by)) for f in returned],
                       action=f"/staff/finance/runs/{run.reference}/mark-paid", fields={},
-                      button=_("Yes, mark %(n)s claims paid", n=len(unpaid)) if run.status == "open" else None,
-                      note=None if run.status == "open" else _("This run is already marked paid."))
+                      button=(ngettext("Yes, mark %(num)d claim paid", "Yes, mark %(num)d claims paid", len(shown))
+                              % {"num": len(shown)}) if is_open else None)
 
 
 @router.post("/staff/finance/runs/{reference}/mark-paid")
@@ -136,6 +148,21 @@ async def pay_page(request: Request, reference: str):
                             (_("Payment method"), method), (_("Account"), claim.bank_details_masked or "-")],
                       action=f"/staff/claims/{claim.reference}/pay", fields={"next": "/staff/finance"},
                       payment_ref=True, button=_("Yes, record this payment"))
+
+
+@router.post("/staff/finance/ask-details/{reference}")
+async def ask_details(request: Request, reference: str):
+    """Send the person a fresh `Payment details:` link now (the daily flow also does, a bounded number of times)."""
+    member, form, refused = await _form(request)
+    if refused:
+        return refused
+    try:
+        ref = await run_in_threadpool(lambda: payment_details_asks.ask_now(reference, by=member.email))
+    except (InvolveError, SQLAlchemyError) as exc:
+        return await _finance_page(request, member, 409, error=str(exc), anchor="held")
+    if wake := getattr(request.app.state, "wake", None):
+        wake()
+    return RedirectResponse(f"/staff/finance?done=asked&ref={ref}", status_code=303)
 
 
 @router.get("/staff/finance/bank-changes/{payee_id}")

@@ -18,8 +18,9 @@ from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
 from involve.services.claim_questions import ask
 from involve.services.receipts import open_receipt
-from involve.views.claimant import claim_receipts
+from involve.views.claimant import claim_receipt_fetches, claim_receipts
 from involve.views.claims import ClaimFilters, claim_with_history, list_claims, statuses_present
+from involve.views.finance import last_failure
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.labels import BOROUGHS, FLAGS, STATUSES
@@ -93,6 +94,9 @@ async def _claim_page(request: Request, member, reference: str, status_code: int
                       can_approve="approve" in allowed, can_reject="reject" in allowed,
                       can_pay="pay" in allowed, can_ask="ask" in allowed, done=done, back="/staff/claims",
                       receipts=await run_in_threadpool(claim_receipts, claim.id),
+                      failure=await run_in_threadpool(last_failure, claim.id)
+                      if claim.status == "payment_failed" else None,
+                      fetches=await run_in_threadpool(claim_receipt_fetches, claim.id),
                       error_list=[{"text": error, "href": "#actions"}] if error else None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
+from involve.domain.languages import N_
 from involve.errors import InvolveError
 from involve.receipt_files import MAX_BYTES, MAX_FILES
 from involve.services.receipts import Upload
@@ -24,8 +25,8 @@ class BodyTooLarge(InvolveError):
 async def bounded_form(request: Request, limit: int = MAX_BODY) -> FormData:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise BodyTooLarge("The files you sent add up to more than we can take at once. "
-                           "Send up to 10 files, each 10 MB or smaller.")
+        raise BodyTooLarge(N_("The files you sent add up to more than we can take at once. "
+                              "Send up to 10 files, each 10 MB or smaller."))
     receive, seen = request._receive, 0
 
     async def counted():
@@ -34,7 +35,7 @@ async def bounded_form(request: Request, limit: int = MAX_BODY) -> FormData:
         if message.get("type") == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise BodyTooLarge("The files you sent add up to more than we can take at once.")
+                raise BodyTooLarge(N_("The files you sent add up to more than we can take at once."))
         return message
 
     request._receive = counted

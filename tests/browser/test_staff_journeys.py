@@ -107,9 +107,13 @@ def test_a_recruitment_through_hr_pages_and_a_register_edit(page, live, sink):
     page.goto(url)
     page.check("input[name=religion][value=prefer_not_to_say]")
     page.check("input[name=preferred_format][value=large_print]")
+    page.check("input[name=language][value=ro]")
+    page.fill("#account_name", "R Panel")
+    page.fill("#sort_code", "08-99-99")
+    page.fill("#account_number", "66374958")
     with page.expect_navigation():
         page.click("#save")
     assert "saved your details" in page.content()
     _, shown = live.cli_json("register", "show", RAE)
-    assert (shown["religion"], shown["preferred_format"], shown["access_needs"]) == (
-        "prefer_not_to_say", "large_print", "Step-free access")
+    assert (shown["religion"], shown["preferred_format"], shown["access_needs"], shown["language"]) == (
+        "prefer_not_to_say", "large_print", "Step-free access", "ro")

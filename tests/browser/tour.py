@@ -258,6 +258,24 @@ def visit_staff_side(page, live: LiveServer, sink: SmtpSink, seen, *, waiting: s
     sign_out(page)
     page.goto(url)
     seen("person-details", page)
+    page.fill("#account_name", "P Page")  # bank details that fail the modulus check: the error state
+    page.fill("#sort_code", "08-99-99")
+    page.fill("#account_number", "66374959")
+    page.click(".nhsuk-details__summary")  # the payroll questions
+    page.fill("#ni_number", "12345")
+    with page.expect_navigation():
+        page.click("#save")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    seen("person-details-errors", page)
+    page.goto(base + "/your-details")  # asking for the link: the form with its error, the answer
+    page.fill("#email", "not an email")
+    with page.expect_navigation():
+        page.click("#send-link")
+    seen("person-your-details-error", page)
+    page.fill("#email", "pat.page@example.org")
+    with page.expect_navigation():
+        page.click("#send-link")
+    seen("person-your-details-sent", page)
     sign_in(page, base, sink, live.admin)
     page.goto(f"{base}/staff/people")
     seen("staff-people", page)

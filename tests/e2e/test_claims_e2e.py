@@ -9,9 +9,29 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.harness import act_on_link, html_of, links, text_of
+from tests.e2e.harness import LiveServer, act_on_link, html_of, links, text_of
 
 LEAD, COORD, SAM = "lead.havering@example.nhs.uk", "coordinator@example.nhs.uk", "sam.okafor@example.org"
+TALLY_SECRET = "tally-secret-for-e2e"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A form provider's file storage: a real HTTPS server on loopback (tests/receipt_server.py)."""
+    from tests.receipt_server import file_server
+
+    with file_server(tmp_path_factory.mktemp("tls")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def live(sink, files, tmp_path_factory):
+    """This module's server also fetches Tally receipt files, from `files` only."""
+    server = LiveServer(tmp_path_factory.mktemp("live"), sink.port, extra_env={
+        "INVOLVE_RECEIPT_FETCH_HOSTS": "127.0.0.1", "SSL_CERT_FILE": str(files.ca_file),
+        "INVOLVE_TALLY_SECRET": TALLY_SECRET}).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +146,53 @@ def test_audit_verify_finds_an_edited_record(staffed):
     db.execute("UPDATE audit_records SET reason = NULL WHERE seq = 2")
     db.commit()
     assert live.cli("audit", "verify").returncode == 0
+
+
+def test_a_tally_claims_receipt_files_are_fetched_by_the_runner(staffed, sink, files):
+    """Typeform/Tally file-upload answers: the webhook answers without fetching; the runner's
+    fetch-receipts flow fetches the files, checks and keeps them, and the costs need no receipt."""
+    import base64
+    import hashlib
+    import hmac
+    import io
+
+    import httpx
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    from tests.unit.test_providers import _tally, tally_payload
+
+    photo, pdf = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(photo, "JPEG")
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(pdf)
+    files.files.update({"bus.jpg": photo.getvalue(), "invoice.pdf": pdf.getvalue()})
+    payload = tally_payload()
+    payload["data"]["submissionId"] = "e2e-tally-files"
+    for f in payload["data"]["fields"]:
+        if f["label"] == "activity_date":
+            f["value"] = (date.today() - timedelta(days=12)).isoformat()
+    payload["data"]["fields"] += [
+        _tally("question_rc1", "travel_public_transport_receipt", "FILE_UPLOAD",
+               [{"url": f"{files.base}/files/bus.jpg", "name": "bus.jpg"}]),
+        _tally("question_rc2", "carer_costs_receipt", "FILE_UPLOAD",
+               [{"url": f"{files.base}/files/invoice.pdf", "name": "invoice.pdf"}])]
+    body = json.dumps(payload).encode()
+    sig = base64.b64encode(hmac.new(TALLY_SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    files.requests.clear()
+    r = httpx.post(staffed.url + "/webhooks/claims/tally", content=body, timeout=30,
+                   headers={"content-type": "application/json", "Tally-Signature": sig})
+    assert r.status_code == 202, r.text
+    ref = r.json()["reference"]
+    deadline = time.monotonic() + 90
+    while True:
+        _, shown = staffed.cli_json("claims", "show", ref)
+        attached = [e["receipt_attached"] for e in shown["expenses"] if e["kind"] != "mileage"]
+        if shown["status"] == "awaiting_approval" and attached == [True, True]:
+            break
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.5)
+    assert "receipt_missing" not in shown["flags"]
+    assert sorted(path for path, _h in files.requests) == ["/files/bus.jpg", "/files/invoice.pdf"]
+    assert sink.wait(ref, "received", to=SAM)

@@ -88,6 +88,7 @@ def test_add_receipts_link_clears_the_flag_and_bad_files_change_nothing(client, 
     url = link(body, "Add receipts")
     page = client.get(url)
     assert page.status_code == 200 and 'type="file"' in page.text
+    assert "image/heic" in page.text and "(JPEG, PNG, HEIC or WebP)" in page.text
     field = re.search(r'name="(receipt-\d+)"', page.text).group(1)
     url = re.search(r'action="(/claims/upload/[^"]+)"', page.text).group(1)  # the form posts here
     bad = {"20 MB": ("big.jpg", b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024)),
@@ -125,6 +126,16 @@ def test_add_receipts_link_clears_the_flag_and_bad_files_change_nothing(client, 
     claims.approve(ref, by=LEAD)
     assert client.get(link_url).status_code == 410
     assert client.post(url, files={field: ("IMG_3.jpg", jpeg(), "image/jpeg")}).status_code == 410
+
+
+def heic() -> bytes:
+    """A real HEIC photo (what an iPhone sends), made with pillow-heif, with camera metadata."""
+    from pillow_heif import from_pillow
+
+    buf, ex = io.BytesIO(), Image.Exif()
+    ex[0x010F] = "SecretCam"
+    from_pillow(Image.new("RGB", (40, 30), (10, 10, 200))).save(buf, quality=70, exif=ex.tobytes())
+    return buf.getvalue()
 
 
 def _png_bomb() -> bytes:
@@ -267,12 +278,16 @@ def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
         assert client.post(f"/claim/{step}", data={"csrf_token": token, **data},
                            follow_redirects=False).status_code == 303
     costs = {"csrf_token": token, "costs": ["taxi", "parking"], "taxi": "£7.50", "parking": "6"}
+    page = client.get("/claim/expenses").text
+    accept = re.search(r'name="receipt-taxi" multiple accept="([^"]+)"', page).group(1).split(",")
+    assert {"image/heic", ".heic", "image/webp", "application/pdf"} <= set(accept)
+    assert "(JPEG, PNG, HEIC or WebP)" in page
     r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("virus.jpg", b"MZ\x90\x00" * 50,
                                                                             "image/jpeg"))],
                     follow_redirects=False)
     assert r.status_code == 400 and "virus.jpg" in r.text and 'value="£7.50"' in r.text
     r = client.post("/claim/expenses", data=costs, files=[("receipt-taxi", ("taxi.jpg", jpeg(), "image/jpeg")),
-                                                          ("receipt-parking", ("park.jpg", jpeg(), "image/jpeg"))],
+                                                          ("receipt-parking", ("IMG_7.HEIC", heic(), "image/heic"))],
                     follow_redirects=False)
     assert r.status_code == 303, r.text[-500:]
     assert client.post("/claim/payment", data={"csrf_token": token, "method": "voucher"},
@@ -287,6 +302,9 @@ def test_form_takes_a_receipt_per_cost_and_a_bad_file_loses_nothing(client):
         c = s.execute(select(Claim).where(Claim.claimant_email == "kim@example.org")).scalar_one()
         attached = s.execute(select(Receipt.line_id).where(Receipt.claim_id == c.id)).scalars().all()
         assert "receipt_missing" not in c.flags and sorted(attached) == sorted(x.id for x in c.expenses)
+        names = s.execute(select(Receipt.file_name, Receipt.content_type).where(Receipt.claim_id == c.id)
+                          .order_by(Receipt.id)).all()
+        assert [tuple(n) for n in names] == [("taxi.jpg", "image/jpeg"), ("IMG_7.jpg", "image/jpeg")]
 
 
 def test_approver_link_names_the_cost_without_a_receipt_and_takes_a_lower_amount(client, example_claim):
@@ -338,7 +356,7 @@ def test_save_and_come_back_on_another_device(client):
     assert other.get("/claim/continue/forged").status_code == 410
 
 
-def test_retention_removes_receipt_files_with_the_claim_details(db, example_claim):
+def test_retention_removes_receipt_files_with_the_claim_details(db, example_claim, monkeypatch):
     from datetime import date
 
     from involve.services import receipts, retention
@@ -349,10 +367,19 @@ def test_retention_removes_receipt_files_with_the_claim_details(db, example_clai
         line = next(x.id for x in s.execute(select(Claim).where(Claim.reference == ref)).scalar_one().expenses
                     if x.kind == "public_transport")
     assert receipts.add_receipts(ref, {line: [receipts.Upload("bus.jpg", jpeg())]}, claimant=SAM) == 1
+    from involve.services import receipt_fetches
+    from involve.settings import reset_settings
+
+    monkeypatch.setenv("INVOLVE_RECEIPT_FETCH_HOSTS", "files.example.com")
+    reset_settings()
+    with unit_of_work() as s:  # a provider's file URL still recorded for fetching goes too
+        claim_id = s.execute(select(Claim.id).where(Claim.reference == ref)).scalar_one()
+        assert receipt_fetches.queue(s, claim_id, "tally", {2: "https://files.example.com/a.jpg"}) == 1
     retention.run(as_of=date(2040, 1, 1))
     with reader() as s:
         assert s.execute(text("SELECT count(*) FROM receipts")).scalar_one() == 0
         assert s.execute(text("SELECT count(*) FROM stored_files")).scalar_one() == 0
+        assert s.execute(text("SELECT count(*) FROM receipt_fetches")).scalar_one() == 0
 
 
 def test_staff_claim_page_asks_and_shows_receipts_only_to_those_who_may_act(client, example_claim):

@@ -34,9 +34,17 @@ PERSON_EMAILS = {
                             "start": "10:00", "end": "12:00", "borough": "Havering", "fee": "£25.00",
                             "mileage": "45p"},
     "activity_thanks": {"day": "Wednesday 18 November 2026", "claim_reference": "CLM-2026-000002"},
-    "payment_failed": {"reason": "Ŕéƒéŕ ţö ðŕåŵéŕ", "details_url": "http://x/act/pd"},
-    "payment_details": {"why": "invalid", "details_url": "http://x/act/pd"},
+    "payment_failed": {"reason": "Ŕéƒéŕ ţö ðŕåŵéŕ", "details_url": "http://x/act/pd", "paid_amount": "31.80",
+                       "expires_on": "2026-12-14"},
+    "payment_details": {"why": "invalid", "details_url": "http://x/act/pd", "again": True, "expires_on": "2026-12-14"},
     "bank_details_change": {"old_masked": "****12", "new_masked": "****34", "confirm_url": "http://x/act/bc"},
+    "claim_question": {"question": "Ŵĥîçĥ ţåẋî?", "reply_url": "http://x/act/q", "reply_days": 14, "lines": []},
+    "your_claims": {"url": "http://x/claims/yours/t", "hours": 24},
+    "claim_saved": {"url": "http://x/claim/continue/t", "days": 30},
+    "recruitment_jd_decision": {"final_job_description": "Ƒîñåļ ţéẋţ", "comments": [
+        {"text": "Åðð ƒļéẋîƀļé ĥöûŕš", "decision": "accepted", "reason": "Ĝööð", "shaped_final": True},
+        {"text": "Ŕéɱöṽé îţ", "decision": "declined", "reason": "Ñééðéð", "shaped_final": False}]},
+    "register_details": {"reference": "PER-7", "details_url": "http://x/act/ud", "days": 14},
 }
 EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name": "Ŝåɱ", "activity_title": "Ƒöŕûɱ",
               "activity_kind": "meeting", "activity_date": "2026-11-18", "activity_start": "10:00",
@@ -45,7 +53,8 @@ EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name":
               "title": "Ñûŕšé", "staff_group": "çƥñ", "service": "Ŝéŕṽîçé", "decision_rule": "Ŕûļé",
               "interview_date": "Wednesday 18 November 2026", "interview_start": "10:00", "interview_end": "16:00",
               "confirm_url": "http://x/act/ok", "withdraw_url": "http://x/act/no", "accept_url": "http://x/act/a",
-              "decline_url": "http://x/act/d"}
+              "decline_url": "http://x/act/d", "details_url": "http://x/act/ud",
+              "your_details_url": "http://x/your-details"}
 
 
 EMAILS_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
@@ -80,7 +89,7 @@ def test_every_email_to_a_person_renders_in_each_language(template, reading_form
     ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=language, format=reading_format)
     subject, text, html = render(template, ctx)
     english, _t, _h = render(template, dict(ctx, language="en"))
-    assert subject != english and "CLM-" in subject + text or "REC-" in subject
+    assert subject != english and any(ref in subject + text for ref in ("CLM-", "REC-", "PER-"))
     assert f'lang="{language}"' in html
 
 
@@ -119,3 +128,36 @@ def test_romanian_money_and_dates_and_plurals():
     _s, text, _h = render("recruitment_invitation", dict(ctx, panel_size=2))
     assert "Accept: http://x/act/a" in text and "Decline: http://x/act/d" in text  # link words as agreed
     assert "18 noiembrie 2026" in text
+
+
+@pytest.mark.parametrize("language", ["en", "ur", "ro"])
+def test_large_print_emails_follow_clear_print(language):
+    """Every email to a person, in large print: each piece of text at 18 pt or more, sans serif, to
+    the start of the line, 1.5 line spacing, no italics or capitals, bold headings, one column, no
+    text on colour (styles cascaded as a mail program does: tests/clear_print.py)."""
+    from tests.clear_print import email_problems
+
+    problems = {}
+    for template in sorted(PERSON_EMAILS):
+        ctx = dict(EMAIL_BASE, **PERSON_EMAILS[template], language=language, format="large_print")
+        _s, _t, html = render(template, ctx)
+        assert f'dir="{i18n.direction(language)}"' in html
+        if found := email_problems(html, i18n.direction(language)):
+            problems[template] = found
+    assert not problems, problems
+
+
+def test_clear_print_check_can_fail():
+    from tests.clear_print import email_problems
+
+    ctx = dict(EMAIL_BASE, **PERSON_EMAILS["claim_received"], language="en")
+    standard = " ".join(email_problems(render("claim_received", ctx)[2]))
+    assert "19.0px is under 24px" in standard and "coloured panel" in standard
+    body = '<body style="font-family: Arial; font-size: 24px; line-height: 1.5; text-align: left;">{}</body>'
+    assert email_problems(body.format("<p>Fine text</p>")) == []
+    breaking = {"<p><em>Slanted</em></p>": "italic", '<p style="text-align: justify;">Wide</p>': "aligned",
+                "<p>PLEASE READ THIS NOW</p>": "capitals", '<p style="font-family: Georgia;">Serif</p>': "font",
+                '<p style="line-height: 1.2;">Tight</p>': "line spacing", '<img src="x.png" alt="x">': "picture",
+                '<div style="float: left;">Side</div>': "column", '<h2 style="font-weight: normal;">H</h2>': "heading"}
+    for bad, why in breaking.items():
+        assert any(why in p for p in email_problems(body.format(bad))), bad

@@ -76,6 +76,35 @@ def test_bank_change_checked_on_the_page(db, example_claim):
         assert r.status_code == 200 and "No changes waiting" in r.text
 
 
+def test_why_a_payment_failed_and_a_new_link_for_missing_details(db, example_claim):
+    from involve.services import payment_returns, payment_runs
+    from involve.settings import settings
+
+    setup_people()
+    [returned] = approved(example_claim, 1)
+    [waiting] = approved(example_claim, 1, start=4, email="kim@example.org", method=None)
+    run = payment_runs.create_run(by=FIN, out_dir=settings.payment_runs_dir)
+    payment_returns.mark_failed(returned, reason="Account closed (ARUCS 2)", by=FIN)
+    with TestClient(create_app()) as c:
+        sign_in(c, FIN2)
+        page = c.get("/staff/finance")
+        failed = page.text.split('id="failed"')[1].split('id="changes"')[0]
+        assert returned in failed and "Account closed (ARUCS 2)" in failed and run.reference in failed
+        assert "1 payment returned" in page.text.split('id="run-list"')[1]
+        run_page = c.get(f"/staff/finance/runs/{run.reference}/mark-paid")
+        assert "Payments the bank returned" in run_page.text and "Account closed (ARUCS 2)" in run_page.text
+        claim_page = c.get(f"/staff/claims/{returned}")
+        assert 'id="payment-failure"' in claim_page.text and "Account closed (ARUCS 2)" in claim_page.text
+        held = page.text.split('id="waiting"')[1].split('id="run"')[0]
+        assert waiting in held and "Asked once; the link works until" in held
+        r = c.post(f"/staff/finance/ask-details/{waiting}", data={"csrf_token": csrf(page)}, follow_redirects=True)
+        assert r.status_code == 200 and f"payment details for claim {waiting}" in r.text
+        assert "Asked 2 times" in r.text.split('id="waiting"')[1]
+        assert [m.reference for m in mails("payment_details")].count(waiting) == 2
+        r = c.post(f"/staff/finance/ask-details/{returned}", data={"csrf_token": csrf(page)})
+        assert r.status_code == 409 and "does not wait for its person" in r.text  # the bank details pass
+
+
 def test_claim_form_refuses_bank_details_failing_the_modulus_check(db):
     with TestClient(create_app()) as c:
         token = fill_claim(c)

@@ -106,18 +106,29 @@ def test_bacs_run_from_the_database(db, example_claim, tmp_path, monkeypatch):
     assert sorted(x[64:82].rstrip() for x in data) == sorted(refs)  # one record per claim
     pence = sum(int(x[35:46]) for x in data)
     assert Decimal(pence) / 100 == sql_money("SELECT SUM(total_amount) FROM claims") == run.total
+    lines = run.path.read_bytes().decode("ascii").split("\r\n")
+    [contra] = [x for x in records if x[15:17] == "17"]
+    utl = next(x for x in lines if x.startswith("UTL1"))
+    assert int(contra[35:46]) == pence and int(utl[4:17]) == int(utl[17:30]) == pence  # trailer totals
+    assert (int(utl[30:37]), int(utl[37:44])) == (1, len(refs))  # one debit, one credit per claim
     assert processing.count_submitted() == 0
 
 
 def test_retention_clears_payee_records(db, example_claim):
     from datetime import date
 
-    from involve.services import retention
+    from involve.services import payment_returns, retention
+    from involve.settings import settings
+    from involve.views.finance import last_failure
 
     setup_people()
-    approved(example_claim, 1, method="payroll", bank=dict(OTHER_BANK, ni_number="AB123456C"))
+    [ref] = approved(example_claim, 1, method="payroll", bank=dict(OTHER_BANK, ni_number="AB123456C"))
     assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    payment_runs.create_run(by=FIN, out_dir=settings.payment_runs_dir)
+    payment_returns.mark_failed(ref, reason="closed: ask S Okafor's daughter", by=FIN)
     retention.run(as_of=date(2028, 1, 1))  # within retention: kept
     assert sql_money("SELECT COUNT(*) FROM payees") == 1
+    assert last_failure(get(ref).id).reason == "closed: ask S Okafor's daughter"
     retention.run(as_of=date(2040, 1, 1))
     assert sql_money("SELECT COUNT(*) FROM payees") == 0
+    assert "Okafor" not in last_failure(get(ref).id).reason  # finance's free text goes with the name

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from involve.cli.main import app
 from involve.errors import InvolveError, NotAllowed, WrongState
+from involve.mail.render import render
 from involve.services import payment_returns, payment_runs
 from involve.views.finance import runs
 from tests.integration.finance_support import FIN, FIN2, approved, get, mails, setup_people, sql_money
@@ -53,10 +54,19 @@ def test_failed_payment_joins_a_later_run(db, example_claim, tmp_path):
     first = payment_runs.create_run(by=FIN, out_dir=tmp_path)
     with pytest.raises(InvolveError):
         payment_returns.mark_failed(a, reason="", by=FIN)
+    with pytest.raises(InvolveError, match="one line"):
+        payment_returns.mark_failed(a, reason="closed\nApprove: http://x", by=FIN)
     payment_returns.mark_failed(a, reason="account closed", by=FIN)
     assert get(a).status == "payment_failed" and get(a).payment_run_id is None
     [asked] = mails("payment_failed")
     assert asked.reference == a and "/act/" in asked.context["details_url"]
+    assert asked.context["paid_amount"] == f"{get(a).payable_amount:.2f}"
+    assert asked.context["reason"] == "account closed"
+    subject, body, _html = render("payment_failed", asked.context, "en")
+    assert a in subject and f"£{get(a).payable_amount:.2f}" in body and "The bank's reason: account closed" in body
+    assert "Payment details: http" in body and "until " in body and "-" not in body.split("until ")[1][:20]
+    [listed] = runs()  # the run shows which payment came back, and why
+    assert [(f["reference"], f["reason"], f["recorded_by"]) for f in listed["failed"]] == [(a, "account closed", FIN)]
     payment_runs.mark_paid(first.reference, by=FIN)
     assert get(b).status == "paid" and get(a).status == "payment_failed"
     second = payment_runs.create_run(by=FIN, out_dir=tmp_path)
@@ -87,6 +97,10 @@ def test_reconcile_applies_good_lines_and_reports_the_rest(db, example_claim, tm
     assert [x["line"] for x in r.refused] == [5, 6, 7]
     assert (get(a).status, get(b).status, get(c).status) == ("paid", "payment_failed", "approved")
     assert runs()[0]["status"] == "open"  # c is still to pay
+    again = payment_returns.reconcile(report, by=FIN)  # the same report twice: nothing applied again
+    assert again.applied == [] and [x["reference"] for x in again.unmatched] == ["CLM-NOSUCH99"]
+    assert len(mails("claim_paid")) == 1 and len(mails("payment_failed")) == 1
+    assert (get(a).status, get(b).status, get(c).status) == ("paid", "payment_failed", "approved")
     report.write_text(f"reference,status\n{c},paid\n")
     assert [x["reference"] for x in payment_returns.reconcile(report, by=FIN).applied] == [c]
     assert runs()[0]["status"] == "paid" and runs()[0]["run"] == run.reference
@@ -149,6 +163,10 @@ def test_payments_cli(db, example_claim, tmp_path):
     assert json.loads(cli.invoke(app, ["payments", "runs", "--json"]).stdout)[0]["status"] == "paid"
     r = cli.invoke(app, ["payments", "failed", refs[0], "--reason", "account closed", "--by", FIN])
     assert r.exit_code == 0 and get(refs[0]).status == "payment_failed"
+    [listed] = json.loads(cli.invoke(app, ["payments", "runs", "--json"]).stdout)
+    assert [(f["reference"], f["reason"], f["run"]) for f in listed["failed"]] == [
+        (refs[0], "account closed", data["run"])]
+    assert "returned: " + refs[0] + ": account closed" in cli.invoke(app, ["payments", "runs"]).stdout
     bank = tmp_path / "bank.csv"
     bank.write_text(f"reference,status\n{refs[1]},returned\nCLM-NOPE,paid\n")
     r = cli.invoke(app, ["payments", "reconcile", str(bank), "--by", FIN, "--json"])

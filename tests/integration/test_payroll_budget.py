@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -61,6 +61,10 @@ def test_payroll_refuses_future_period_and_bad_ni(db, example_claim, tmp_path):
         payroll.export(period=future, by=FIN, out=tmp_path / "p.csv")
     with pytest.raises(InvolveError, match="not a month"):
         payroll.export(period="2026-13", by=FIN, out=tmp_path / "p.csv")
+    with pytest.raises(InvolveError, match="future"):  # the month after today, even on its eve
+        payroll.parse_period("2026-12", today=date(2026, 11, 30))
+    assert payroll.parse_period("2026-11", today=date(2026, 11, 1)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert payroll.parse_period("2024-02", today=date(2026, 11, 1))[1] == date(2024, 2, 29)
     assert not (tmp_path / "p.csv").exists()
     bad = claim_for(example_claim, 1, method="payroll", bank=dict(PAYROLL, ni_number="12345678A"))
     with pytest.raises(InvalidClaim) as exc:

@@ -9,6 +9,7 @@ import pytest
 
 from involve.domain import bacs18
 from involve.domain.bank import account_passes_modulus_check, ni_number_valid
+from involve.domain.payment_dates import add_working_days
 
 ORIGIN = bacs18.Originator("654321", "40-05-15", "87654321", "NELFT Involvement")
 CREDITS = [bacs18.Credit("08-99-99", "66374958", Decimal("118.00"), "CLM-ABCDEFGH", "S Okafor"),
@@ -49,6 +50,21 @@ def test_bacs_file_parsed_back_field_by_field():
     assert int(field(utl, 5, 17)) == total and int(field(utl, 18, 30)) == total  # debits, credits
     assert int(field(utl, 31, 37)) == 1 and int(field(utl, 38, 44)) == len(CREDITS)
     assert lines[-3][4:] == lines[1][4:] and lines[-2][4:] == lines[2][4:]
+
+
+@pytest.mark.parametrize(("created", "processing"), [
+    (date(2026, 12, 23), date(2026, 12, 24)),  # Wednesday: Thursday, Christmas Eve, is a working day
+    (date(2026, 12, 24), date(2026, 12, 29)),  # Christmas Day (Friday), the weekend, Boxing Day's substitute (Monday)
+    (date(2027, 3, 25), date(2027, 3, 30)),    # Good Friday, the weekend and Easter Monday 2027
+    (date(2026, 4, 6), date(2026, 4, 7)),      # made on Easter Monday itself: the next day
+    (date(2026, 8, 28), date(2026, 9, 1)),     # Friday before the summer bank holiday (31 August)
+])
+def test_bacs_processing_day_skips_weekends_and_bank_holidays(created, processing):
+    text = bacs18.write(ORIGIN, CREDITS, created=created, serial="RUN001")
+    lines = text.split("\r\n")
+    assert field(lines[3], 5, 10) == bacs18.julian(processing)  # UHL1: the processing day
+    assert field(lines[1], 42, 47) == bacs18.julian(created)
+    assert add_working_days(created, 1) == processing  # the same calendar as INVOLVE_PAYMENT_DAYS
 
 
 def test_bacs_refusals():

@@ -116,3 +116,47 @@ def test_form_providers_map_language_and_format():
     assert language_tag(_convert("code:language", "ur-PK", mapping)) == "ur-PK"
     assert _convert("code:format", "Large print", mapping) == "large_print"
     assert mapping.typeform["claimant_language"] == "claimant.language"
+
+
+def test_a_message_with_values_is_translated_then_filled():
+    """A rule's message with a value (never an f-string): English as text, translated where shown."""
+    from involve.domain.register_fields import TEXT_LIMIT, check_details
+    from involve.errors import InvolveError
+    from involve.web.i18n import said
+
+    _changes, errors = check_details({"access_needs": "x" * (TEXT_LIMIT + 1)})
+    message = errors["access_needs"]
+    assert message == f"Use {TEXT_LIMIT} characters or fewer"  # as text: the English, filled in
+    with i18n.use("ro"):
+        assert i18n.gettext(message) == f"Folosiți cel mult {TEXT_LIMIT} de caractere"
+        assert said(InvolveError(message)) == i18n.gettext(message)
+        assert said(InvolveError("not a catalogue message")) == "not a catalogue message"
+    with i18n.use("ur"):
+        assert str(TEXT_LIMIT) in i18n._(message) and i18n._(message) != message
+
+
+def _python_sources() -> list:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    names = re.findall(r"^\[python: (.+)\]$", (root / "babel.cfg").read_text(), re.M)
+    return [(path, ast.parse(path.read_text())) for name in names for path in sorted(root.glob(name))]
+
+
+def test_no_message_for_people_is_built_with_an_f_string():
+    """An f-string cannot be in a catalogue: `_()`, `N_()`, `Message()` and form errors take a
+    placeholder (`%(limit)s`) and their values instead, in every module `make messages` reads."""
+    import ast
+
+    found = []
+    for path, tree in _python_sources():
+        for node in ast.walk(tree):
+            name = getattr(node, "func", None) and getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name in ("_", "N_", "gettext", "ngettext", "Message") and any(
+                    isinstance(a, ast.JoinedStr) for a in node.args):
+                found.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr) and any(
+                    isinstance(t, ast.Subscript) and getattr(t.value, "id", "") == "errors" for t in node.targets):
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, found

@@ -74,6 +74,59 @@ def test_a_plain_pdf_is_kept():
         files.check("bill.pdf", buf.getvalue())
 
 
+def _exif(orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # camera make
+    exif[0x0112] = orientation
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
+    return exif.tobytes()
+
+
+def test_an_iphone_heic_photo_is_kept_as_a_jpeg_upright_without_its_metadata():
+    from pillow_heif import from_pillow
+
+    buf = io.BytesIO()  # a real HEIC, 64 x 48 as the camera stored it, to be shown turned (EXIF orientation 6)
+    from_pillow(Image.new("RGB", (64, 48), (10, 200, 10))).save(buf, quality=70, exif=_exif(6))
+    heic = buf.getvalue()
+    assert heic[4:12] == b"ftypheic" and b"SecretCam" in heic and files.sniff(heic) == "image/heic"
+    kept = files.check("IMG_0042.HEIC", heic)
+    assert (kept.name, kept.content_type) == ("IMG_0042.jpg", "image/jpeg")
+    img = Image.open(io.BytesIO(kept.data))
+    assert img.format == "JPEG" and img.size == (48, 64)  # upright
+    assert b"SecretCam" not in kept.data and not img.getexif()
+    assert img.getpixel((24, 32))[1] > 150  # still the green photo
+
+
+def test_webp_photos_become_jpegs_and_see_through_parts_turn_white():
+    for mode, colour, want in (("RGB", (200, 10, 10), (200, 10, 10)), ("RGBA", (0, 0, 255, 0), (255, 255, 255))):
+        buf = io.BytesIO()
+        Image.new(mode, (30, 20), colour).save(buf, "WEBP", lossless=True, exif=_exif())
+        assert files.sniff(buf.getvalue()) == "image/webp" and b"SecretCam" in buf.getvalue()
+        kept = files.check("ticket.webp", buf.getvalue())
+        assert (kept.name, kept.content_type) == ("ticket.jpg", "image/jpeg") and b"SecretCam" not in kept.data
+        assert all(abs(a - b) < 8 for a, b in zip(Image.open(io.BytesIO(kept.data)).getpixel((5, 5)), want,
+                                                  strict=True))
+
+
+def test_a_heic_too_large_to_open_safely_is_refused_before_it_is_decoded(monkeypatch):
+    from pillow_heif import from_pillow
+
+    buf = io.BytesIO()
+    from_pillow(Image.new("RGB", (64, 48))).save(buf, quality=50)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # put back afterwards
+    monkeypatch.setattr(files, "MAX_PIXELS", 64 * 48 - 1)  # as a 40-megapixel limit is to a huge photo
+    with pytest.raises(files.FileRefused, match="big.heic is too large a picture"):
+        files.check("big.heic", buf.getvalue())
+    not_heif = b"\x00\x00\x00\x18ftypheic" + b"\x00" * 100
+    with pytest.raises(files.FileRefused, match="could not be opened as a picture"):
+        files.check("broken.heic", not_heif)
+
+
+def test_the_file_inputs_say_which_types_they_take():
+    for accepted in ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", ".heic", ".pdf"):
+        assert accepted in files.ACCEPT.split(",")
+
+
 @pytest.mark.parametrize("typed,want", [("9.30am", "09:30"), ("9:30 pm", "21:30"), ("12pm", "12:00"),
                                         ("12.15am", "00:15"), ("0930", "09:30"), ("13:15", "13:15"),
                                         ("midday", "12:00"), ("13pm", "13pm"), ("soon", "soon")])

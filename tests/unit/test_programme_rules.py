@@ -74,7 +74,7 @@ def test_activity_rules():
 
 def test_invitation_answers_and_attendance():
     assert answer("invited", "accept") == "accepted" and answer("invited", "decline") == "declined"
-    with pytest.raises(InvolveError, match="already answered"):
+    with pytest.raises(InvolveError, match="already said yes"):
         answer("accepted", "decline")
     can_attend("accepted", "a@x.org", "ACT-1", TODAY, TODAY)
     can_attend("invited", "a@x.org", "ACT-1", TODAY, date(2026, 12, 5))
