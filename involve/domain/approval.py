@@ -10,6 +10,9 @@ so a page never offers an action the service then refuses.
     reject    as approve, and a PPI lead may reject at the second approval
     ask       as reject (the claim then needs information from the claimant)
     pay       finance, never the person who approved it (either approval)
+    view      the claim's page (name, email, history): co-ordinators and PPI leads every claim; a lead the
+              claims led by, routed to or approved by them (the same claims as their list); finance the
+              claims at the payment stage; anyone who may act on it now (`may_view`)
     nobody decides or pays their own claim; nobody acts for a claim in a status the transition table
     (involve/domain/transitions.py) does not allow the action from.
 
@@ -158,6 +161,26 @@ def _may_pay(actor: Actor, claim: ClaimFacts) -> Decision:
 def allowed_actions(actor: Actor, claim: ClaimFacts) -> frozenset[str]:
     """Every action `actor` may take on `claim` now: what a page shows as buttons."""
     return frozenset(a for a in ACTIONS if may(actor, a, claim))
+
+
+SEE_EVERY_CLAIM_ROLES = ("coordinator", "ppi_lead")
+PAYMENT_STAGE = ("approved", "paid", "payment_failed")
+
+
+def may_view(actor: Actor, claim: ClaimFacts) -> bool:
+    """May `actor` open `claim`'s page (the person's name and email, the history)? Co-ordinators and PPI
+    leads see every claim; a lead the claims led by, routed to or approved by them; finance the claims
+    at the payment stage; anyone else only a claim they may act on now."""
+    if not actor.active:
+        return False
+    if actor.has(*SEE_EVERY_CLAIM_ROLES):
+        return True
+    if actor.has("lead") and actor.email in (claim.lead_email, claim.approver_email, claim.approved_by,
+                                             claim.second_approved_by):
+        return True
+    if actor.has(*PAYER_ROLES) and claim.status in PAYMENT_STAGE:
+        return True
+    return bool(allowed_actions(actor, claim))
 
 
 # ---- whom to ask ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions
+from involve.domain.approval import DECIDER_ROLES, Actor, ClaimFacts, allowed_actions, may_view
 from involve.domain.text import clean_multiline
 from involve.errors import InvolveError, NotAllowed, NotFound
 from involve.services import claims as claim_actions
@@ -81,13 +81,15 @@ async def claims_list(request: Request, status: str = "", flag: str = "", boroug
 
 
 async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):
+    who = Actor(member.email, frozenset(member.roles or ()), bool(member.active))
     try:
         claim, history = await run_in_threadpool(claim_with_history, reference)
+        if not may_view(who, ClaimFacts.of(claim)):
+            raise NotFound(reference)  # the same answer as no such claim: a lead learns nothing of others'
     except NotFound:
         return staff_page(request, member, "message.html", 404, title=_("Claim not found"),
-                          message=_("There is no claim %(ref)s.", ref=reference))
-    allowed = allowed_actions(Actor(member.email, frozenset(member.roles or ()), bool(member.active)),
-                              ClaimFacts.of(claim))
+                          message=_("There is no claim %(ref)s you can see.", ref=reference))
+    allowed = allowed_actions(who, ClaimFacts.of(claim))
     done = request.query_params.get("done", "")
     done = _(DONE[done]) if done in DONE else None
     return staff_page(request, member, "staff_claim.html", status_code, claim=claim, history=history,
