@@ -2,9 +2,10 @@
 restarts either if it dies and stops them, so the web app and the flows no longer share one GIL.
 
 - `PrefectApiProcess`: the flows' Prefect API (the same server Prefect's ephemeral mode starts, on a
-  free loopback port), started first thing so it boots while serve starts; the runner's
-  PREFECT_API_URL points at it, and `ready` is set once it answers (serve's /health waits for it).
-  Unless PREFECT_API_URL is already set (then that API is used and nothing waits).
+  loopback socket serve binds once and hands to each child: involve/prefect_api.py), started first
+  thing so it boots while serve starts; the runner's PREFECT_API_URL points at it, and `ready` is
+  set once it answers (serve's /health waits for it). Unless PREFECT_API_URL is already set (then
+  that API is used and nothing waits).
 - `RunnerProcess`: `python -m involve.runner_process`, the same `EmbeddedRunner` as before
   (flows/registry.py decides what runs), with serve's environment. `wake()` writes one byte to the
   child's stdin (non-blocking: a full pipe already means "wake"); the child then runs a cycle at
@@ -120,16 +121,21 @@ class Supervised:
 
 
 class PrefectApiProcess(Supervised):
-    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it, on a free port."""
+    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it, on a loopback
+    socket bound here once: every child (a restart too) serves the same socket, so its URL never
+    changes and no other process can take the port in between."""
 
     name = "Prefect API"
+    app = "prefect.server.api.server:create_app"
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.ready = threading.Event()  # the API answers /health (cleared while a new one starts)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)  # connections wait in the backlog while a child (re)starts
+        self._socket.set_inheritable(True)
+        self.port = self._socket.getsockname()[1]
 
     def _spawn(self) -> None:
         super()._spawn()
@@ -147,15 +153,16 @@ class PrefectApiProcess(Supervised):
         return f"http://127.0.0.1:{self.port}/api"
 
     def popen(self) -> subprocess.Popen:
-        import prefect
-
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
-        return subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
-                                 "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-                                 "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-                                env=env, stdin=subprocess.DEVNULL, **child_options())
+        fd = self._socket.fileno()
+        return subprocess.Popen([sys.executable, "-m", "involve.prefect_api", str(fd), self.app],
+                                env=env, stdin=subprocess.DEVNULL, pass_fds=(fd,), **child_options())
+
+    def stop(self, timeout: float = 60.0) -> None:
+        super().stop(timeout)
+        self._socket.close()
 
 
 class RunnerProcess(Supervised):

@@ -60,8 +60,9 @@ def claim(example: dict, n: int) -> dict:
 def test_runner_child_restarts_and_stops_with_serve(live, sink, example_claim):
     r = live.cli("staff", "add", "--email", LEAD, "--name", "Lead", "--role", "lead", "--by", live.admin)
     assert r.returncode == 0, r.stderr
-    kids = children(live.proc.pid)
-    [api] = [pid for pid, cmd in kids.items() if "prefect.server.api.server:create_app" in cmd]
+    api = wait_for(lambda: next((pid for pid, cmd in children(live.proc.pid).items()
+                                 if "prefect.server.api.server:create_app" in cmd), None),
+                   what="the Prefect API process")
     first = wait_for(lambda: runner_pid(live), what="the runner process")
 
     r = live.post_claim(claim(example_claim, 1), msg_id="runner-1")
