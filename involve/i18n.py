@@ -220,6 +220,21 @@ def format_day(value, code: str | None = None) -> str:
         return value.isoformat()
 
 
+def format_month(value, code: str | None = None) -> str:
+    """"2026-11" (or a date) -> "November 2026" in the language; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:7] + "-01")
+        except ValueError:
+            return value
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    try:
+        return format_date(value, "LLLL y", locale=babel_locale(code))
+    except (ValueError, LookupError):
+        return value.isoformat()[:7]
+
+
 def format_money(value, code: str | None = None) -> str:
     """£6.80 as the language writes pounds (Romanian: 6,80 £); "£6.80" as typed is read too; not a
     number: unchanged."""

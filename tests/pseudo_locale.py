@@ -124,6 +124,8 @@ def english_left(chunks: list[str], values: tuple[str, ...] = ()) -> list[str]:
         text = re.sub(r"https?://\S+|\S+@\S+", " ", text)
         # dates are Babel's (the pseudo-locale formats them as British English)
         text = re.sub(r"\b(?:[A-Z][a-z]+day )?\d{1,2} [A-Z][a-z]+ \d{4}\b", " ", text)
+        text = re.sub(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                      r"December) \d{4}\b", " ", text)  # a month and year (the `month` filter)
         for value in sorted((v for v in values if v), key=len, reverse=True):
             text = text.replace(value, " ")
         words = [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in UNTRANSLATED_OK]

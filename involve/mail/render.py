@@ -94,7 +94,8 @@ def _env() -> Environment:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)  # values cleaned as {{ value }} is
-    env.filters.update(day=i18n.format_day, money=i18n.format_money, number=i18n.format_number, strong=_strong)
+    env.filters.update(day=i18n.format_day, month=i18n.format_month, money=i18n.format_money,
+                       number=i18n.format_number, strong=_strong)
     env.globals.update(FLAG_TEXT=FLAG_TEXT, KIND_TEXT=KIND_TEXT, EXPENSE_TEXT=EXPENSE_TEXT)
     env.filters["date_words"] = i18n.format_day
     return env

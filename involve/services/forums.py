@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from involve import audit
 from involve.db import unit_of_work
 from involve.domain.claim_schema import BOROUGHS
+from involve.domain.languages import N_
 from involve.domain.names import BOROUGH_NAMES
 from involve.domain.programme import PROGRAMME_ROLES, one_line_text
 from involve.errors import InvolveError, NotFound
@@ -20,9 +21,11 @@ from involve.services.people import normalise_email, require_staff
 from involve.services.recruitment import per
 from models import Forum, ForumMember, OutboxEmail, Person
 
-REPORTED = (("claims_submitted", "Claims for activities in the month"), ("payments_made", "Payments made"),
-            ("people_paid", "People paid"), ("paid_total", "Money paid (£)"),
-            ("fee_paid_total", "Involvement fees paid (£)"), ("expenses_paid_total", "Expenses paid (£)"))
+# (report metric, label in the email (translated there), money or a count)
+REPORTED = (("claims_submitted", N_("Claims for activities in the month"), "count"),
+            ("payments_made", N_("Payments made"), "count"), ("people_paid", N_("People paid"), "count"),
+            ("paid_total", N_("Money paid"), "money"), ("fee_paid_total", N_("Involvement fees paid"), "money"),
+            ("expenses_paid_total", N_("Expenses paid"), "money"))
 
 
 def _next_reference(session: Session) -> str:
@@ -88,14 +91,20 @@ def send_monthly_report(month: str, csv_path: str) -> int:
     with unit_of_work() as session:
         rows = []
         for forum in session.execute(select(Forum).order_by(Forum.id)).scalars():
-            lines = [(label, figures.get(f"{metric}|", "0")) for metric, label in REPORTED]
-            borough = [(label, figures.get(f"{metric}|borough:{forum.borough}", "0")) for metric, label in REPORTED
+            lines = [(label, figures.get(f"{metric}|", "0"), kind) for metric, label, kind in REPORTED]
+            borough = [(label, figures.get(f"{metric}|borough:{forum.borough}", "0"), kind)
+                       for metric, label, kind in REPORTED
                        if metric in ("claims_submitted", "payments_made", "paid_total")]
+            # a contact in the register (a service user chairing the forum) gets it in their language;
+            # a member of staff in English, as every staff email
+            contact = session.execute(select(Person.id, Person.language).where(
+                Person.email == forum.contact_email)).first()
             rows.append(email_row(template="forum_report", to=forum.contact_email, reference=forum.reference,
                                   context={"reference": forum.reference, "forum": forum.name, "month": month,
                                            "lines": lines, "borough": BOROUGH_NAMES.get(forum.borough, ""),
                                            "borough_lines": borough, "location": location},
-                                  dedupe_key=f"{forum.reference}:report:{month}"))
+                                  dedupe_key=f"{forum.reference}:report:{month}",
+                                  **({"language": contact.language} if contact else {})))
         sent = set(session.execute(select(OutboxEmail.dedupe_key).where(
             OutboxEmail.dedupe_key.in_([r["dedupe_key"] for r in rows]))).scalars()) if rows else set()
         rows = [r for r in rows if r["dedupe_key"] not in sent]

@@ -45,6 +45,9 @@ PERSON_EMAILS = {
         {"text": "Åðð ƒļéẋîƀļé ĥöûŕš", "decision": "accepted", "reason": "Ĝööð", "shaped_final": True},
         {"text": "Ŕéɱöṽé îţ", "decision": "declined", "reason": "Ñééðéð", "shaped_final": False}]},
     "register_details": {"reference": "PER-7", "details_url": "http://x/act/ud", "days": 14},
+    "forum_report": {"forum": "Ƒöŕûɱ", "month": "2026-11", "location": "/srv/involve/var/reports/forum/2026-11",
+                     "lines": [["Payments made", "3", "count"], ["Money paid", "118.00", "money"]],
+                     "borough_lines": [["Money paid", "20.50", "money"]]},
 }
 EMAIL_BASE = {"reference": "CLM-2026-000001", "claimant_name": "Ŝåɱ", "name": "Ŝåɱ", "activity_title": "Ƒöŕûɱ",
               "activity_kind": "meeting", "activity_date": "2026-11-18", "activity_start": "10:00",

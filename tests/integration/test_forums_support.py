@@ -14,6 +14,7 @@ from flows.reports import forum_report
 from involve.cli.main import app
 from involve.db import get_engine, reader, unit_of_work
 from involve.domain.dates import london_today
+from involve.i18n import format_month
 from involve.mail.render import render
 from involve.services.people import add_person, add_staff
 from models import OutboxEmail
@@ -68,8 +69,26 @@ def test_forums_members_meetings_and_the_monthly_email(db, tmp_path):
     with reader() as s:
         [mail] = s.execute(select(OutboxEmail).where(OutboxEmail.template == "forum_report")).scalars()
     subject, body, _html = render(mail.template, mail.context)
-    assert mail.to_addr == CONTACT and ref in subject and today[:7] in subject
-    assert "Payments made: 0" in body and "Ann" not in body and ANN not in body
+    month = format_month(today[:7], "en")  # "November 2026"
+    assert mail.to_addr == CONTACT and ref in subject and month in subject and month in body
+    assert "Payments made: 0" in body and "Money paid: £0.00" in body and "Ann" not in body and ANN not in body
+
+
+def test_a_forum_contact_in_the_register_gets_the_report_in_their_language(db, tmp_path):
+    """A service user chairing a forum reads the monthly figures in the language they asked for."""
+    setup()
+    with unit_of_work() as s:
+        s.execute(text("UPDATE people SET language = 'ro' WHERE email = :e"), {"e": ANN})
+    assert run("forum", "create", "--name", "Redbridge User Forum", "--borough", "redbridge",
+               "--contact", ANN, "--by", COORD).exit_code == 0
+    month = london_today(datetime.now(UTC)).isoformat()[:7]
+    assert asyncio.run(forum_report.fn(month=month, out_root=str(tmp_path)))["forums_emailed"] == 1
+    with reader() as s:
+        [mail] = s.execute(select(OutboxEmail).where(OutboxEmail.template == "forum_report")).scalars()
+    subject, body, html = render(mail.template, mail.context)
+    assert mail.to_addr == ANN and mail.context["language"] == "ro"
+    assert "Stimate contact al forumului," in body and format_month(month, "ro") in subject
+    assert 'lang="ro"' in html and "Dear forum contact" not in body + html
 
 
 def test_support_is_recorded_and_audited(db):
