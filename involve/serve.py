@@ -6,6 +6,7 @@ does not wait for it. SIGTERM/SIGINT stop uvicorn, then the runner finishes its 
 are already committed, so nothing is lost."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -133,37 +134,51 @@ def run(*, host: str, port: int) -> None:
 
     quiet_logging()
     check_settings()
-    api = None
-    if settings.runner == "embedded" and not _prefect_api_url():
-        api = PrefectApiProcess().start()  # boots while serve migrates and starts; the runner waits for it
-        os.environ["PREFECT_API_URL"] = api.url
-    upgrade()
-    from involve.services.keys import require_readable_data
+    # everything started is stopped again, and this process's environment put back, also when the
+    # start-up is refused half-way (e.g. a data key that cannot read the stored rows)
+    with contextlib.ExitStack() as started:
+        api = None
+        if settings.runner == "embedded" and not _prefect_api_url():
+            api = PrefectApiProcess().start()  # boots while serve migrates and starts; the runner waits for it
+            started.callback(api.stop, timeout=10)
+            started.enter_context(_environ("PREFECT_API_URL", api.url))
+        upgrade()
+        from involve.services.keys import require_readable_data
 
-    require_readable_data()
-    sink = None
-    if not settings.smtp_url and settings.runner == "embedded":
-        from involve.mail.smtp import MaildirSink
+        require_readable_data()
+        sink = None
+        if not settings.smtp_url and settings.runner == "embedded":
+            from involve.mail.smtp import MaildirSink
 
-        sink = MaildirSink(settings.mail_dir).start()
-        os.environ["INVOLVE_SMTP_URL"] = sink.url
-        reset_settings()
-        print(f"embedded mail sink: {sink.url}, storing mail in {settings.mail_dir}/new", flush=True)
-    runner = (RunnerProcess() if settings.runner == "embedded" else DeploymentHandoff()).start()
-    print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
-          f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
-    # uvicorn catches SIGTERM/SIGINT, drains in-flight requests, runs the app's shutdown (which stops
-    # the runner after its current cycle) and then raises the signal again; answer that with a
-    # plain return, so the mail sink is stopped below and the process exits 0 after a clean stop.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _stopped_by_signal)
-    app = create_app(runner, mail_dir=sink.directory if sink else None, flows_ready=api.ready if api else None)
-    settle_heap()
-    try:
+            sink = MaildirSink(settings.mail_dir).start()
+            started.callback(sink.stop)
+            started.enter_context(_environ("INVOLVE_SMTP_URL", sink.url))
+            print(f"embedded mail sink: {sink.url}, storing mail in {settings.mail_dir}/new", flush=True)
+        runner = (RunnerProcess() if settings.runner == "embedded" else DeploymentHandoff()).start()
+        started.callback(runner.stop)
+        print(f"involve is running on http://{host}:{port}  (health: /health, claim form: /claim, "
+              f"webhook: POST /webhooks/claims, API docs: /docs)", flush=True)
+        # uvicorn catches SIGTERM/SIGINT, drains in-flight requests, runs the app's shutdown (which stops
+        # the runner after its current cycle) and then raises the signal again; answer that with a
+        # plain return, so the children are stopped on the way out and the process exits 0 after a clean stop.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _stopped_by_signal)
+        app = create_app(runner, mail_dir=sink.directory if sink else None, flows_ready=api.ready if api else None)
+        settle_heap()
         uvicorn.run(app, host=host, port=port, **uvicorn_options())
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str):
+    """`name`=`value` in this process's environment (the children inherit it) until the block ends."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    reset_settings()
+    try:
+        yield
     finally:
-        runner.stop()
-        if api:
-            api.stop(timeout=10)
-        if sink:
-            sink.stop()
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+        reset_settings()

@@ -116,7 +116,9 @@ class LiveServer:
         self.finance = "finance@example.nhs.uk"
         self.admin = "admin@example.nhs.uk"  # the first admin (`involve init`, on the first start)
         self.proc: subprocess.Popen | None = None
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("INVOLVE_")}
+        # nothing of this test process's own settings: no INVOLVE_*, and no Prefect API that some
+        # in-process test pointed this process at (the server starts its own unless extra_env names one)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("INVOLVE_") and k != "PREFECT_API_URL"}
         self.env.update({
             "INVOLVE_HOME": str(workdir),  # generated keys (links, audit) under workdir/var
             # one client address drives every test against this server: limits are tested in tests/security

@@ -5,7 +5,9 @@ Message-IDs differ between installations."""
 from __future__ import annotations
 
 import base64
+import os
 import secrets
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -34,16 +36,30 @@ def _set(monkeypatch, **env: str | None) -> None:
     settings_module.reset_settings()
 
 
+def _children() -> list[str]:
+    """Command lines of this process's living children."""
+    out = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                    out.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                pass
+    return out
+
+
 @pytest.fixture
 def no_start(monkeypatch):
     """`involve serve` as far as it gets before it would listen: uvicorn and the runner never start."""
     started = []
-    import involve.runner
+    import involve.runner_process
     import involve.serve
 
     monkeypatch.setattr(involve.serve.uvicorn, "run", lambda *a, **k: started.append("uvicorn"))
-    monkeypatch.setattr(involve.runner.EmbeddedRunner, "start", lambda self: started.append("runner") or self)
-    monkeypatch.setattr(involve.runner.EmbeddedRunner, "stop", lambda self, timeout=0: None)
+    monkeypatch.setattr(involve.runner_process.RunnerProcess, "start", lambda self: started.append("runner") or self)
+    monkeypatch.setattr(involve.runner_process.RunnerProcess, "stop", lambda self, timeout=0: None)
     return started
 
 
@@ -71,9 +87,14 @@ def test_a_moved_working_folder_keeps_the_same_secrets_and_database(tmp_path, mo
 def test_serve_refuses_to_start_when_the_data_key_cannot_open_stored_rows(db, example_claim, monkeypatch, no_start):
     setup_people()
     submit(example_claim)  # bank details encrypted under the test key
-    _set(monkeypatch, DATA_KEY=_new_data_key())  # e.g. started from a folder with a newly generated key
+    _set(monkeypatch, DATA_KEY=_new_data_key(), RUNNER="embedded")  # e.g. a folder with a newly generated key
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
     r = _cli("serve", "--port", "0")
     assert r.exit_code == 2 and no_start == []
+    # what serve had started before it refused is stopped, and this process's environment is as it was
+    # (a Prefect API URL left behind pointed every later `involve serve` of the test run at a dead API)
+    assert "PREFECT_API_URL" not in os.environ
+    assert not [p for p in _children() if "involve.prefect_api" in p]
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("INVOLVE_DATA_KEY:") and "claims 1" in lines[0]
     r = _cli("payments", "run", "--by", FIN)  # a command that decrypts refuses the same way
