@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, column, func, or_, select, table, text
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from involve.db import reader
@@ -97,7 +97,10 @@ class ClaimPage:
     filters: ClaimFilters = field(default_factory=ClaimFilters)
 
 
-SEARCH_WINDOW = 50_000  # newest claims a search reads in id order before it turns to the name index
+SEARCH_WINDOW = 50_000  # newest claims a short search reads in id order before it turns to the name index
+TRIGRAM_MIN = 3         # a part of a name or email this long is looked up in migration 0013's trigram index
+TRIGRAMS_USED = 16      # at most this many trigrams narrow the lookup (LIKE checks the rest of a long term)
+CLAIMS_SEARCH = table("claims_search", column("rowid"))  # SQLite FTS5, trigram tokenizer (0013)
 
 
 def _where(stmt, f: ClaimFilters):
@@ -119,21 +122,28 @@ def _newest(s: Session, stmt, n: int) -> list[Claim]:
 
 def _search(s: Session, stmt, q: str, before: int | None, n: int) -> list[Claim]:
     """Claims matching a reference (unique index), a whole email (ix_claims_claimant_date), or part of a
-    name or email. A part is looked for first in the newest SEARCH_WINDOW claims in id order (a common
-    word fills the page there), then, for older claims, through ix_claims_name_email: reading that
-    narrow index instead of the table is what keeps a rare name fast at a million claims."""
+    name or email: LIKE on SQLite (ASCII case ignored), ILIKE on PostgreSQL, % and _ taken literally.
+    A part of TRIGRAM_MIN characters or more is found through migration 0013's trigram index
+    (`_trigram_search`; the same LIKE / ILIKE decides). A shorter one is looked for first in the
+    newest SEARCH_WINDOW claims in id order (a common word fills the page there), then, for older
+    claims, through ix_claims_name_email (reading that narrow index instead of the table)."""
     if q.upper().startswith("CLM-"):
         return _newest(s, stmt.where(Claim.reference == q.upper()), n)
     if "@" in q and (exact := _newest(s, stmt.where(Claim.claimant_email == q.lower()), n)):
         return exact
-    like = f"%{q.lower().replace('%', '').replace('_', '')}%"
-    sqlite = s.get_bind().dialect.name == "sqlite"   # SQLite's LIKE ignores ASCII case, as lower() does
+    term = q.lower()
+    like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    sqlite = s.get_bind().dialect.name == "sqlite"
 
     def match(c):
         if sqlite:
-            return or_(c.claimant_name.like(like), c.claimant_email.like(like))
-        return or_(c.claimant_name.ilike(like), c.claimant_email.ilike(like))
+            return or_(c.claimant_name.like(like, escape="\\"), c.claimant_email.like(like, escape="\\"))
+        return or_(c.claimant_name.ilike(like, escape="\\"), c.claimant_email.ilike(like, escape="\\"))
 
+    if len(term) >= TRIGRAM_MIN:
+        if sqlite:
+            return _trigram_search(s, stmt.where(match(Claim)), term, before, n)
+        return _newest(s, stmt.where(match(Claim)), n)   # ILIKE reads the pg_trgm GIN indexes
     top = before if before is not None else (s.scalar(select(func.max(Claim.id))) or 0) + 1
     floor = top - SEARCH_WINDOW
     found = _newest(s, stmt.where(match(Claim), Claim.id >= floor), n)
@@ -142,6 +152,22 @@ def _search(s: Session, stmt, q: str, before: int | None, n: int) -> list[Claim]
     other = aliased(Claim)
     older = select(other.id).where(match(other))
     return found + _newest(s, stmt.where(Claim.id < floor, Claim.id.in_(older)), n - len(found))
+
+
+def _trigram_search(s: Session, stmt, term: str, before: int | None, n: int) -> list[Claim]:
+    """SQLite: the claims whose name or email holds the trigrams that cover `term` side by side
+    (claims_search, newest first; FTS5 folds case like LIKE does for ASCII, and more: every real match
+    is among them), of which `stmt`'s LIKE keeps the real matches, so the answer is exactly LIKE's.
+    Side by side, not every overlapping trigram: a third of the lists to merge (a part of an email
+    at 1,000,000 claims: 17 → 6.5 ms of CPU for the query)."""
+    starts = [*range(0, len(term) - 3, 3), len(term) - 3]   # trigrams side by side that cover the term
+    grams = list(dict.fromkeys(term[i:i + 3] for i in starts))[:TRIGRAMS_USED]
+    stmt = stmt.join(CLAIMS_SEARCH, CLAIMS_SEARCH.c.rowid == Claim.id).where(
+        text("claims_search MATCH :trigrams").bindparams(
+            trigrams=" AND ".join('"' + g.replace('"', '""') + '"' for g in grams)))
+    if before is not None:
+        stmt = stmt.where(CLAIMS_SEARCH.c.rowid < before)
+    return list(s.execute(stmt.order_by(CLAIMS_SEARCH.c.rowid.desc()).limit(n)).scalars())
 
 
 def list_claims(filters: ClaimFilters = ClaimFilters(), *, before: int | None = None,

@@ -3,7 +3,9 @@ history, the CSV export. Never bank details (they live on claims and the payee r
 person's own page sees only their masked form (`own_payment_details`)."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, tuple_
 
 from involve import crypto
 from involve.db import reader
@@ -30,9 +32,17 @@ def person_dict(p: Person) -> dict:
             "language": p.language, "mapping_categories": sorted(categories_of(p))}
 
 
-def list_people(q: str = "", borough: str = "", status: str = "", role: str = "", *,
-                limit: int = 500) -> list[dict]:
-    """Search by name, email or PER- reference; filter by borough, active/inactive, carer/service user."""
+REGISTER_PAGE = 50  # people on one page of the register list
+
+
+@dataclass
+class PeoplePage:
+    people: list[dict]          # only what the list shows (`list_row`)
+    total: int                  # everyone matching the search and filters
+    next_after: int | None      # pass as `after` for the next page (the last person's register id)
+
+
+def _people(q: str, borough: str, status: str, role: str):
     stmt = select(Person).where(Person.anonymised_at.is_(None))
     q = q.strip()
     if q:
@@ -48,8 +58,39 @@ def list_people(q: str = "", borough: str = "", status: str = "", role: str = ""
         stmt = stmt.where(Person.active.is_(status == "active"))
     if role in ("carer", "service_user"):
         stmt = stmt.where(Person.carer.is_(role == "carer"))
+    return stmt
+
+
+def list_people(q: str = "", borough: str = "", status: str = "", role: str = "", *,
+                limit: int = 500) -> list[dict]:
+    """Search by name, email or PER- reference; filter by borough, active/inactive, carer/service user.
+    Every field (`person_dict`): the CSV export and the CLI."""
     with reader() as s:
-        return [person_dict(p) for p in s.execute(stmt.order_by(Person.name, Person.id).limit(limit)).scalars()]
+        return [person_dict(p) for p in s.execute(_people(q, borough, status, role)
+                                                  .order_by(Person.name, Person.id).limit(limit)).scalars()]
+
+
+def list_row(p) -> dict:
+    return {"reference": f"PER-{p.id}", "name": p.name, "email": p.email, "borough": p.borough,
+            "carer": bool(p.carer), "recruitment_consent": bool(p.recruitment_consent), "active": bool(p.active)}
+
+
+def people_page(q: str = "", borough: str = "", status: str = "", role: str = "", *, after: int | None = None,
+                limit: int | None = None) -> PeoplePage:
+    """The register list a page at a time, in name order: keyset on (name, id) through ix_people_name_id,
+    so a later page costs what the first does; only the columns the list shows, no per-person work."""
+    limit = limit or REGISTER_PAGE
+    stmt = _people(q, borough, status, role)
+    with reader() as s:
+        total = s.scalar(select(func.count()).select_from(stmt.with_only_columns(Person.id).subquery()))
+        if after is not None and (last := s.get(Person, after)) is not None:
+            stmt = stmt.where(tuple_(Person.name, Person.id) > tuple_(last.name, last.id))
+        rows = s.execute(stmt.with_only_columns(Person.id, Person.name, Person.email, Person.borough, Person.carer,
+                                                Person.recruitment_consent, Person.active)
+                         .order_by(Person.name, Person.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return PeoplePage([list_row(r) for r in rows], total, rows[-1].id if more else None)
 
 
 def show_person(email_or_ref: str) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from involve.domain import register_fields as rf
 from involve.domain.authority import REGISTER_EDITORS
 from involve.errors import InvolveError, NotFound
 from involve.services import register as register_service
-from involve.views.register import FIELDS, list_people, show_person
+from involve.views.register import FIELDS, list_people, people_page, show_person
 from involve.web.forms import csrf_failed, csrf_ok
 from involve.web.i18n import N_, _
 from involve.web.labels import BOROUGHS
@@ -35,14 +36,19 @@ def _filters(request: Request) -> dict:
 
 
 @router.get("/staff/register")
-async def register_list(request: Request):
+async def register_list(request: Request, after: str = ""):
     member, refused = await guard(request, *REGISTER_EDITORS)
     if refused:
         return refused
     f = _filters(request)
-    people = await run_in_threadpool(lambda: list_people(f["q"], f["borough"], f["status"], f["role"]))
-    return staff_page(request, member, "staff_register.html", people=people, filters=f,
-                      export_url="/staff/register.csv?" + str(request.query_params))
+    page = await run_in_threadpool(lambda: people_page(f["q"], f["borough"], f["status"], f["role"],
+                                                       after=int(after) if after.isdigit() else None))
+    query = {k: v for k, v in f.items() if v}
+    return staff_page(request, member, "staff_register.html", people=page.people, total=page.total, filters=f,
+                      export_url="/staff/register.csv?" + urlencode(query),
+                      next_url="/staff/register?" + urlencode({**query, "after": page.next_after})
+                      if page.next_after else None,
+                      first_url="/staff/register?" + urlencode(query) if after else None)
 
 
 @router.get("/staff/register.csv")

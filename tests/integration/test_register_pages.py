@@ -107,3 +107,35 @@ def test_the_persons_own_page(app):
     p = person(SAM)
     assert (p.gender, p.sexual_orientation, p.preferred_format, p.availability_note) == (
         "female", "prefer_not_to_say", "easy_read", "Mornings")
+
+
+def test_list_pages_through_everyone_in_name_order(app, monkeypatch):
+    """The list shows REGISTER_PAGE people at a time with a `Next` link (keyset on name, id: no one
+    skipped or shown twice, same names included), the count of everyone matching, filters kept."""
+    from involve.views import register as register_views
+
+    with unit_of_work() as s:
+        for i, name in enumerate(["Ann Zed", "Bo Yu", "Bo Yu", "Cy Xi", "Di Wu", "Ed Vo", "Bo Yu"]):
+            add_person(s, email=f"p{i}@example.org", name=name, borough="havering")
+    with reader() as s:
+        expected = [f"PER-{i}" for i in s.execute(select(Person.id).order_by(Person.name, Person.id)).scalars()]
+    monkeypatch.setattr(register_views, "REGISTER_PAGE", 3)
+    with TestClient(app) as c:
+        sign_in(c, COORD)
+        seen, url = [], "/staff/register"
+        while url:
+            page = c.get(url)
+            assert f"{len(expected)} people" in page.text
+            refs = re.findall(r'href="/staff/register/(PER-\d+)"', page.text)
+            assert 0 < len(refs) <= 3
+            seen += refs
+            found = re.search(r'id="next" href="([^"]+)"', page.text)
+            url = found.group(1).replace("&amp;", "&") if found else None
+            assert (url is None) == (len(seen) == len(expected))
+            assert ('id="first"' in page.text) == (len(seen) > len(refs))
+        assert seen == expected
+        havering = c.get("/staff/register", params={"borough": "havering", "q": "example.org"})
+        assert "8 people" in havering.text  # the seven and Sam Okafor
+        later = re.search(r'id="next" href="([^"]+)"', havering.text).group(1).replace("&amp;", "&")
+        assert "borough=havering" in later and "q=example.org" in later
+        assert "Cara Carer" not in c.get(later).text
