@@ -24,7 +24,7 @@ from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, n
 from involve.domain.policy import Policy, load_policy
 from involve.domain.text import printable
 from involve.domain.transitions import next_status
-from involve.errors import InvolveError, WrongState
+from involve.errors import InvolveError
 from involve.mail.outbox import email_row, enqueue
 from involve.services import budgets, payees
 from involve.services.people import staff_roles
@@ -309,22 +309,3 @@ def count_submitted() -> int:
 
     with reader() as s:
         return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "submitted")).scalar_one()
-
-
-
-def release(reference: str, *, by: str) -> Claim:
-    """A co-ordinator sends a claim that was set aside back to processing (once its cause is fixed,
-    e.g. the policy file); if it still cannot be processed it is set aside again, with its reason."""
-    from involve.services.claims import lock_claim
-    from involve.services.people import require_staff
-
-    with unit_of_work() as session:
-        claim = lock_claim(session, reference)
-        member = require_staff(session, by, "coordinator", doing="release a claim that was set aside")
-        if claim.hold_reason is None:
-            raise WrongState(f"{claim.reference} is not set aside")
-        reason, claim.hold_reason = claim.hold_reason, None
-        claim.flags = [f for f in claim.flags or [] if f != SET_ASIDE]
-        audit.record(session, [audit.Change("claim", claim.reference, "release", member.email, claim.status,
-                                            claim.status, reason=f"was set aside: {reason}")])
-        return claim
