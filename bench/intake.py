@@ -211,11 +211,19 @@ if __name__ == "__main__":
     import sys
     import tempfile
 
-    from bench.common import table
+    from bench.common import loadavg, table
 
+    # python -m bench.intake [SECONDS ROUNDS [serve]]: `serve` adds the row on `involve serve` (runner busy)
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as d:
-        r = run(Path(d), seconds=int(sys.argv[1]) if len(sys.argv) > 1 else 10,
-                rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 1)
-        print(table([r]))
-        print(json.dumps(r.detail["rounds"], indent=1))
-        print(r.notes)
+        before = loadavg()
+        rows = [run(Path(d), seconds=seconds, rounds=int(sys.argv[2]) if len(sys.argv) > 2 else 1)]
+        loads = [f"intake: load average {before} before, {loadavg()} after"]
+        if "serve" in sys.argv[3:]:
+            before = loadavg()
+            rows.append(run_with_runner(Path(d) / "serve", rows[0], seconds=seconds))
+            loads.append(f"intake on serve: load average {before} before, {loadavg()} after")
+        print(table(rows))
+        print("\n".join(loads))
+        print(json.dumps(rows[0].detail["rounds"], indent=1))
+        print([n for r in rows for n in r.notes])

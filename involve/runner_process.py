@@ -6,6 +6,7 @@ restarts either if it dies and stops them, so the web app and the flows no longe
   thing so it boots while serve starts; the runner's PREFECT_API_URL points at it, and `ready` is
   set once it answers (serve's /health waits for it). Unless PREFECT_API_URL is already set (then
   that API is used and nothing waits).
+- `MailSinkProcess`: the embedded mail sink (when no INVOLVE_SMTP_URL is set), on a socket bound once.
 - `RunnerProcess`: `python -m involve.runner_process`, the same `EmbeddedRunner` as before
   (flows/registry.py decides what runs), with serve's environment. `wake()` writes one byte to the
   child's stdin (non-blocking: a full pipe already means "wake"); the child then runs a cycle at
@@ -161,6 +162,41 @@ class PrefectApiProcess(Supervised):
                                 env=env, stdin=subprocess.DEVNULL, pass_fds=(fd,), **child_options())
 
     def stop(self, timeout: float = 60.0) -> None:
+        super().stop(timeout)
+        self._socket.close()
+
+
+class MailSinkProcess(Supervised):
+    """The embedded mail sink (no INVOLVE_SMTP_URL): `python -m involve.mail.sink_process`, storing mail
+    in a Maildir, on a loopback socket bound here once (a restarted child answers at the same URL;
+    the runner's emails wait in the backlog meanwhile). Out of the web process, so the runner's
+    emails no longer cost the web app's GIL."""
+
+    name = "mail sink"
+
+    def __init__(self, directory, **kw) -> None:
+        from pathlib import Path
+
+        super().__init__(**kw)
+        self.directory = Path(directory)
+        for sub in ("tmp", "new", "cur"):  # here, so /health sees a writable Maildir at once
+            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        self._socket.set_inheritable(True)
+        self.port = self._socket.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def popen(self) -> subprocess.Popen:
+        fd = self._socket.fileno()
+        return subprocess.Popen([sys.executable, "-m", "involve.mail.sink_process", str(fd), str(self.directory)],
+                                stdin=subprocess.DEVNULL, pass_fds=(fd,), **child_options())
+
+    def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)
         self._socket.close()
 

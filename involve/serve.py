@@ -148,9 +148,9 @@ def run(*, host: str, port: int) -> None:
         require_readable_data()
         sink = None
         if not settings.smtp_url and settings.runner == "embedded":
-            from involve.mail.smtp import MaildirSink
+            from involve.runner_process import MailSinkProcess
 
-            sink = MaildirSink(settings.mail_dir).start()
+            sink = MailSinkProcess(settings.mail_dir).start()  # a child process: not under the web app's GIL
             started.callback(sink.stop)
             started.enter_context(_environ("INVOLVE_SMTP_URL", sink.url))
             print(f"embedded mail sink: {sink.url}, storing mail in {settings.mail_dir}/new", flush=True)

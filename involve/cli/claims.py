@@ -180,7 +180,7 @@ def claims_withdraw(reference: str, by: ByOpt, as_json: JsonOpt = False) -> None
 @command
 def claims_release(reference: str, by: ByOpt, as_json: JsonOpt = False) -> None:
     """Send a claim that was set aside (flag cannot_process) back to processing, once its cause is fixed."""
-    from involve.services import processing
+    from involve.services.claims import release
 
-    c = processing.release(reference, by=by)
+    c = release(reference, by=by)
     print_json(claim_json(c)) if as_json else out.print(f"{c.reference} {c.status} (released)")

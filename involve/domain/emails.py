@@ -12,6 +12,7 @@ raises, so a legacy `Name<addr>` still compares equal to `addr`.
 from __future__ import annotations
 
 from email.utils import parseaddr
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -27,6 +28,29 @@ def canonical_email(value: object, *, internal: bool = False) -> str:
     organisation's own (staff, the register), where an internal host such as `localhost` is fine."""
     if not isinstance(value, str):
         raise InvalidEmail("must be an email address")
+    if len(value) > _CACHED_UP_TO:  # never an address (MAX_EMAIL): not worth remembering
+        return _parse(value, internal)
+    answer = _canonical(value, internal)
+    if isinstance(answer, InvalidEmail):
+        raise InvalidEmail(str(answer))  # a fresh exception each time (a cached one would carry old tracebacks)
+    return answer
+
+
+_CACHED_UP_TO = 2 * MAX_EMAIL
+
+
+@lru_cache(maxsize=8192)
+def _canonical(value: str, internal: bool) -> str | InvalidEmail:
+    """`canonical_email`'s answer, remembered: it depends on the text alone, and email-validator's
+    parse costs ~0.2 ms, paid at intake and for every address a processing batch compares (the same
+    people and staff again and again)."""
+    try:
+        return _parse(value, internal)
+    except InvalidEmail as exc:
+        return exc
+
+
+def _parse(value: str, internal: bool) -> str:
     text = value.strip(" ")
     if not text or len(text) > MAX_EMAIL:
         raise InvalidEmail("must be an email address")

@@ -111,7 +111,7 @@ def parse_policy(text: str, *, source: str = "policy") -> Policy:
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> Policy:
+def _load(path: str, version: tuple[int, int, int, int]) -> Policy:
     return parse_policy(Path(path).read_text(), source=path)
 
 
@@ -123,6 +123,9 @@ def load_policy(path: Path | None = None) -> Policy:
         path = settings.policy_file
     p = Path(path)
     try:
-        return _load(str(p.resolve()), p.stat().st_mtime)
+        # one stat per call (intake asks for every batch): the file as it is now, by its identity and
+        # change time, so an edited, replaced or re-pointed (symlinked) policy is read again
+        st = p.stat()
+        return _load(str(p), (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size))
     except OSError as exc:
         raise PolicyError(f"INVOLVE_POLICY_FILE: cannot read {p}: {exc.strerror}") from None

@@ -43,7 +43,9 @@ class SmtpTarget:
 class MaildirSink:
     """An aiosmtpd server on loopback that stores every message in a Maildir (the embedded default)."""
 
-    def __init__(self, directory: Path, port: int = 0) -> None:
+    def __init__(self, directory: Path, port: int = 0, sock=None) -> None:
+        """`sock`: a listening socket bound before (serve binds it once and hands it to the sink's child
+        process, involve/runner_process.py), else one on `port` (0: a free one)."""
         from aiosmtpd.controller import Controller
 
         self.directory = Path(directory)
@@ -56,14 +58,23 @@ class MaildirSink:
                 box.add(envelope.original_content or envelope.content)
                 return "250 Message accepted for delivery"
 
-        if port == 0:
+        if sock is not None:
+            port = sock.getsockname()[1]
+        elif port == 0:
             import socket
 
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
         self.port = port
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+
+        class OnSocket(Controller):
+            def _create_server(self):
+                if sock is None:
+                    return super()._create_server()
+                return self.loop.create_server(self._factory_invoker, sock=sock)
+
+        self.controller = OnSocket(Handler(), hostname="127.0.0.1", port=port)
 
     @property
     def url(self) -> str:

@@ -170,3 +170,21 @@ def _use_link(session: Session, signed: str | None, reference: str, action: str,
     if token.reference != reference or token.action != action or not same_address(token.holder_email, by):
         raise NotAllowed("this link is for a different action")
     links.use(token)
+
+
+def release(reference: str, *, by: str) -> Claim:
+    """A co-ordinator sends a claim that was set aside back to processing (once its cause is fixed,
+    e.g. the policy file); if it still cannot be processed it is set aside again, with its reason."""
+    from involve.domain.flags import SET_ASIDE
+    from involve.services.people import require_staff
+
+    with unit_of_work() as session:
+        claim = lock_claim(session, reference)
+        member = require_staff(session, by, "coordinator", doing="release a claim that was set aside")
+        if claim.hold_reason is None:
+            raise WrongState(f"{claim.reference} is not set aside")
+        reason, claim.hold_reason = claim.hold_reason, None
+        claim.flags = [f for f in claim.flags or [] if f != SET_ASIDE]
+        audit.record(session, [audit.Change("claim", claim.reference, "release", member.email, claim.status,
+                                            claim.status, reason=f"was set aside: {reason}")])
+        return claim

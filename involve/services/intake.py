@@ -38,6 +38,12 @@ def new_reference(prefix: str = "CLM") -> str:
     return f"{prefix}-" + "".join(_ALPHABET[b & 31] for b in secrets.token_bytes(8))
 
 
+def new_references(n: int, prefix: str = "CLM") -> list[str]:
+    """`n` references from one urandom call (a group commit makes many at once)."""
+    raw = secrets.token_bytes(8 * n)
+    return [f"{prefix}-" + "".join(_ALPHABET[b & 31] for b in raw[i:i + 8]) for i in range(0, 8 * n, 8)]
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     reference: str
@@ -192,12 +198,13 @@ class Incoming:
     source: str = "webhook"
 
 
-def _prepare(item: Incoming, policy: Policy | None) -> tuple[ClaimIn | None, dict | None, Exception | None]:
+def _prepare(item: Incoming, policy: Policy | None, reference: str
+             ) -> tuple[ClaimIn | None, dict | None, Exception | None]:
     try:
         check_delivery_id(item.delivery_id)
         claim = parse_claim(item.payload)
         check_policy_covers(claim, policy)
-        row = claim_row(claim, reference=new_reference(), source=item.source, now=datetime.now(UTC))
+        row = claim_row(claim, reference=reference, source=item.source, now=datetime.now(UTC))
         return claim, row, None
     except Exception as exc:  # noqa: BLE001 - reported after the duplicate check, as accept_claim does
         return None, None, exc
@@ -214,7 +221,8 @@ def accept_claims(items: list[Incoming]) -> list[IntakeResult | Exception]:
         policy = load_policy()
     except Exception:  # noqa: BLE001 - each item reports it, as accept_claim would
         policy = None
-    prepared = [_prepare(item, policy) for item in items]  # no database: before the write lock
+    prepared = [_prepare(item, policy, ref)  # no database: before the write lock
+                for item, ref in zip(items, new_references(len(items)), strict=True)]
     try:
         return _store_batch(items, prepared)
     except DATABASE_DOWN:

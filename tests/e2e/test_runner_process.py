@@ -85,3 +85,37 @@ def test_runner_child_restarts_and_stops_with_serve(live, sink, example_claim):
     _, listed = live.cli_json("claims", "list")
     mine = [c for c in listed if c["claimant_email"].startswith("runner.test.")]
     assert len(mine) == 3 and all(c["status"] == "awaiting_approval" for c in mine), mine
+
+
+def _maildir_has(folder: Path, *words: str) -> bool:
+    import mailbox
+
+    return any(all(w in msg.as_string() for w in words) for msg in mailbox.Maildir(str(folder), create=False))
+
+
+@pytest.mark.e2e
+def test_the_embedded_mail_sink_is_a_child_that_restarts_at_the_same_url(tmp_path, example_claim):
+    """No INVOLVE_SMTP_URL: serve's Maildir sink runs in a child process (not under the web app's GIL),
+    and a sink killed with -9 is started again on the same socket, so the runner's mail still arrives."""
+    live = LiveServer(tmp_path, 1)
+    del live.env["INVOLVE_SMTP_URL"]
+    live.start(timeout=300)
+    try:
+        r = live.cli("staff", "add", "--email", LEAD, "--name", "Lead", "--role", "lead", "--by", live.admin)
+        assert r.returncode == 0, r.stderr
+        sink_pid = lambda: next((pid for pid, cmd in children(live.proc.pid).items()  # noqa: E731
+                                 if "involve.mail.sink_process" in cmd), None)
+        first = wait_for(sink_pid, what="the mail sink process")
+        mail = tmp_path / "var" / "mail"
+        r = live.post_claim(claim(example_claim, 11), msg_id="sink-1")
+        assert r.status_code == 202, r.text
+        wait_for(lambda: _maildir_has(mail, r.json()["reference"], LEAD), what="the approval email in the Maildir")
+
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(lambda: (pid := sink_pid()) and pid != first and pid, what="a new mail sink process")
+        r = live.post_claim(claim(example_claim, 12), msg_id="sink-2")
+        assert r.status_code == 202, r.text
+        wait_for(lambda: _maildir_has(mail, r.json()["reference"], LEAD), what="mail through the new sink")
+    finally:
+        live.stop()
+    wait_for(lambda: gone(second), 60, what="the sink to stop with serve")

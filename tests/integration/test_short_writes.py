@@ -1,0 +1,91 @@
+"""Issue 17, part 1: the runner writes in short transactions, and a writer waiting for SQLite's lock
+takes it as soon as it is free (serve's web app and its runner child are two processes)."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from involve import faults
+from involve.db import get_engine, reader, unit_of_work
+from involve.services import processing
+from involve.services.people import add_person
+from models import Claim
+from tests.integration.test_lifecycle import get, setup_people, submit
+from tests.integration.test_processing import MONDAY, claim_on
+
+
+def _moved() -> int:
+    with reader() as s:
+        return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "awaiting_approval")
+                         ).scalar_one()
+
+
+def test_a_batch_commits_in_chunks(db, example_claim, monkeypatch):
+    setup_people()
+    refs = [submit(claim_on(example_claim, MONDAY - timedelta(weeks=n)), f"c{n}").reference for n in range(5)]
+    seen = []
+    original = faults.point
+    monkeypatch.setattr(faults, "point", lambda name: (name == "process.after_commit" and seen.append(_moved()),
+                                                       original(name))[1])
+    done = processing.process_batch(limit=500, chunk=2)
+    assert sorted(done) == sorted(refs)
+    assert seen == [2, 4, 5]  # three transactions, each visible once committed
+
+
+def test_chunks_see_each_others_fees(db, example_claim):
+    """The weekly earnings check counts the fees earlier chunks committed, as one batch counted them."""
+    setup_people(sam=False)
+    with unit_of_work() as s:
+        add_person(s, email="sam.okafor@example.org", name="Sam Okafor", weekly_earnings_limit=Decimal("100.00"))
+    made = [submit(claim_on(example_claim, MONDAY + timedelta(days=2 * n), "09:00", "12:00"), f"w{n}").reference
+            for n in range(3)]  # 40 each: 120 > 100 with the third
+    assert sorted(processing.process_batch(chunk=1)) == sorted(made)
+    assert ["benefits_limit" in get(ref).flags for ref in made] == [False, False, True]
+
+
+def _sqlite_only(db: str) -> None:
+    if not db.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+
+
+def test_a_waiting_writer_polls_for_the_lock_and_gets_it_when_released(db):
+    _sqlite_only(db)
+    holder = get_engine().raw_connection()
+    holder.execute("BEGIN IMMEDIATE")  # another writer (in serve: the other process) holds the lock
+    tries = []
+    engine = get_engine()
+    with engine.connect() as probe:  # every connection of the pool reports its BEGINs
+        probe.connection.dbapi_connection.set_trace_callback(
+            lambda sql: sql.startswith("BEGIN IMMEDIATE") and tries.append(sql))
+    threading.Timer(0.3, holder.commit).start()
+    with unit_of_work() as s:
+        s.execute(text("SELECT 1"))
+        timeout = s.execute(text("PRAGMA busy_timeout")).scalar_one()
+    holder.close()
+    assert len(tries) > 1  # it tried again and again (SQLite's busy handler would have slept inside one)
+    assert timeout == int(float(30) * 1000)  # the busy_timeout of every other statement is put back
+
+
+def test_a_writer_still_gives_up_after_the_busy_timeout(db, monkeypatch):
+    _sqlite_only(db)
+    from sqlalchemy.exc import OperationalError
+
+    from involve import settings as settings_module
+    from involve.db import dispose_engines
+
+    monkeypatch.setenv("INVOLVE_SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
+    settings_module.reset_settings()
+    dispose_engines()
+    holder = get_engine().raw_connection()
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            with unit_of_work() as s:
+                s.execute(text("SELECT 1"))
+    finally:
+        holder.rollback()
+        holder.close()
