@@ -8,12 +8,9 @@ from tasks.email import send_email_batch
 
 
 @flow(name="deliver-outbox", persist_result=False)
-async def deliver_outbox(batch_size: int | None = None, max_batches: int = 2000) -> dict:
-    """Lease `batch_size` emails at a time (INVOLVE_OUTBOX_BATCH, 50) until none is due: small
-    leases, so that runs on other workers take their share of a backlog instead of finding it all
-    leased by the first run."""
-    from involve.settings import settings
-
-    results = await drain(send_email_batch, batch_size=batch_size or settings.outbox_batch,
-                          max_batches=max_batches, size=sum)
+async def deliver_outbox(batch_size: int = 500, max_batches: int = 200) -> dict:
+    """Send due emails until none is left, `batch_size` per task run, leased 50 at a time
+    (INVOLVE_OUTBOX_BATCH): small leases, so that runs on other workers take their share of a
+    backlog instead of finding it all leased by the first run."""
+    results = await drain(send_email_batch, batch_size=batch_size, max_batches=max_batches, size=sum)
     return {"sent": sum(s for s, _ in results), "failed": sum(f for _, f in results)}
