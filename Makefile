@@ -52,13 +52,17 @@ messages: install
 lint: install
 	$(BIN)/ruff check .
 
-# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake" (processing, serving, report, staff).
+# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake" (processing, serving, report, staff;
+# "--only workers": one worker against two on PostgreSQL, needs INVOLVE_TEST_POSTGRES_URL).
 bench: install
 	@command -v wrk >/dev/null || { echo "bench: install wrk first (apt-get install wrk)" >&2; exit 2; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Scale-out (docs/scale-out.md): PREFECT_API_URL points at the Prefect server, INVOLVE_* at PostgreSQL etc.
 POOL ?= involve
+# flow runs one worker runs at once: its machine's share of the work (each run is a Python process of
+# its own); more than the hand-off needs stay Scheduled for another worker (docs/scale-out.md)
+WORKER_LIMIT ?= 2
 NEED_PREFECT_API = test -n "$$PREFECT_API_URL" || $(BIN)/prefect config view 2>/dev/null | grep -q '^PREFECT_API_URL=' \
 	|| { echo "$@: set PREFECT_API_URL to the Prefect server's API, e.g. http://prefect:4200/api" >&2; exit 2; }
 
@@ -70,7 +74,7 @@ deploy: install
 
 worker: install
 	@$(NEED_PREFECT_API)
-	INVOLVE_PROJECT_ROOT=$${INVOLVE_PROJECT_ROOT:-$(CURDIR)} exec $(BIN)/prefect worker start --pool $(POOL) $(WORKER_ARGS)
+	INVOLVE_PROJECT_ROOT=$${INVOLVE_PROJECT_ROOT:-$(CURDIR)} exec $(BIN)/prefect worker start --pool $(POOL) --limit $(WORKER_LIMIT) $(WORKER_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each against its yardstick in the same run, as one table.
 
-    .venv/bin/python -m bench.run [--only intake,processing,report,serving] [--quick]
+    .venv/bin/python -m bench.run [--only intake,processing,report,serving,staff,workers] [--quick]
 
 Prints the table (ratios: the project's speed ÷ the yardstick's, so higher is better) with peak
 RSS, and writes it to bench/results/latest.md (gitignored) with the machine's load before and
@@ -25,6 +25,7 @@ from bench.common import ROOT, PrefectServer, Row, loadavg, table
 
 RESULTS = ROOT / "bench" / "results"
 ALL = ("intake", "processing", "serving", "report", "staff")
+ON_REQUEST = ("workers",)  # needs PostgreSQL (INVOLVE_TEST_POSTGRES_URL) and a cluster per run: --only workers
 
 
 def _need(tool: str, hint: str) -> None:
@@ -34,7 +35,9 @@ def _need(tool: str, hint: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="involve benchmarks, side by side with their yardsticks")
-    ap.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {', '.join(ALL)}")
+    ap.add_argument("--only", default=",".join(ALL),
+                    help=f"comma-separated subset of {', '.join(ALL + ON_REQUEST)} (default: all but "
+                         f"{', '.join(ON_REQUEST)})")
     ap.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     ap.add_argument("--claims", type=int, default=None, help="claims for processing/email (default 10,000)")
     args = ap.parse_args()
@@ -105,6 +108,16 @@ def main() -> None:
             size = 100_000 if args.quick else 1_000_000
             step("staff pages", lambda: staff_pages.run(work / "staff", size, requests=15 if args.quick else 40,
                                                         source=os.environ.get("BENCH_STAFF_DB")))
+
+        if "workers" in only:
+            from bench import workers
+
+            pg = os.environ.get("INVOLVE_TEST_POSTGRES_URL")
+            if not pg:
+                sys.exit("bench: --only workers needs PostgreSQL: set INVOLVE_TEST_POSTGRES_URL")
+            for delay in (0.05, 0.0):
+                step(f"workers, relay delay {delay * 1000:.0f} ms",
+                     lambda delay=delay: workers.rows(pg, claims=800 if args.quick else 2500, delays=[delay]))
 
     text = table(rows)
     notes = [f"- {r.name}: {n}" for r in rows for n in r.notes]

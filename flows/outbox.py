@@ -1,4 +1,4 @@
-"""Flow: deliver due emails from the outbox over SMTP, in batches over one connection each."""
+"""Flow: deliver due emails from the outbox over SMTP, in small leased batches, a few connections each."""
 from __future__ import annotations
 
 from prefect import flow
@@ -9,5 +9,8 @@ from tasks.email import send_email_batch
 
 @flow(name="deliver-outbox", persist_result=False)
 async def deliver_outbox(batch_size: int = 500, max_batches: int = 200) -> dict:
+    """Send due emails until none is left, `batch_size` per task run, leased 50 at a time
+    (INVOLVE_OUTBOX_BATCH): small leases, so that runs on other workers take their share of a
+    backlog instead of finding it all leased by the first run."""
     results = await drain(send_email_batch, batch_size=batch_size, max_batches=max_batches, size=sum)
     return {"sent": sum(s for s, _ in results), "failed": sum(f for _, f in results)}

@@ -30,6 +30,7 @@ class Flow:
     concurrency_limit: int | None = None   # at most this many runs at once (collision: cancel the new one)
     work: str | None = None           # "module:function" counting the work waiting; the runners run it then
     parameters: dict = field(default_factory=dict)  # deployment parameters
+    share: int | None = None          # work one run takes on: the hand-off starts ceil(work / share) runs
 
     @property
     def deployment(self) -> str:
@@ -84,7 +85,7 @@ REGISTRY: tuple[Flow, ...] = (
     Flow("process-claims", "flows/claims.py:process_claims",
          "Move submitted claims to awaiting_approval in batches (claims sweep, every minute).",
          ("involve", "claims"), interval=EVERY_MINUTE, work="involve.services.processing:count_submitted",
-         parameters={"deliver": True}),
+         parameters={"deliver": True}, share=500),
     Flow("recruitment-checks", "flows/recruitment.py:recruitment_checks",
          "Advance every due open recruitment (invitations, training, requests, reminders).",
          ("involve", "recruitment"), interval=EVERY_MINUTE, work="involve.services.recruitment_panel:due_count"),
@@ -102,7 +103,8 @@ REGISTRY: tuple[Flow, ...] = (
          ("involve", "audit"), cron="30 0 * * *", concurrency_limit=1),
     Flow("deliver-outbox", "flows/outbox.py:deliver_outbox",
          "Send due emails from the outbox (outbox sweep, every minute).",
-         ("involve", "email"), interval=EVERY_MINUTE, work="involve.services.delivery:pending_count"),
+         ("involve", "email"), interval=EVERY_MINUTE, work="involve.services.delivery:pending_count",
+         share=100),
 )
 
 BY_NAME = {f.name: f for f in REGISTRY}

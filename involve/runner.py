@@ -111,10 +111,13 @@ class DeploymentHandoff:
     work for a deployment it asks the Prefect server (PREFECT_API_URL) for a run of it; Prefect
     workers (`make worker`) do the work.
 
-    Debounced: a run is created only when that deployment has none waiting to start (Scheduled or
-    Late, or Pending for less than `pending_grace` seconds: a run left Pending by a dead worker must
-    not block hand-offs for ever). A waiting run reads the database when it starts, so it sees every
-    claim committed before the check: a burst of 300 claims makes a handful of runs, not 300.
+    Debounced: a run is created only when that deployment has none waiting for a worker (Scheduled
+    or Late), and fewer runs starting (that, or Pending for less than `pending_grace` seconds: a run
+    left Pending by a dead worker must not block hand-offs for ever) than the work needs: one per
+    `share` of it (flows/registry.py; one in all when a flow has no share). A starting run reads the
+    database when it starts, so it sees every claim committed before the check: a burst of 300
+    claims makes a handful of runs, not 300; a backlog of 2,000 emails keeps one run waiting for
+    each worker slot that frees, so every worker takes part (docs/performance.md, issue 17 part 5).
     Woken on each accepted claim or action, it also polls every `poll` seconds, so the emails a
     finished process-claims run queued (or the CLI queued) go to deliver-outbox within a second or
     two. The deployments' minute sweeps catch whatever is missed while the server is unreachable.
@@ -155,6 +158,11 @@ class DeploymentHandoff:
         """Deployment name -> its work check, from the registry (flows/registry.py)."""
         return {f.deployment: f.work_waiting() for f in with_work()}
 
+    def runs_wanted(self, name: str, work: int) -> int:
+        """How many runs of deployment `name` may be starting at once for `work` items waiting."""
+        share = next((f.share for f in with_work() if f.deployment == name), None)
+        return max(1, -(-work // share)) if share else 1
+
     def _run(self) -> None:
         from prefect.client.orchestration import get_client
 
@@ -177,10 +185,12 @@ class DeploymentHandoff:
         """One pass: for each deployment with work and no run waiting, create a run."""
         for name, count in self.work().items():
             try:
-                if not count():
+                work = count()
+                if not work:
                     continue
                 deployment_id = self._deployment_id(client, name)
-                if self._run_waiting(client, deployment_id):
+                waiting, starting = self._runs_starting(client, deployment_id)
+                if waiting or starting >= self.runs_wanted(name, work):
                     self.skipped[name] = self.skipped.get(name, 0) + 1
                     continue
                 run = client.create_flow_run_from_deployment(deployment_id, tags=["handoff"])
@@ -195,7 +205,9 @@ class DeploymentHandoff:
             self._ids[name] = client.read_deployment_by_name(name).id
         return self._ids[name]
 
-    def _run_waiting(self, client, deployment_id) -> bool:
+    def _runs_starting(self, client, deployment_id) -> tuple[int, int]:
+        """(runs waiting for a worker, runs not yet reading the database: those, and runs Pending
+        for less than `pending_grace` seconds)."""
         from datetime import UTC, datetime, timedelta
 
         from prefect.client.schemas.filters import (
@@ -215,15 +227,17 @@ class DeploymentHandoff:
                 deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
                 state=FlowRunFilterState(type=waiting),
                 expected_start_time=FlowRunFilterExpectedStartTime(before_=now + timedelta(seconds=5))),
-            sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=10)
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=50)
+        waiting = starting = 0
         for run in runs:
             if run.state is None:
                 continue
             if run.state.type == StateType.SCHEDULED:
-                return True
-            if run.state.timestamp and run.state.timestamp > now - timedelta(seconds=self.pending_grace):
-                return True
-        return False
+                waiting += 1
+                starting += 1
+            elif run.state.timestamp and run.state.timestamp > now - timedelta(seconds=self.pending_grace):
+                starting += 1
+        return waiting, starting
 
     def _log_error(self, name: str, exc: Exception) -> None:
         """One line per deployment a minute at most: an unreachable server must not flood the log."""

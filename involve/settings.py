@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     staff_session_idle_minutes: int = 30  # a staff session ends after this long without a request
     mail_dir: Path = Path("var/mail")  # relative paths are under INVOLVE_HOME
     outbox_lease_seconds: float = 300.0  # a crashed sender's leased emails go out again after this
+    # SMTP connections one sender uses at once: a relay answering in tens of milliseconds keeps
+    # one connection waiting most of the time (docs/performance.md, issue 17 part 5)
+    smtp_connections: int = 4
+    # emails one sender leases at a time: small, so that senders on other workers share a backlog
+    outbox_batch: int = 50
     # outbox retries: base * 2**(attempt-1), capped (tests shorten the base)
     smtp_retry_base_seconds: float = 30.0
     smtp_retry_max_seconds: float = 3600.0

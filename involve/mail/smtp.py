@@ -4,6 +4,7 @@ URL forms: smtp://host:port, smtp+starttls://user:pass@host:587, smtps://user:pa
 """
 from __future__ import annotations
 
+import asyncio
 import mailbox
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -120,35 +121,49 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 async def send_all(target: SmtpTarget, messages: list[tuple[int, EmailMessage]], sender: str,
-                   on_sent=None) -> tuple[list[int], dict[int, str]]:
-    """Send over one connection; returns (ids sent, {id: error}) — a failure stops nothing else.
+                   on_sent=None, connections: int = 1) -> tuple[list[int], dict[int, str]]:
+    """Send over up to `connections` connections at once, each taking the next message as it is
+    free (with a relay that takes tens of milliseconds per message, one connection waits most of
+    the time); returns (ids sent, {id: error}) — a failure stops nothing else. A connection that
+    cannot be opened or is lost leaves its share to the others; what none could send fails.
     `on_sent(id)` (async) is awaited as soon as the server has accepted each message."""
     sent, failed = [], {}
     if not messages:
         return sent, failed
-    client = target.client()
-    try:
-        await client.connect()
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        return sent, {i: f"cannot connect to SMTP {target.host}:{target.port}: {exc}" for i, _ in messages}
-    try:
-        for outbox_id, msg in messages:
-            try:
-                await _send(client, msg, sender)
-                sent.append(outbox_id)
-                if on_sent is not None:
-                    await on_sent(outbox_id)
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"recipient refused: {exc}"
-            except (aiosmtplib.SMTPException, OSError) as exc:
-                failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"{type(exc).__name__}: {exc}"
-                if not client.is_connected:
-                    for rest_id, _ in messages[messages.index((outbox_id, msg)) + 1:]:
-                        failed[rest_id] = "connection lost"
-                    break
-    finally:
+    todo = iter(messages)
+    attempted: set[int] = set()
+    trouble: list[str] = []
+
+    async def one_connection() -> None:
+        client = target.client()
         try:
-            await client.quit()
-        except (aiosmtplib.SMTPException, OSError):
-            client.close()
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            trouble.append(f"cannot connect to SMTP {target.host}:{target.port}: {exc}")
+            return
+        try:
+            for outbox_id, msg in todo:
+                attempted.add(outbox_id)
+                try:
+                    await _send(client, msg, sender)
+                    sent.append(outbox_id)
+                    if on_sent is not None:
+                        await on_sent(outbox_id)
+                except aiosmtplib.SMTPRecipientsRefused as exc:
+                    failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"recipient refused: {exc}"
+                except (aiosmtplib.SMTPException, OSError) as exc:
+                    failed[outbox_id] = (PERMANENT if _is_permanent(exc) else "") + f"{type(exc).__name__}: {exc}"
+                    if not client.is_connected:
+                        trouble.append("connection lost")
+                        break
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+    await asyncio.gather(*(one_connection() for _ in range(max(1, min(connections, len(messages))))))
+    for outbox_id, _ in messages:  # nobody could take these: no connection opened, or all were lost
+        if outbox_id not in attempted:
+            failed[outbox_id] = trouble[-1] if trouble else "not sent"
     return sent, failed

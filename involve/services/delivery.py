@@ -1,4 +1,5 @@
-"""Deliver the outbox: lease due emails, render, send over one SMTP connection, mark them sent.
+"""Deliver the outbox: lease due emails, render, send over a few SMTP connections at once
+(INVOLVE_SMTP_CONNECTIONS), mark them sent.
 
 A lease (lease_until) stops two runners sending the same row; a crash after the SMTP server
 accepted a message but before `sent_at` was written is the only way an email goes twice, and
@@ -113,6 +114,8 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
         marked.update(ids, errors)
         held[0] = until
 
+    marking = asyncio.Lock()  # the connections mark in turn: one marking transaction at a time
+
     async def on_sent(outbox_id: int) -> None:
         # the server has the message: record that now, in small groups, so a crash or a database
         # outage later in the batch resends as few emails as possible
@@ -121,12 +124,14 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
         if len(accepted) >= MARK_EVERY:
             ids = accepted[:]
             accepted.clear()
-            await asyncio.to_thread(_retrying, mark, ids, {})
+            async with marking:
+                await asyncio.to_thread(_retrying, mark, ids, {})
 
     sent, send_failed = await send_all(SmtpTarget.from_url(url), messages, settings.mail_from,
-                                       on_sent=on_sent)
+                                       on_sent=on_sent, connections=settings.smtp_connections)
     failed.update(send_failed)
-    await asyncio.to_thread(_retrying, mark, accepted, failed)
+    async with marking:
+        await asyncio.to_thread(_retrying, mark, accepted, failed)
     return len(sent), len(failed)
 
 

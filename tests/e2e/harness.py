@@ -2,6 +2,7 @@
 and following action links as a person would (open the page, submit its POST form)."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import email
 import email.policy
@@ -34,16 +35,21 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """aiosmtpd on loopback keeping every message; `wait(*words, to=)` polls by Subject words."""
+    """aiosmtpd on loopback keeping every message; `wait(*words, to=)` polls by Subject words.
+    `delay`: seconds the sink waits before answering each DATA (a relay's round trips and its own
+    work, e.g. 0.05), so delivery is I/O-bound as against a real relay; connections wait in parallel."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.port = free_port()
+        self.delay = delay
         self.raw: list[tuple[list[str], bytes]] = []
         self.lock = threading.Lock()
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
                 with sink.lock:
                     sink.raw.append((list(envelope.rcpt_tos), envelope.content))
                 return "250 OK"

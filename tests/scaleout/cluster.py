@@ -120,6 +120,8 @@ class Cluster:
     workdir: Path
     pg_base_url: str
     lease_seconds: float = 15.0  # INVOLVE_OUTBOX_LEASE_SECONDS: a killed sender's emails go again after this
+    smtp_delay: float = 0.0  # the sink waits this long before answering each DATA (a relay's delay)
+    worker_extra_env: dict = field(default_factory=dict)  # more settings for the workers (benchmarks)
     procs: list[Proc] = field(default_factory=list)
     workers: list[Proc] = field(default_factory=list)
 
@@ -129,7 +131,7 @@ class Cluster:
         self.api_url = f"http://127.0.0.1:{self.prefect_port}/api"
         self.db_name = f"involve_scaleout_{uuid.uuid4().hex[:10]}"
         self.database_url = _with_database(self.pg_base_url, self.db_name)
-        self.sink = SmtpSink()
+        self.sink = SmtpSink(delay=self.smtp_delay)
         self.live: LiveServer | None = None
         self.prefect_env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "INVOLVE_"))}
         self.prefect_env.update({
@@ -210,6 +212,7 @@ class Cluster:
                if k.startswith("INVOLVE_") and k != "INVOLVE_RUNNER"}
         env.update(self.prefect_env)
         env["INVOLVE_OUTBOX_LEASE_SECONDS"] = str(self.lease_seconds)
+        env.update(self.worker_extra_env)
         return env
 
     def start_worker(self, name: str) -> Proc:

@@ -85,3 +85,27 @@ def test_no_work_no_run_and_errors_do_not_stop_it():
     client = FakeClient()
     h.cycle(client)
     assert client.made(CLAIMS) == 1
+
+
+def test_a_backlog_keeps_one_run_waiting_for_each_worker_slot_that_frees():
+    """Issue 17 part 5: 2,000 emails are 20 runs' share (flows/registry.py, share=100); a run taken by
+    a worker (Pending, starting) no longer stops the next, so a second worker's slots get runs too.
+    Only one run waits for a worker at a time."""
+    client, h = FakeClient(), handoff({OUTBOX: 2000})
+    h.cycle(client)
+    h.cycle(client)
+    assert client.made(OUTBOX) == 1  # the first is still waiting for a worker
+    for _ in range(5):
+        client.runs[-1].state = Pending()  # a worker took it
+        h.cycle(client)
+    assert client.made(OUTBOX) == 6
+
+
+def test_work_for_one_run_makes_one_run_while_it_starts():
+    client, h = FakeClient(), handoff({OUTBOX: 100, CLAIMS: 500})
+    h.cycle(client)
+    for run in client.runs:
+        run.state = Pending()
+    h.cycle(client)
+    assert (client.made(OUTBOX), client.made(CLAIMS)) == (1, 1)
+    assert h.runs_wanted(OUTBOX, 101) == 2 and h.runs_wanted(CLAIMS, 501) == 2
