@@ -39,6 +39,7 @@ REGISTER_PAGE = 50  # people on one page of the register list
 class PeoplePage:
     people: list[dict]          # only what the list shows (`list_row`)
     total: int                  # everyone matching the search and filters
+    first: int                  # the place of the page's first person among them (1 on the first page)
     next_after: int | None      # pass as `after` for the next page (the last person's register id)
 
 
@@ -82,15 +83,19 @@ def people_page(q: str = "", borough: str = "", status: str = "", role: str = ""
     limit = limit or REGISTER_PAGE
     stmt = _people(q, borough, status, role)
     with reader() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.with_only_columns(Person.id).subquery()))
+        def count(of) -> int:
+            return s.scalar(select(func.count()).select_from(of.with_only_columns(Person.id).subquery()))
+
+        total, before = count(stmt), 0
         if after is not None and (last := s.get(Person, after)) is not None:
+            before = count(stmt.where(tuple_(Person.name, Person.id) <= tuple_(last.name, last.id)))
             stmt = stmt.where(tuple_(Person.name, Person.id) > tuple_(last.name, last.id))
         rows = s.execute(stmt.with_only_columns(Person.id, Person.name, Person.email, Person.borough, Person.carer,
                                                 Person.recruitment_consent, Person.active)
                          .order_by(Person.name, Person.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return PeoplePage([list_row(r) for r in rows], total, rows[-1].id if more else None)
+    return PeoplePage([list_row(r) for r in rows], total, before + 1, rows[-1].id if more else None)
 
 
 def show_person(email_or_ref: str) -> dict:

@@ -72,12 +72,12 @@ async def claims_list(request: Request, status: str = "", flag: str = "", boroug
     who = Actor(member.email, frozenset(member.roles or ()), bool(member.active))
     approvable = {c.reference for c in page.claims if "approve" in allowed_actions(who, ClaimFacts.of(c))}
     query = {"status": status, "flag": flag, "borough": borough, "q": q}
-    next_url = ("/staff/claims?" + urlencode({**{k: v for k, v in query.items() if v}, "before": page.next_before})
-                if page.next_before else None)
+    kept = {k: v for k, v in query.items() if v}
+    next_url = "/staff/claims?" + urlencode({**kept, "before": page.next_before}) if page.next_before else None
+    first_url = ("/staff/claims?" + urlencode(kept) if kept else "/staff/claims") if before else None
     return staff_page(request, member, "staff_claims.html", claims=page.claims, filters=query,
                       status_options={k: STATUSES.get(k, k) for k in present}, approvable=approvable,
-                      next_url=next_url, first_url="/staff/claims?" + urlencode({k: v for k, v in query.items() if v})
-                      if before else None)
+                      next_url=next_url, first_url=first_url)
 
 
 async def _claim_page(request: Request, member, reference: str, status_code: int = 200, error: str = ""):

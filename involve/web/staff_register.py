@@ -35,6 +35,10 @@ def _filters(request: Request) -> dict:
             "role": q.get("role", "") if q.get("role") in ("carer", "service_user") else ""}
 
 
+def _with_query(path: str, query: dict) -> str:
+    return f"{path}?{urlencode(query)}" if query else path
+
+
 @router.get("/staff/register")
 async def register_list(request: Request, after: str = ""):
     member, refused = await guard(request, *REGISTER_EDITORS)
@@ -44,11 +48,12 @@ async def register_list(request: Request, after: str = ""):
     page = await run_in_threadpool(lambda: people_page(f["q"], f["borough"], f["status"], f["role"],
                                                        after=int(after) if after.isdigit() else None))
     query = {k: v for k, v in f.items() if v}
-    return staff_page(request, member, "staff_register.html", people=page.people, total=page.total, filters=f,
+    return staff_page(request, member, "staff_register.html", people=page.people, total=page.total,
+                      first=page.first, filters=f,
                       export_url="/staff/register.csv?" + urlencode(query),
                       next_url="/staff/register?" + urlencode({**query, "after": page.next_after})
                       if page.next_after else None,
-                      first_url="/staff/register?" + urlencode(query) if after else None)
+                      first_url=_with_query("/staff/register", query) if after else None)
 
 
 @router.get("/staff/register.csv")

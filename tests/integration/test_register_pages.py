@@ -125,17 +125,20 @@ def test_list_pages_through_everyone_in_name_order(app, monkeypatch):
         seen, url = [], "/staff/register"
         while url:
             page = c.get(url)
-            assert f"{len(expected)} people" in page.text
             refs = re.findall(r'href="/staff/register/(PER-\d+)"', page.text)
             assert 0 < len(refs) <= 3
+            # where the page is among everyone matching: "People 4 to 6 of 8"
+            assert f"People {len(seen) + 1} to {len(seen) + len(refs)} of {len(expected)}" in page.text
             seen += refs
-            found = re.search(r'id="next" href="([^"]+)"', page.text)
+            found = re.search(r'href="([^"]+)" rel="next" id="next"', page.text)
             url = found.group(1).replace("&amp;", "&") if found else None
             assert (url is None) == (len(seen) == len(expected))
             assert ('id="first"' in page.text) == (len(seen) > len(refs))
+            if 'id="first"' in page.text:
+                assert 'href="/staff/register" rel="prev" id="first"' in page.text  # no stray "?"
         assert seen == expected
         havering = c.get("/staff/register", params={"borough": "havering", "q": "example.org"})
-        assert "8 people" in havering.text  # the seven and Sam Okafor
-        later = re.search(r'id="next" href="([^"]+)"', havering.text).group(1).replace("&amp;", "&")
+        assert "People 1 to 3 of 8" in havering.text  # the seven and Sam Okafor
+        later = re.search(r'href="([^"]+)" rel="next" id="next"', havering.text).group(1).replace("&amp;", "&")
         assert "borough=havering" in later and "q=example.org" in later
         assert "Cara Carer" not in c.get(later).text

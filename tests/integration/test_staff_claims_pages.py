@@ -44,10 +44,10 @@ def test_search_paging_and_only_existing_statuses(browser):
     assert first.status_code == 200 and len(refs_on(first)) == 2
     options = set(re.findall(r'<option value="([a-z_]+)"', first.text.split('id="flag"')[0]))
     assert options == {"awaiting_approval"}  # "Payment failed" and others nobody reached are not offered
-    older = re.search(r'id="older" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
+    older = re.search(r'href="([^"]+)" rel="next" id="older"', first.text).group(1).replace("&amp;", "&")
     second = browser.get(older)
     seen = refs_on(first) + refs_on(second)
-    third = browser.get(re.search(r'id="older" href="([^"]+)"', second.text).group(1).replace("&amp;", "&"))
+    third = browser.get(re.search(r'href="([^"]+)" rel="next" id="older"', second.text).group(1).replace("&amp;", "&"))
     seen += refs_on(third)
     assert len(seen) == len(set(seen)) == 5 and 'id="older"' not in third.text
     ref = seen[3]
