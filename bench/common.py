@@ -294,3 +294,19 @@ def table(rows: list[Row]) -> str:
         out.append(f"| {r.name} | {r.project} | {r.yardstick} | {ratio} | {r.goal} | {met} | "
                    f"{fmt_mb(r.peak_project_mb)} / {fmt_mb(r.peak_yardstick_mb)} |")
     return "\n".join(out)
+
+
+def add_cluster_arguments(ap) -> None:
+    """The options every scale-out bench takes (bench/scaleout.py, bench/workers.py); after parsing,
+    `cluster_pg(args, name)` gives the PostgreSQL URL or None (having said why)."""
+    ap.add_argument("--senders", type=int, default=4, help="threads POSTing claims")
+    ap.add_argument("--pg", default=os.environ.get("INVOLVE_TEST_POSTGRES_URL"),
+                    help="PostgreSQL URL whose server gets a fresh database per run "
+                         "(default: INVOLVE_TEST_POSTGRES_URL)")
+    ap.add_argument("--keep", action="store_true", help="keep each run's work directory (logs)")
+
+
+def cluster_pg(args, name: str) -> str | None:
+    if not args.pg:
+        print(f"{name}: needs PostgreSQL: --pg URL or INVOLVE_TEST_POSTGRES_URL", file=sys.stderr)
+    return args.pg

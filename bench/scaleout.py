@@ -16,15 +16,13 @@ Timings depend on the machine and its load (printed with the results); nothing h
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import loadavg
+from bench.common import add_cluster_arguments, cluster_pg, loadavg
 from tests.scaleout.cluster import Cluster, Sender
 
 
@@ -39,10 +37,7 @@ def run_once(pg: str, workers: int, claims: int, senders: int, keep: bool) -> di
         if sender.errors:
             raise RuntimeError(f"{len(sender.errors)} POSTs failed, e.g. {sender.errors[:3]}")
         end = time.monotonic() + 1800
-        while cluster.claim_statuses().get("awaiting_approval", 0) < claims:
-            if time.monotonic() > end:
-                raise RuntimeError(f"not all processed: {cluster.claim_statuses()}")
-            time.sleep(0.2)
+        cluster.wait_processed(claims, end)
         last = cluster.last_processed_at().timestamp()
         while len(cluster.sink.raw) < 2 * claims and time.monotonic() < end:
             time.sleep(0.2)
@@ -83,14 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--claims", type=int, default=1000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--senders", type=int, default=4, help="threads POSTing claims")
-    ap.add_argument("--pg", default=os.environ.get("INVOLVE_TEST_POSTGRES_URL"),
-                    help="PostgreSQL URL whose server gets a fresh database per run "
-                         "(default: INVOLVE_TEST_POSTGRES_URL)")
-    ap.add_argument("--keep", action="store_true", help="keep each run's work directory (logs)")
+    add_cluster_arguments(ap)
     args = ap.parse_args(argv)
-    if not args.pg:
-        print("bench.scaleout: needs PostgreSQL: --pg URL or INVOLVE_TEST_POSTGRES_URL", file=sys.stderr)
+    if not cluster_pg(args, "bench.scaleout"):
         return 2
     print("| workers | claims | first POST -> last awaiting_approval | claims/s | serve accepted/s "
           "| last email | flow runs | backlog drained in | backlog claims/s | load (1/5/15 min) |")

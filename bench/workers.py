@@ -23,7 +23,6 @@ Timings depend on the machine and its load (printed with each row); nothing here
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import signal
@@ -32,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Row, loadavg
+from bench.common import Row, add_cluster_arguments, cluster_pg, loadavg
 from tests.scaleout.cluster import Cluster, MailLog, Sender
 
 GOAL_DELAY = "≥ 1.5× one worker"
@@ -87,10 +86,7 @@ def run_once(pg: str, workers: int, claims: int, senders: int, delay: float, kee
         if sender.errors:
             raise RuntimeError(f"{len(sender.errors)} POSTs failed, e.g. {sender.errors[:3]}")
         end = time.monotonic() + 1800
-        while cluster.claim_statuses().get("awaiting_approval", 0) < claims:
-            if time.monotonic() > end:
-                raise RuntimeError(f"not all processed: {cluster.claim_statuses()}")
-            time.sleep(0.2)
+        cluster.wait_processed(claims, end)
         processed = cluster.last_processed_at().timestamp()
         while True:
             queued, _ = _outbox(cluster)
@@ -154,19 +150,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds the sink waits before answering each DATA (one pair of runs per value)")
     ap.add_argument("--workers", type=int, nargs="+", default=None,
                     help="only these worker counts (no ratio), e.g. --workers 2")
-    ap.add_argument("--senders", type=int, default=4, help="threads POSTing claims")
     ap.add_argument("--backlog", action="store_true",
                     help="the workers' own rate: POST every claim while the workers are stopped (SIGSTOP), "
                          "then time from SIGCONT (end to end from the first POST is bounded by serve's intake)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="a setting for the workers (e.g. INVOLVE_SMTP_CONNECTIONS=1), repeatable")
-    ap.add_argument("--pg", default=os.environ.get("INVOLVE_TEST_POSTGRES_URL"),
-                    help="PostgreSQL URL whose server gets a fresh database per run "
-                         "(default: INVOLVE_TEST_POSTGRES_URL)")
-    ap.add_argument("--keep", action="store_true", help="keep each run's work directory (logs)")
+    add_cluster_arguments(ap)
     args = ap.parse_args(argv)
-    if not args.pg:
-        print("bench.workers: needs PostgreSQL: --pg URL or INVOLVE_TEST_POSTGRES_URL", file=sys.stderr)
+    if not cluster_pg(args, "bench.workers"):
         return 2
     env = dict(e.split("=", 1) for e in args.env)
     if args.workers:

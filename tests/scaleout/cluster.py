@@ -291,6 +291,15 @@ class Cluster:
         with get_engine(self.database_url).connect() as c:
             return dict(c.execute(text("SELECT status, count(*) FROM claims GROUP BY status")).all())
 
+    def wait_processed(self, claims: int, deadline: float) -> None:
+        """Until `claims` claims are awaiting approval; RuntimeError after `deadline` (time.monotonic())."""
+        import time
+
+        while self.claim_statuses().get("awaiting_approval", 0) < claims:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not all processed: {self.claim_statuses()}")
+            time.sleep(0.2)
+
     def process_records(self) -> dict[str, int]:
         """claim reference -> number of `process` audit records."""
         from sqlalchemy import text
