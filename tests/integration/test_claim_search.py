@@ -18,7 +18,7 @@ from involve.settings import reset_settings
 from involve.views import claims as claim_views
 from involve.views.claims import ClaimFilters, list_claims
 from models import Claim, Payment
-from tests.conftest import PG_BASE, _pg_admin_url
+from tests.conftest import PG_BASE, REQUIRE_PG, _pg_admin_url
 
 ODD_PEOPLE = [  # name, email: set on some claims after the migration (the update trigger)
     ("Zoë Ólafsdóttir", "zoe.olafsdottir@example.org"),
@@ -110,6 +110,8 @@ def fresh_db(request, tmp_path, monkeypatch):
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
     else:
         if not PG_BASE:
+            if REQUIRE_PG:  # CI: PostgreSQL must be tested
+                pytest.fail("INVOLVE_TEST_REQUIRE_POSTGRES=1 but INVOLVE_TEST_POSTGRES_URL is not set")
             pytest.skip("PostgreSQL: INVOLVE_TEST_POSTGRES_URL is not set")
         name = f"involve_test_{uuid.uuid4().hex[:10]}"
         admin = create_engine(_pg_admin_url(PG_BASE), isolation_level="AUTOCOMMIT")
