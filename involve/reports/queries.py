@@ -73,7 +73,7 @@ def pence(column):
 def month_of(conn: Connection, column):
     if conn.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)  # SQLite keeps dates as ISO text: "2026-11-30" -> "2026-11"
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ def claim_cells(conn: Connection, period: Period) -> list[Cell]:
     """One pass over the period's claims, grouped finely enough for every claims/payments figure."""
     late = case((cast(Claim.flags, Text).like('%"late"%'), 1), else_=0)
     month = month_of(conn, Claim.activity_date)
+    # each claimant's ethnic group from a small materialised copy of two register columns: one lookup
+    # per claim in it (SQLite builds a covering index for it) instead of the register's email index and
+    # then its wide row; about 1 s of 5 at 600,000 claims in the year (docs/performance.md, issue 15)
+    groups = select(Person.email, Person.ethnic_group).cte("person_groups").prefix_with("MATERIALIZED")
     stmt = (
         select(
             Claim.activity_kind,
@@ -103,16 +107,16 @@ def claim_cells(conn: Connection, period: Period) -> list[Cell]:
             month,
             Claim.status,
             late,
-            Person.ethnic_group,
+            groups.c.ethnic_group,
             func.count(),
             pence(Payment.amount),
             pence(case((Payment.id.is_not(None), Claim.expenses_amount))),
         )
         .select_from(Claim)
         .outerjoin(Payment, Payment.claim_id == Claim.id)
-        .outerjoin(Person, Person.email == Claim.claimant_email)
+        .outerjoin(groups, groups.c.email == Claim.claimant_email)
         .where(in_period(period))
-        .group_by(Claim.activity_kind, Claim.borough, month, Claim.status, late, Person.ethnic_group)
+        .group_by(Claim.activity_kind, Claim.borough, month, Claim.status, late, groups.c.ethnic_group)
     )
     return [
         Cell(k, b, m, s, bool(lt), eg, int(n), int(p), int(e))
