@@ -13,20 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import LiveServer
+from tests.procs import children
 
 LEAD = "lead.runner@example.nhs.uk"
-
-
-def children(pid: int) -> dict[int, str]:
-    """pid -> command line of each direct child of `pid`."""
-    out = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                out[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                pass
-    return out
 
 
 def runner_pid(live: LiveServer) -> int | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from involve import settings as settings_module
 from involve.db import reader, unit_of_work
 from tests.integration.test_lifecycle import FIN, LEAD, setup_people, submit
+from tests.procs import children
 
 
 def _cli(*args: str):
@@ -34,20 +34,6 @@ def _set(monkeypatch, **env: str | None) -> None:
         else:
             monkeypatch.setenv(f"INVOLVE_{name}", value)
     settings_module.reset_settings()
-
-
-def _children() -> list[str]:
-    """Command lines of this process's living children."""
-    out = []
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-                if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                    out.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
-            except OSError:
-                pass
-    return out
 
 
 @pytest.fixture
@@ -94,7 +80,7 @@ def test_serve_refuses_to_start_when_the_data_key_cannot_open_stored_rows(db, ex
     # what serve had started before it refused is stopped, and this process's environment is as it was
     # (a Prefect API URL left behind pointed every later `involve serve` of the test run at a dead API)
     assert "PREFECT_API_URL" not in os.environ
-    assert not [p for p in _children() if "involve.prefect_api" in p]
+    assert not [cmd for cmd in children(os.getpid()).values() if "involve.prefect_api" in cmd]
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("INVOLVE_DATA_KEY:") and "claims 1" in lines[0]
     r = _cli("payments", "run", "--by", FIN)  # a command that decrypts refuses the same way
