@@ -121,10 +121,32 @@ class Supervised:
             proc.wait(10)
 
 
-class PrefectApiProcess(Supervised):
-    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it, on a loopback
-    socket bound here once: every child (a restart too) serves the same socket, so its URL never
-    changes and no other process can take the port in between."""
+class ListeningChild(Supervised):
+    """A child that serves a loopback socket bound here once and handed down as a file descriptor:
+    every child (a restart too) serves the same socket, so its address never changes, no other
+    process can take the port in between, and connections wait in the backlog while it restarts."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        self._socket.set_inheritable(True)
+        self.port = self._socket.getsockname()[1]
+
+    def spawn_serving(self, module: str, *args: str, **popen) -> subprocess.Popen:
+        """`python -m module FD *args` with the socket's descriptor passed down."""
+        fd = self._socket.fileno()
+        return subprocess.Popen([sys.executable, "-m", module, str(fd), *args], stdin=subprocess.DEVNULL,
+                                pass_fds=(fd,), **popen, **child_options())
+
+    def stop(self, timeout: float = 60.0) -> None:
+        super().stop(timeout)
+        self._socket.close()
+
+
+class PrefectApiProcess(ListeningChild):
+    """The Prefect API for the embedded runner, as Prefect's ephemeral mode runs it (involve/prefect_api.py)."""
 
     name = "Prefect API"
     app = "prefect.server.api.server:create_app"
@@ -132,11 +154,6 @@ class PrefectApiProcess(Supervised):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.ready = threading.Event()  # the API answers /health (cleared while a new one starts)
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(128)  # connections wait in the backlog while a child (re)starts
-        self._socket.set_inheritable(True)
-        self.port = self._socket.getsockname()[1]
 
     def _spawn(self) -> None:
         super()._spawn()
@@ -157,20 +174,13 @@ class PrefectApiProcess(Supervised):
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
-        fd = self._socket.fileno()
-        return subprocess.Popen([sys.executable, "-m", "involve.prefect_api", str(fd), self.app],
-                                env=env, stdin=subprocess.DEVNULL, pass_fds=(fd,), **child_options())
-
-    def stop(self, timeout: float = 60.0) -> None:
-        super().stop(timeout)
-        self._socket.close()
+        return self.spawn_serving("involve.prefect_api", self.app, env=env)
 
 
-class MailSinkProcess(Supervised):
+class MailSinkProcess(ListeningChild):
     """The embedded mail sink (no INVOLVE_SMTP_URL): `python -m involve.mail.sink_process`, storing mail
-    in a Maildir, on a loopback socket bound here once (a restarted child answers at the same URL;
-    the runner's emails wait in the backlog meanwhile). Out of the web process, so the runner's
-    emails no longer cost the web app's GIL."""
+    in a Maildir (a restarted child answers at the same URL; the runner's emails wait in the backlog
+    meanwhile). Out of the web process, so the runner's emails no longer cost the web app's GIL."""
 
     name = "mail sink"
 
@@ -181,24 +191,16 @@ class MailSinkProcess(Supervised):
         self.directory = Path(directory)
         for sub in ("tmp", "new", "cur"):  # here, so /health sees a writable Maildir at once
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(128)
-        self._socket.set_inheritable(True)
-        self.port = self._socket.getsockname()[1]
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def popen(self) -> subprocess.Popen:
-        fd = self._socket.fileno()
-        return subprocess.Popen([sys.executable, "-m", "involve.mail.sink_process", str(fd), str(self.directory)],
-                                stdin=subprocess.DEVNULL, pass_fds=(fd,), **child_options())
+        return self.spawn_serving("involve.mail.sink_process", str(self.directory))
 
     def stop(self, timeout: float = 10.0) -> None:
         super().stop(timeout)
-        self._socket.close()
 
 
 class RunnerProcess(Supervised):

@@ -34,12 +34,12 @@ _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def new_reference(prefix: str = "CLM") -> str:
-    # 32 symbols: each random byte's low 5 bits pick one uniformly (one urandom call, not eight)
-    return f"{prefix}-" + "".join(_ALPHABET[b & 31] for b in secrets.token_bytes(8))
+    return new_references(1, prefix)[0]
 
 
 def new_references(n: int, prefix: str = "CLM") -> list[str]:
-    """`n` references from one urandom call (a group commit makes many at once)."""
+    """`n` references from one urandom call (a group commit makes many at once). 32 symbols: each
+    random byte's low 5 bits pick one uniformly."""
     raw = secrets.token_bytes(8 * n)
     return [f"{prefix}-" + "".join(_ALPHABET[b & 31] for b in raw[i:i + 8]) for i in range(0, 8 * n, 8)]
 
