@@ -32,6 +32,7 @@ from involve.web import (
     webhooks,
 )
 from involve.web.bodylimit import BodyLimitMiddleware
+from involve.web.claim_fastpath import InvolveApp
 from involve.web.i18n import LanguageMiddleware
 
 
@@ -63,7 +64,7 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
         if runner:
             await run_in_threadpool(runner.stop)
 
-    app = FastAPI(title="involve", version="0.1.0", lifespan=lifespan,
+    app = InvolveApp(title="involve", version="0.1.0", lifespan=lifespan,
                   description="Payment claims and recruitment involvement for service users.")
 
     @app.get("/health", tags=["operations"], responses={

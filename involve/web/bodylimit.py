@@ -33,7 +33,7 @@ def limit_for(path: str) -> int:
     return next((n for prefix, n in LIMITS.items() if path.startswith(prefix)), DEFAULT_LIMIT)
 
 
-def _declared(headers: list[tuple[bytes, bytes]]) -> int | None:
+def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     for key, value in headers:
         if key.lower() == b"content-length":
             text = value.decode("latin-1").strip()
@@ -53,7 +53,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = limit_for(scope.get("path", ""))
-        declared = _declared(scope.get("headers", []))
+        declared = declared_length(scope.get("headers", []))
         if declared is not None and declared > limit:
             return await too_large(limit)(scope, receive, send)
         seen = 0
@@ -84,7 +84,7 @@ class BodyLimitMiddleware:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, read in chunks and refused (BodyTooLarge) as soon as it passes `limit`."""
-    declared = _declared(request.scope.get("headers", []))
+    declared = declared_length(request.scope.get("headers", []))
     if declared is not None and declared > limit:
         raise BodyTooLarge(limit)
     chunks, size = [], 0

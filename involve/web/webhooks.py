@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
@@ -146,10 +147,10 @@ _NOT_JSON = object()
 _TOO_DEEP = object()
 
 
-def _json_payload(request: Request, body: bytes) -> object:
+def _json_payload(content_type: str, body: bytes) -> object:
     """The parsed body; _NOT_JSON when it is not sent as JSON or does not parse (415); _TOO_DEEP
     when it nests too deeply for the parser (422, never a 500)."""
-    if not _is_json(request):
+    if not _is_json(content_type):
         return _NOT_JSON
     try:
         return json.loads(body)
@@ -165,15 +166,16 @@ def _too_deep() -> JSONResponse:
                    errors=[{"field": "body", "message": message}])
 
 
-def _is_json(request: Request) -> bool:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def _is_json(content_type: str) -> bool:
+    ctype = content_type.split(";")[0].strip().lower()
     return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
 
 
 _committer = GroupCommitter()
 
 
-async def _intake(request: Request, payload: object, delivery_id: str, digest: str, source: str) -> JSONResponse:
+async def _intake(app, payload: object, delivery_id: str, digest: str, source: str) -> JSONResponse:
+    """Store through the group commit; `app` is the FastAPI app (its state.wake nudges the runner)."""
     try:
         # group commit: stored with whatever else is arriving, answered after its own commit
         result = await _committer.store(Incoming(payload, delivery_id, digest, source))
@@ -183,7 +185,7 @@ async def _intake(request: Request, payload: object, delivery_id: str, digest: s
         log.warning("claim not stored, answering 503: database unavailable (%s)", type(exc).__name__)
         return unavailable("The claim could not be stored. Please send it again.")
     if result.created:
-        wake = getattr(request.app.state, "wake", None)
+        wake = getattr(app.state, "wake", None)
         if wake:
             wake()
     return JSONResponse({"reference": result.reference, "status": result.status},
@@ -200,24 +202,36 @@ def _not_json() -> JSONResponse:
 
 @router.post("/claims", status_code=202, responses=responses(413), openapi_extra=CLAIM_REQUEST)
 async def claims_webhook(request: Request) -> JSONResponse:
-    """A claim in the canonical JSON, signed per Standard Webhooks."""
+    """A claim in the canonical JSON, signed per Standard Webhooks. (Served by
+    `involve.web.claim_fastpath` without FastAPI's routing; this route is its description and its
+    fallback, and both answer through `answer_canonical`.)"""
     try:
         body = await read_body(request)
     except BodyTooLarge:
         return _too_large()
-    headers = {k: request.headers.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    return await answer_canonical(body, request.headers, request.app)
+
+
+WEBHOOK_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+
+
+async def answer_canonical(body: bytes, request_headers: Mapping[str, str], app) -> JSONResponse:
+    """The answer to a canonical claim whose raw body (at most MAX_BODY) is read: the one place for
+    the checks after the size, in the module docstring's order. `request_headers`: lower-case
+    names, the first value of each (a Starlette `Headers`, or the fast path's dict)."""
+    headers = {k: request_headers.get(k, "") for k in WEBHOOK_HEADERS}
     missing = [k for k, v in headers.items() if not v]
     if missing:
         return problem(401, "Signature missing", f"Missing header {missing[0]}.")
     failure = verify_signature(settings.resolved_webhook_secret, body, headers)
     if failure:
         return problem(401, "Signature not valid", failure)
-    payload = _json_payload(request, body)
+    payload = _json_payload(request_headers.get("content-type", ""), body)
     if payload is _NOT_JSON:
         return _not_json()
     if payload is _TOO_DEEP:
         return _too_deep()
-    return await _intake(request, payload, headers["webhook-id"], body_digest(body), "webhook")
+    return await _intake(app, payload, headers["webhook-id"], body_digest(body), "webhook")
 
 
 async def _provider(request: Request, name: str, secret: str | None, header: str, verify, to_claim):
@@ -232,7 +246,7 @@ async def _provider(request: Request, name: str, secret: str | None, header: str
         verify(body, request.headers.get(header), secret)
     except providers.SignatureInvalid as exc:
         return problem(401, "Signature not valid", str(exc))
-    payload = await run_in_threadpool(_json_payload, request, body)  # off the event loop
+    payload = await run_in_threadpool(_json_payload, request.headers.get("content-type", ""), body)  # off the loop
     if payload is _NOT_JSON:
         return _not_json()
     if payload is _TOO_DEEP:
@@ -242,7 +256,7 @@ async def _provider(request: Request, name: str, secret: str | None, header: str
         delivery_id, claim = await run_in_threadpool(to_claim, payload, _mapping())
     except providers.ProviderPayloadError as exc:
         return problem(422, "Not a form submission", str(exc), errors=[{"field": "body", "message": str(exc)}])
-    return await _intake(request, claim, delivery_id, body_digest(body), name)
+    return await _intake(request.app, claim, delivery_id, body_digest(body), name)
 
 
 @lru_cache(maxsize=1)
