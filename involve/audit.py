@@ -68,14 +68,16 @@ def seal(key: bytes, record_hash_hex: str) -> str:
 
 
 _HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
+# built once: every state change runs them
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_RECORDS = insert(_RECORDS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the chain head, locked for this transaction (created on first use).
     Core statements: the chain is appended on every state change, so it stays cheap."""
-    stmt = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
-    stmt = stmt.with_for_update()
-    head = session.execute(stmt).first()
+    head = session.execute(_LOCK_HEAD).first()
     if head is None:
         session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
         return 0, GENESIS
@@ -98,8 +100,8 @@ def record(session: Session, changes: Iterable[Change]) -> int:
                      "action": c.action, "from_status": c.from_status, "to_status": c.to_status,
                      "reason": c.reason, "data": c.data, "prev_hash": prev, "hash": h, "seal": seal(key, h)})
         prev = h
-    session.execute(insert(_RECORDS), rows)
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
+    session.execute(_INSERT_RECORDS, rows)
+    session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
     return seq
 
 
