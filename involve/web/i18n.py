@@ -44,6 +44,16 @@ def for_person(language: str | None) -> str:
     return i18n.normalise(language) or i18n.current()
 
 
+def _remembered(cookie_header: str) -> str | None:
+    """The language the cookie remembers, or None (also for a malformed Cookie header)."""
+    cookie = SimpleCookie()
+    try:
+        cookie.load(cookie_header)
+    except Exception:  # noqa: BLE001 - a malformed Cookie header: no remembered language
+        return None
+    return cookie[COOKIE].value if COOKIE in cookie else None
+
+
 class LanguageMiddleware:
     """Pure ASGI: sets the request's language (a context variable) and, for `?lang=`, the cookie."""
 
@@ -55,13 +65,9 @@ class LanguageMiddleware:
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        query = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang") or [None])[0]
-        cookie = SimpleCookie()
-        try:
-            cookie.load(headers.get("cookie", ""))
-        except Exception:  # noqa: BLE001 - a malformed Cookie header: no remembered language
-            cookie = SimpleCookie()
-        remembered = cookie[COOKIE].value if COOKIE in cookie else None
+        query_string = scope.get("query_string", b"")  # parsed only when there is one (most requests: none)
+        query = (parse_qs(query_string.decode("latin-1")).get("lang") or [None])[0] if query_string else None
+        remembered = _remembered(headers["cookie"]) if "cookie" in headers else None
         if path.startswith(STAFF_PATHS):
             code, chosen = i18n.SOURCE, False
         else:

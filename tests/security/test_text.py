@@ -65,3 +65,19 @@ def test_names_at_the_column_size_are_stored(client, example_claim):  # noqa: F8
     claim["claimant"]["name"] = "N" * 200
     claim["activity"]["title"] = "\u00e9" * 300  # characters, not bytes
     assert post_claim(client, claim, "msg-long").status_code == 202
+
+
+
+def test_the_printable_shortcut_refuses_nothing_the_full_check_would():
+    """bad_character answers None at once for a printable string (issue 17, part 6), so every
+    character the per-character check refuses must be unprintable: checked for every code point."""
+    import sys
+    import unicodedata
+
+    from involve.domain.text import BIDI_CONTROLS, LINE_SEPARATORS
+
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if ch.isprintable():
+            assert not (ch == "\x00" or ch in "\r\n" or ch in LINE_SEPARATORS or ch in BIDI_CONTROLS
+                        or unicodedata.category(ch) in ("Cc", "Cs")), hex(cp)
