@@ -51,13 +51,23 @@ def _catalogues(folder: Path) -> frozenset[str]:
 
 def offered() -> list[str]:
     """INVOLVE_LANGUAGES (comma-separated), else English plus every shipped catalogue; English first."""
-    raw = settings.languages
+    return list(_offered(settings.languages, frozenset(_extra)))
+
+
+@lru_cache(maxsize=16)
+def _offered(raw: str | None, extra: frozenset[str]) -> tuple[str, ...]:
+    """Worked out once per setting and set of run-time catalogues: every request asks (issue 17, part 6)."""
     codes = [c.strip() for c in raw.split(",") if c.strip()] if raw else [SOURCE, *shipped()]
     seen: list[str] = []
     for code in codes:
-        if code not in seen and (code == SOURCE or code in shipped() or code in _extra):
+        if code not in seen and (code == SOURCE or code in shipped() or code in extra):
             seen.append(code)
-    return seen or [SOURCE]
+    return tuple(seen or [SOURCE])
+
+
+@lru_cache(maxsize=16)
+def _by_lower(codes: tuple[str, ...]) -> dict[str, str]:
+    return {c.lower(): c for c in codes}
 
 
 def default() -> str:
@@ -70,7 +80,7 @@ def normalise(code: str | None) -> str | None:
     if not code or len(code) > 35:
         return None
     wanted = code.strip().replace("_", "-").lower()
-    by_lower = {c.lower(): c for c in offered()}
+    by_lower = _by_lower(_offered(settings.languages, frozenset(_extra)))
     if wanted in by_lower:
         return by_lower[wanted]
     return by_lower.get(wanted.split("-")[0])

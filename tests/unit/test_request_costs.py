@@ -69,3 +69,30 @@ def test_references_made_together_are_distinct_and_well_formed():
     assert len(set(refs)) == 500
     assert all(len(r) == 12 and r.startswith("CLM-") and set(r[4:]) <= set(_ALPHABET) for r in refs)
     assert new_references(0) == []
+
+
+def test_the_offered_languages_are_worked_out_once_and_follow_their_inputs(monkeypatch):
+    import gettext
+
+    from involve.settings import reset_settings
+
+    monkeypatch.delenv("INVOLVE_LANGUAGES", raising=False)
+    reset_settings()
+    i18n._offered.cache_clear()
+    everything = i18n.offered()
+    assert i18n.offered() == everything and i18n._offered.cache_info().hits >= 1
+    assert i18n.normalise("UR-pk") == "ur"
+    monkeypatch.setenv("INVOLVE_LANGUAGES", "en,ro")
+    reset_settings()
+    assert i18n.offered() == ["en", "ro"] and i18n.normalise("ur") is None  # a new setting: worked out again
+    i18n.install("en-XA", gettext.NullTranslations())
+    try:
+        monkeypatch.setenv("INVOLVE_LANGUAGES", "en,en-XA")
+        reset_settings()
+        assert i18n.offered() == ["en", "en-XA"] and i18n.normalise("en-xa") == "en-XA"
+    finally:
+        i18n.uninstall("en-XA")
+    assert i18n.offered() == ["en"] and i18n.normalise("en-XA") == "en"  # gone with its catalogue
+    monkeypatch.delenv("INVOLVE_LANGUAGES")
+    reset_settings()
+    assert i18n.offered() == everything
