@@ -57,6 +57,16 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 WRITE_LOCK_POLL = (0.0002, 0.001)  # seconds: the first pause while another process writes, and the longest
+_contended = [0.0]  # time.monotonic() when a BEGIN IMMEDIATE in this process last found the write lock taken
+
+
+def write_lock_contended(within: float) -> bool:
+    """Did a BEGIN IMMEDIATE in this process find SQLite's write lock held by another connection (in
+    serve's runner child: the web app's intake) in the last `within` seconds? The runner then yields
+    the lock for longer between its chunks (involve/services/processing.py)."""
+    import time
+
+    return time.monotonic() - _contended[0] < within
 
 
 def begin_immediate(raw, timeout: float) -> None:
@@ -77,7 +87,7 @@ def begin_immediate(raw, timeout: float) -> None:
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                now = time.monotonic()
+                now = _contended[0] = time.monotonic()
                 deadline = deadline or now + timeout
                 if not _locked(exc) or now >= deadline:
                     raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc

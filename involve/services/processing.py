@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from involve import audit, clock, faults, links
-from involve.db import unit_of_work
+from involve.db import unit_of_work, write_lock_contended
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, needs_receipt, times_overlap
@@ -78,6 +78,21 @@ _UPDATE_LINE = update(ExpenseLine.__table__).where(ExpenseLine.__table__.c.id ==
 
 WRITE_CHUNK = 25     # claims per write transaction (each holds SQLite's one write lock while it runs)
 CHUNK_PAUSE = 0.002  # seconds between them: a writer polling for the lock (intake, involve.db) gets in
+# While intake (people waiting on an answer) keeps finding the write lock taken, the runner pauses
+# YIELD_FACTOR times its last chunk's own time before the next, so it holds the lock about a tenth of
+# the time and leaves the cores to the web app; the backlog is processed once intake is quiet.
+# Measured (docs/performance.md, issue 17 section 3): intake on serve 477-669 -> 660-844 req/s, p99
+# 78-100 -> 40-64 ms. At idle nothing waits, so the pause stays CHUNK_PAUSE.
+YIELD_FACTOR = 9
+MAX_PAUSE = 0.25        # seconds: the longest pause, so claims still move (25 at least every quarter second)
+CONTENDED_WITHIN = 0.5  # seconds: how recent a wait for the lock counts as "intake is busy"
+
+
+def _pause(chunk_seconds: float) -> float:
+    """How long to wait before the next chunk, given how long the last one took."""
+    if write_lock_contended(CONTENDED_WITHIN):
+        return min(MAX_PAUSE, max(CHUNK_PAUSE, YIELD_FACTOR * chunk_seconds))
+    return CHUNK_PAUSE
 
 
 def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int = WRITE_CHUNK) -> list[str]:
@@ -87,15 +102,19 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
     commit: a chunk sees the claims the chunks before it committed, as a later batch does). One
     transaction of 500 held SQLite's write lock for 0.2-0.4 s (seconds on a loaded machine), and
     intake in serve's web process waited that long for it: p99 0.2-1.1 s. A chunk of 25 holds it a few
-    milliseconds, and between chunks intake's waiting commit goes first."""
+    milliseconds, and between chunks intake's waiting commit goes first; while intake is busy the pause
+    between chunks grows (`_pause`)."""
     policy = policy or load_policy()
     refs: list[str] = []
     taken = 0
+    last = 0.0
     while taken < limit:
         if taken:
-            time.sleep(CHUNK_PAUSE)
+            time.sleep(_pause(last))
         want = min(chunk, limit - taken)
+        started = time.monotonic()
         n, done = _process_chunk(want, policy)
+        last = time.monotonic() - started
         taken += n
         refs.extend(done)
         if n < want:

@@ -89,3 +89,38 @@ def test_a_writer_still_gives_up_after_the_busy_timeout(db, monkeypatch):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_begin_that_found_the_lock_taken_is_remembered(db):
+    _sqlite_only(db)
+    from involve import db as db_module
+
+    db_module._contended[0] = 0.0
+    with unit_of_work() as s:  # nobody else writes: no wait
+        s.execute(text("SELECT 1"))
+    assert not db_module.write_lock_contended(60)
+    holder = get_engine().raw_connection()
+    holder.execute("BEGIN IMMEDIATE")  # intake, in serve's other process
+    threading.Timer(0.1, holder.commit).start()
+    with unit_of_work() as s:
+        s.execute(text("SELECT 1"))
+    holder.close()
+    assert db_module.write_lock_contended(60)
+
+
+def test_the_runner_pauses_longer_between_chunks_while_intake_waits(db, example_claim, monkeypatch):
+    """While another writer keeps finding the lock taken, the pause is YIELD_FACTOR × the chunk's own time
+    (at most MAX_PAUSE); otherwise CHUNK_PAUSE, so at idle claims are processed as before."""
+    setup_people()
+    for n in range(4):
+        submit(claim_on(example_claim, MONDAY - timedelta(weeks=n)), f"p{n}")
+    pauses = []
+    monkeypatch.setattr(processing.time, "sleep", pauses.append)
+    monkeypatch.setattr(processing, "write_lock_contended", lambda within: True)
+    assert len(processing.process_batch(chunk=1)) == 4
+    assert len(pauses) == 4  # before each chunk after the first (the fifth finds none left)
+    assert all(processing.CHUNK_PAUSE < p <= processing.MAX_PAUSE for p in pauses)
+    assert processing._pause(1.0) == processing.MAX_PAUSE
+    assert processing._pause(0.01) == processing.YIELD_FACTOR * 0.01
+    monkeypatch.setattr(processing, "write_lock_contended", lambda within: False)
+    assert processing._pause(1.0) == processing.CHUNK_PAUSE
