@@ -60,8 +60,8 @@ bench: install
 
 # Scale-out (docs/scale-out.md): PREFECT_API_URL points at the Prefect server, INVOLVE_* at PostgreSQL etc.
 POOL ?= involve
-# flow runs one worker runs at once: its machine's share of the work (each run is a Python process of
-# its own); more than the hand-off needs stay Scheduled for another worker (docs/scale-out.md)
+# flow runs one worker runs at once (threads of the one worker process, `involve worker`); more than
+# that stay Scheduled for another worker. One worker uses about one core: start one per core (docs/scale-out.md)
 WORKER_LIMIT ?= 2
 NEED_PREFECT_API = test -n "$$PREFECT_API_URL" || $(BIN)/prefect config view 2>/dev/null | grep -q '^PREFECT_API_URL=' \
 	|| { echo "$@: set PREFECT_API_URL to the Prefect server's API, e.g. http://prefect:4200/api" >&2; exit 2; }
@@ -74,7 +74,7 @@ deploy: install
 
 worker: install
 	@$(NEED_PREFECT_API)
-	INVOLVE_PROJECT_ROOT=$${INVOLVE_PROJECT_ROOT:-$(CURDIR)} exec $(BIN)/prefect worker start --pool $(POOL) --limit $(WORKER_LIMIT) $(WORKER_ARGS)
+	INVOLVE_PROJECT_ROOT=$${INVOLVE_PROJECT_ROOT:-$(CURDIR)} exec $(BIN)/involve worker --pool $(POOL) --limit $(WORKER_LIMIT) $(WORKER_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

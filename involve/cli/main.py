@@ -29,6 +29,7 @@ from involve.cli.retention import retention_app
 from involve.cli.staff import staff_app
 from involve.cli.statement import statement
 from involve.cli.support import buddy_app, support_app, unmet_need_app
+from involve.cli.worker import worker
 
 app = typer.Typer(cls=Commands, no_args_is_help=True, add_completion=False,
                   help="Payment claims and involvement workflows.")
@@ -46,6 +47,7 @@ for _name, _group in GROUPS.items():
 
 app.command("init")(init)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("info")(info)
 app.command("send-example")(send_example)
 app.command("statement")(statement)

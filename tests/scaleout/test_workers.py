@@ -2,7 +2,7 @@
 `INVOLVE_RUNNER=deployments involve serve`. 300 signed claims arrive; one worker is SIGKILLed
 (its process group and its flow runs) while one of its flow runs has a database transaction open.
 Every claim must be processed exactly once, every email must arrive, and the work must show on the
-Prefect server as completed deployment flow runs.
+Prefect server as completed deployment flow runs, each run inside a worker's own process (involve/worker.py).
 
 Needs INVOLVE_TEST_POSTGRES_URL (.ci/run sets it). INVOLVE_SCALEOUT_CLAIMS changes the count.
 """
@@ -130,6 +130,9 @@ def test_two_workers_one_killed(cluster):
     after_kill = [run for _, run in runs if run.state and run.state.is_completed() and run.start_time
                   and run.start_time.timestamp() > killed_at]
     assert after_kill, "no deployment run completed after the worker was killed"
+    # each ran inside a worker's own long-lived process (`involve worker`), not a new process per run
+    started = [(name, run.infrastructure_pid) for name, run in runs if run.start_time]
+    assert started and all((pid or "").endswith(":in-process") for _, pid in started), started
     handed_off = [run for _, run in runs if "handoff" in (run.tags or [])]
     assert 1 <= len(handed_off) <= max(10, N // 10), f"{len(handed_off)} hand-offs for {N} claims"
     print(f"flow runs: {dict(Counter((name, run.state.name) for name, run in runs if run.state))}")
