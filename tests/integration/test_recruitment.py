@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from involve import audit, clock
 from involve.db import dispose_engines, reader, unit_of_work
-from involve.domain.dates import london_today
+from involve.domain.dates import LONDON, london_today
 from involve.domain.recruitment_schema import parse_recruitment
 from involve.errors import InvolveError, NotAllowed, WrongState
 from involve.mail.render import render
@@ -31,7 +31,7 @@ from involve.services import (
     training,
 )
 from involve.services.people import add_person, add_staff
-from involve.services.recruitment_panel import advance_due, due_count
+from involve.services.recruitment_panel import REMINDER_TIME, advance_due, due_count
 from involve.views.recruitment import describe
 from involve.web import link_pages
 from models import AuditRecord, Claim, LinkToken, OutboxEmail, PanelMember
@@ -218,7 +218,10 @@ def test_recruitment_from_start_to_close(db, monkeypatch, web):
     # training day, then the reminders two days before the interview
     at(-5, monkeypatch)
     _, training_claim = training.attend(session.id, member=FAY, by=HR)
-    at(-1.9, monkeypatch)
+    # a minute after the reminders are due (the policy's 2 days before, at REMINDER_TIME London): a
+    # fixed offset such as "1.9 days ago" fell before 08:00 when the test ran between midnight and 05:36
+    due = datetime.combine(TODAY - timedelta(days=2), REMINDER_TIME, tzinfo=LONDON) + timedelta(minutes=1)
+    at((due - datetime.now(UTC)) / timedelta(days=1), monkeypatch)
     assert advance_due()["reminders"] == 2
     assert advance_due(everything=True).get("reminders", 0) == 0
     for m in mails("recruitment_reminder"):
