@@ -9,6 +9,7 @@ read a raw body with a lower limit of their own (the webhooks: 64 KiB).
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from involve.receipt_files import MAX_BYTES, MAX_FILES
@@ -84,13 +85,25 @@ class BodyLimitMiddleware:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, read in chunks and refused (BodyTooLarge) as soon as it passes `limit`."""
-    declared = declared_length(request.scope.get("headers", []))
+    return await read_raw(request.scope, request.receive, limit)
+
+
+async def read_raw(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """`read_body` for a plain ASGI endpoint (involve/web/claim_fastpath.py): the declared length
+    first, then each chunk as it arrives; ClientDisconnect if the client goes away."""
+    declared = declared_length(scope.get("headers", []))
     if declared is not None and declared > limit:
         raise BodyTooLarge(limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()

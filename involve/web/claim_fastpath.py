@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from involve.web import webhooks
-from involve.web.bodylimit import BodyTooLarge, declared_length
+from involve.web.bodylimit import BodyTooLarge, read_raw
 
 PATH = "/webhooks/claims"
 _WANTED = frozenset(name.encode() for name in (*webhooks.WEBHOOK_HEADERS, "content-type"))
@@ -35,30 +34,10 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The raw body as `bodylimit.read_body` reads it: refused (BodyTooLarge) past `limit`."""
-    declared = declared_length(scope["headers"])
-    if declared is not None and declared > limit:
-        raise BodyTooLarge(limit)
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.request":
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-        elif message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-
-
 async def claims_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     """The canonical claim webhook as a plain ASGI app (what `webhooks.claims_webhook` does)."""
     try:
-        body = await _read_body(scope, receive, webhooks.MAX_BODY)
+        body = await read_raw(scope, receive, webhooks.MAX_BODY)
     except BodyTooLarge:
         response = webhooks._too_large()
     else:
