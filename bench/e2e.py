@@ -34,7 +34,6 @@ from pathlib import Path
 from bench.common import (
     INVOLVE,
     PYTHON,
-    ROOT,
     Row,
     _children,
     base_env,
@@ -48,8 +47,8 @@ from bench.common import (
     wait_http,
 )
 from bench.intake import CONNECTIONS, THREADS, write_requests
+from bench.wrk_once import Wrk
 
-LUA = ROOT / "bench" / "wrk_once.lua"
 POLL = 0.02  # seconds between two looks at the database while claims wait (t_claims is one of these looks)
 TIMELINE = 1.0  # seconds between two samples of claims stored and processed (how intake and processing went)
 POLL_MAIL = 0.25  # then, until no email is unsent (t_mail comes from the sink's own clock)
@@ -76,44 +75,6 @@ class Db:
 
     def unsent(self) -> bool:
         return bool(self.one("SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL)")[0])
-
-
-class Wrk:
-    """wrk sending the claims PREFIX-<thread>.tsv once (stdout to PREFIX.out); reaped with os.wait4 for its CPU."""
-
-    def __init__(self, prefix: Path, url: str, bound: int) -> None:
-        self.prefix, self.usage = prefix, None
-        with open(f"{prefix}.out", "w") as out:
-            self.proc = subprocess.Popen(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{bound}s", "--timeout",
-                                          "30s", "-s", str(LUA), url, "--", str(prefix)],
-                                         stdout=out, stderr=subprocess.STDOUT)
-
-    def running(self) -> bool:
-        if self.usage is None:
-            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
-                self.usage, self.proc.returncode = usage, status
-        return self.usage is None
-
-    def interrupt(self) -> None:
-        if self.running():
-            self.proc.send_signal(signal.SIGINT)  # wrk stops sleeping out -d, joins its threads, prints
-
-    def result(self, timeout: float = 30) -> dict:
-        self.interrupt()
-        end = time.monotonic() + timeout
-        while self.running() and time.monotonic() < end:
-            time.sleep(0.05)
-        if self.running():
-            self.proc.kill()
-            raise RuntimeError("wrk did not stop after SIGINT")
-        text = Path(f"{self.prefix}.out").read_text()
-        for line in text.splitlines():
-            if line.startswith("WRKJSON "):
-                res = json.loads(line.removeprefix("WRKJSON "))
-                res["cpu"] = self.usage.ru_utime + self.usage.ru_stime
-                return res
-        raise RuntimeError(f"wrk printed no result:\n{text[-2000:]}")
 
 
 def burst(db: Db, prefix: Path, url: str, n: int, before: int, *, bound: int, deadline: float,
@@ -152,6 +113,9 @@ def burst(db: Db, prefix: Path, url: str, n: int, before: int, *, bound: int, de
                                f"emails unsent: {db.unsent()})")
     finally:
         res = wrk.result()
+    missing = [t for t in range(THREADS) if not Path(f"{prefix}-{t}.done").exists()]
+    if missing:
+        raise RuntimeError(f"wrk threads {missing} did not get an answer to every claim: {res}")
     starts = [os.stat(f"{prefix}-{t}.start").st_mtime for t in range(THREADS)]
     answered = [os.stat(f"{prefix}-{t}.done").st_mtime for t in range(THREADS)]
     return {"wrk": res, "launched": launched, "t0": min(starts), "answered": max(answered), "t_claims": t_claims,
