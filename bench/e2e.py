@@ -244,7 +244,7 @@ def run(workdir: Path, *, claims: int = 5_000, warm: int = 50) -> list[Row]:
               "cpu_claims": cpu_claims, "cpu_mail": cpu_rest, "launch_to_t0": t0 - got["launched"],
               "load": [load_before, load_after],
               # every second: (s after t0, claims stored, claims processed); then emails in the sink per second
-              "timeline": [(round(t - t0, 1), k, k - w) for t, k, w in got["timeline"]],
+              "timeline": [(round(t - t0, 1), k, k - left) for t, k, left in got["timeline"]],
               "emails_per_s": per_second([t - t0 for t, _ in arrivals])}
     claims_row = Row(
         name=f"end to end on `involve serve`: {n:,} signed claims, wrk {CONNECTIONS} conn, until none is submitted",
