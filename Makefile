@@ -52,7 +52,7 @@ messages: install
 lint: install
 	$(BIN)/ruff check .
 
-# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake" (processing, serving, report, staff;
+# Benchmarks beside their yardsticks (bench/run.py; needs wrk). BENCH_ARGS="--quick" or "--only intake" (processing, e2e, serving, report, staff;
 # "--only workers": one worker against two on PostgreSQL, needs INVOLVE_TEST_POSTGRES_URL).
 bench: install
 	@command -v wrk >/dev/null || { echo "bench: install wrk first (apt-get install wrk)" >&2; exit 2; }

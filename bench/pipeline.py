@@ -123,24 +123,40 @@ def side_raw_smtp(url: str) -> dict:
     return {"sent": sent, "seconds": time.perf_counter() - t, "peak_mb": self_peak_mb()}
 
 
-def side_sink(port: int) -> None:
-    """An aiosmtpd server that accepts and counts (the 'real SMTP sink' both sides send to)."""
+def side_sink(port: int, record: Path | None = None) -> None:
+    """An aiosmtpd server that accepts and counts (the 'real SMTP sink' both sides send to). With
+    `record` (bench/e2e.py), each message's arrival is kept, (time.time(), the outbox id from its
+    Message-ID or None), and written there as JSON when it is stopped (SIGTERM)."""
+    import re
+    import signal
+    import threading
+
     from aiosmtpd.controller import Controller
+
+    outbox_id = re.compile(rb"Message-ID: <outbox-(\d+)\.")
+    arrivals: list[tuple[float, int | None]] = []
 
     class Handler:
         count = 0
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
             Handler.count += 1
+            if record is not None:
+                m = outbox_id.search(envelope.original_content or envelope.content)
+                arrivals.append((time.time(), int(m.group(1)) if m else None))
             return "250 OK"
 
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     c = Controller(Handler(), hostname="127.0.0.1", port=port)
     c.start()
     try:
-        while True:
-            time.sleep(3600)
+        while not stopping.wait(1.0):
+            pass
     finally:
         c.stop()
+        if record is not None:
+            record.write_text(json.dumps(arrivals))
 
 
 # --- orchestration -----------------------------------------------------------------------
@@ -213,7 +229,7 @@ def run(workdir: Path, prefect: PrefectServer, *, claims: int = 10_000, sample: 
 def main() -> None:
     side = sys.argv[1]
     if side == "sink":
-        side_sink(int(sys.argv[2]))
+        side_sink(int(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
         return
     result = {"seed": lambda: side_seed(int(sys.argv[2])), "batched": side_batched,
               "naive": lambda: side_naive(int(sys.argv[2])), "deliver": side_deliver,

@@ -1,12 +1,12 @@
 """`make bench`: every benchmark, each against its yardstick in the same run, as one table.
 
-    .venv/bin/python -m bench.run [--only intake,processing,report,serving,staff,workers] [--quick]
+    .venv/bin/python -m bench.run [--only intake,processing,e2e,report,serving,staff,workers] [--quick]
 
 Prints the table (ratios: the project's speed ÷ the yardstick's, so higher is better) with peak
 RSS, and writes it to bench/results/latest.md (gitignored) with the machine's load before and
 after each benchmark: the machine may be shared, so read ratios, not absolute numbers.
-`--quick` runs small sizes (2,000 claims, 100,000-claim report and staff pages, 5 s wrk) to check the
-harness. BENCH_STAFF_DB=generated.db lets the staff pages copy a database generated before.
+`--quick` runs small sizes (2,000 claims, 1,000 end to end, 100,000-claim report and staff pages, 5 s
+wrk) to check the harness. BENCH_STAFF_DB=generated.db lets the staff pages copy a database generated before.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from bench.common import ROOT, PrefectServer, Row, loadavg, table
 
 RESULTS = ROOT / "bench" / "results"
-ALL = ("intake", "processing", "serving", "report", "staff")
+ALL = ("intake", "processing", "e2e", "serving", "report", "staff")
 ON_REQUEST = ("workers",)  # needs PostgreSQL (INVOLVE_TEST_POSTGRES_URL) and a cluster per run: --only workers
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     only = [x.strip() for x in args.only.split(",") if x.strip()]
     claims = args.claims or (2_000 if args.quick else 10_000)
-    if "intake" in only:
+    if "intake" in only or "e2e" in only:
         _need("wrk", "apt-get install wrk")
 
     rows: list[Row] = []
@@ -89,6 +89,10 @@ def main() -> None:
                                                                 sample=20 if args.quick else 100))
             finally:
                 prefect.stop()
+        if "e2e" in only:
+            from bench import e2e
+
+            step("end to end on serve", lambda: e2e.run(work / "e2e", claims=1_000 if args.quick else 5_000))
         if "serving" in only:
             from bench import serving
 

@@ -14,7 +14,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from involve import faults
@@ -25,6 +25,10 @@ from involve.settings import settings
 from models import OutboxEmail
 
 MARK_EVERY = 10  # record accepted emails as sent in groups of this many, during the batch
+# one row's outcome by primary key, Core executemany: the ORM's bulk update by primary key cost about a
+# third of marking's CPU, and marking was a sixth of a delivered email's (docs/performance.md, issue 17)
+_OUTBOX = OutboxEmail.__table__
+_UPDATE_ROW = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("_id"))
 log = logging.getLogger("involve.delivery")
 
 
@@ -102,12 +106,12 @@ async def deliver_batch(*, limit: int = 500, smtp_url: str | None = None) -> tup
                                                           OutboxEmail.lease_until == held[0])
                                 .values(lease_until=until).execution_options(synchronize_session=False))
             if ids:
-                session.execute(update(OutboxEmail), [
-                    {"id": i, "sent_at": now, "lease_until": None, "attempts": by_id[i].attempts + 1,
+                session.execute(_UPDATE_ROW, [
+                    {"_id": i, "sent_at": now, "lease_until": None, "attempts": by_id[i].attempts + 1,
                      "subject": subjects.get(i), "last_error": None} for i in ids])
             if errors:
-                session.execute(update(OutboxEmail), [
-                    {"id": i, "lease_until": None, "attempts": by_id[i].attempts + 1, "last_error": err[:1000],
+                session.execute(_UPDATE_ROW, [
+                    {"_id": i, "lease_until": None, "attempts": by_id[i].attempts + 1, "last_error": err[:1000],
                      "next_attempt_at": now + backoff(by_id[i].attempts + 1),
                      "failed_at": now if gives_up(err, by_id[i].attempts + 1) else None}
                     for i, err in errors.items()])
