@@ -259,8 +259,16 @@ def format_money(value, code: str | None = None) -> str:
         amount = Decimal(str(value).strip().removeprefix("£").replace(",", ""))
     except (InvalidOperation, ValueError):
         return "" if value is None else str(value)
+    return _pounds(amount, babel_locale(code))
+
+
+@lru_cache(maxsize=4096)
+def _pounds(amount: Decimal, locale: str) -> str:
+    """Babel's currency formatting, remembered: an email shows five amounts or so, and Babel parsed
+    its pattern and looked up the locale's symbols each time (10 % of an email's CPU, docs/performance.md
+    issue 17 part 7). Equal amounts (6.8 and 6.80) are one key and write the same text."""
     # CLDR gives some languages the code (6,80 GBP); people there write the sign, as on the form
-    return format_currency(amount, "GBP", locale=babel_locale(code)).replace("GBP", "£")
+    return format_currency(amount, "GBP", locale=locale).replace("GBP", "£")
 
 
 def format_number(value, code: str | None = None) -> str:
