@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from involve import audit, clock, faults, links
-from involve.db import unit_of_work, write_lock_contended
+from involve.db import reader, unit_of_work, write_lock_contended
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, needs_receipt, times_overlap
@@ -41,12 +41,20 @@ def week_of(day: date) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
-def _take_submitted(session: Session, limit: int) -> list[Claim]:
-    """Submitted claims not set aside (a claim that could not be processed waits for a person)."""
-    stmt = select(Claim).where(Claim.status == "submitted", Claim.hold_reason.is_(None)).order_by(Claim.id) \
-        .limit(limit)
-    stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.execute(stmt).scalars())
+_CLAIMS, _LINES, _PEOPLE = Claim.__table__, ExpenseLine.__table__, Person.__table__
+# Plain rows (attribute access like the ORM objects', nothing written through them): loading 25 claims
+# and their lines as ORM objects cost more than deciding them (identity map, instance state per row).
+_SUBMITTED = select(_CLAIMS).where(_CLAIMS.c.status == "submitted", _CLAIMS.c.hold_reason.is_(None)) \
+    .order_by(_CLAIMS.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True)
+_LINES_OF = select(_LINES).where(_LINES.c.claim_id.in_(bindparam("ids", expanding=True))) \
+    .order_by(_LINES.c.claim_id, _LINES.c.line_no)
+_PEOPLE_BY_EMAIL = select(_PEOPLE.c.email, _PEOPLE.c.active, _PEOPLE.c.weekly_earnings_limit, _PEOPLE.c.language,
+                          _PEOPLE.c.preferred_format).where(_PEOPLE.c.email.in_(bindparam("emails", expanding=True)))
+
+
+def _take_submitted(session: Session, limit: int) -> list:
+    """Submitted claims not set aside (a claim that could not be processed waits for a person), as rows."""
+    return list(session.execute(_SUBMITTED, {"limit": limit}))
 
 
 def _one_worker_per_claimant(session: Session, emails: set[str]) -> None:
@@ -95,6 +103,12 @@ def _pause(chunk_seconds: float) -> float:
     return CHUNK_PAUSE
 
 
+def _routing() -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
+    """Active staff and who is away today, read once for a whole `process_batch` call (no write lock)."""
+    with reader() as session:
+        return staff_roles(session), away_today(session, clock.now().date())
+
+
 def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int = WRITE_CHUNK) -> list[str]:
     """Move up to `limit` submitted claims to awaiting_approval; returns their references.
 
@@ -103,8 +117,16 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
     transaction of 500 held SQLite's write lock for 0.2-0.4 s (seconds on a loaded machine), and
     intake in serve's web process waited that long for it: p99 0.2-1.1 s. A chunk of 25 holds it a few
     milliseconds, and between chunks intake's waiting commit goes first; while intake is busy the pause
-    between chunks grows (`_pause`)."""
+    between chunks grows (`_pause`).
+
+    Staff roles, who is away today and the policy are read once per call, not per chunk: no chunk
+    writes them, and the old single transaction of 500 read them once too. A change committed while a
+    call runs (a role, an absence) applies from the next call, as it did when it waited for the 500's
+    commit: the chunks' decisions are those of a batch that committed just before the change. What a
+    chunk writes or what earlier chunks change (claims, their fees and overlaps, payee records,
+    budgets' spend) is still read inside each chunk's own transaction."""
     policy = policy or load_policy()
+    staff, away = _routing()
     refs: list[str] = []
     taken = 0
     last = 0.0
@@ -113,7 +135,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
             time.sleep(_pause(last))
         want = min(chunk, limit - taken)
         started = time.monotonic()
-        n, done = _process_chunk(want, policy)
+        n, done = _process_chunk(want, policy, staff, away)
         last = time.monotonic() - started
         taken += n
         refs.extend(done)
@@ -122,24 +144,23 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
     return refs
 
 
-def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
-    """One transaction: up to `limit` claims; (how many it took, the references it moved on)."""
+def _process_chunk(limit: int, policy: Policy, staff: dict[str, frozenset[str]],
+                   away: dict[str, str | None]) -> tuple[int, list[str]]:
+    """One transaction: up to `limit` claims; (how many it took, the references it moved on).
+    `staff`, `away`: read once by `process_batch` (see there why that is safe)."""
     with unit_of_work() as session:
         batch = _take_submitted(session, limit)
         if not batch:
             return 0, []
         ids = [c.id for c in batch]
-        lines: dict[int, list[ExpenseLine]] = defaultdict(list)
-        for line in session.execute(select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids))
-                                    .order_by(ExpenseLine.claim_id, ExpenseLine.line_no)).scalars():
+        lines: dict[int, list] = defaultdict(list)
+        for line in session.execute(_LINES_OF, {"ids": ids}):
             lines[line.claim_id].append(line)
         emails = {c.claimant_email for c in batch}
         _one_worker_per_claimant(session, emails)
-        people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
-        staff = staff_roles(session)
-        away = away_today(session, clock.now().date())
+        people = {p.email: p for p in session.execute(_PEOPLE_BY_EMAIL, {"emails": list(emails)})}
         others = _others(session, emails, {c.activity_date for c in batch})
-        by_person: dict[str, list[Claim]] = defaultdict(list)
+        by_person: dict[str, list] = defaultdict(list)
         for o in others:
             by_person[o.claimant_email].append(o)
         fees_this_batch: dict[int, Decimal] = {}
@@ -154,7 +175,7 @@ def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
             link_rows.append(row)
             return url
 
-        def decide(c: Claim) -> None:
+        def decide(c) -> None:
             """Work out one claim; appends to the batch's lists only at the end (nothing partial)."""
             period = policy.period_for(c.activity_date)
             minutes = _minutes(c.activity_start, c.activity_end)
@@ -229,7 +250,7 @@ def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
                                        dedupe_key=f"{c.reference}:approval:{who}"))
 
         lists = (claim_updates, line_updates, changes, mails, link_rows)
-        set_aside: list[tuple[Claim, str]] = []
+        set_aside: list[tuple[object, str]] = []
         for c in batch:
             marks = [len(x) for x in lists]
             try:
@@ -273,7 +294,7 @@ def _alerts(staff: dict, c, template: str, extra: dict, key: str = "") -> list[d
                       dedupe_key=f"{c.reference}:{template}{key}:{who}") for who in to]
 
 
-def _set_aside(session: Session, held: list[tuple[Claim, str]], staff: dict, changes: list, mails: list) -> None:
+def _set_aside(session: Session, held: list[tuple[object, str]], staff: dict, changes: list, mails: list) -> None:
     """Flag each claim `cannot_process` with its reason (it stays submitted, out of later batches
     until a person deals with it), audit it and alert the co-ordinators."""
     session.execute(_UPDATE_CLAIM, [{"_id": c.id, "flags": [*(c.flags or []), SET_ASIDE], "hold_reason": reason}
@@ -323,8 +344,6 @@ def _minutes(start: str, end: str) -> int:
 
 def count_submitted() -> int:
     from sqlalchemy import func
-
-    from involve.db import reader
 
     with reader() as s:
         return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "submitted")).scalar_one()
