@@ -124,3 +124,43 @@ def test_the_runner_pauses_longer_between_chunks_while_intake_waits(db, example_
     assert processing._pause(0.01) == processing.YIELD_FACTOR * 0.01
     monkeypatch.setattr(processing, "write_lock_contended", lambda within: False)
     assert processing._pause(1.0) == processing.CHUNK_PAUSE
+
+
+def _with_a_new_coordinator_after_the_first_chunk(monkeypatch) -> None:
+    """A co-ordinator added while a batch runs, between its first and second chunk."""
+    from involve.services.people import add_staff
+
+    added = []
+
+    def point(name):
+        if name == "process.after_commit" and not added:
+            with unit_of_work() as s:
+                add_staff(s, email="new.coord@example.nhs.uk", name="New", roles=["coordinator"])
+            added.append(True)
+
+    monkeypatch.setattr(faults, "point", point)
+
+
+def test_staff_and_absences_are_read_once_per_batch_not_per_chunk(db, example_claim, monkeypatch):
+    """Routing inputs no chunk writes (staff, who is away today) are read once per call, as the single
+    transaction of 500 read them: the chunks' approvers are those of one batch committed before the
+    change, and the next call sees it."""
+    from tests.integration.test_lifecycle import COORD, outbox
+
+    setup_people()
+    calls = {"staff": 0, "away": 0}
+    staff_roles, away_today = processing.staff_roles, processing.away_today
+    monkeypatch.setattr(processing, "staff_roles", lambda s: (calls.__setitem__("staff", calls["staff"] + 1),
+                                                              staff_roles(s))[1])
+    monkeypatch.setattr(processing, "away_today", lambda s, d: (calls.__setitem__("away", calls["away"] + 1),
+                                                                away_today(s, d))[1])
+    _with_a_new_coordinator_after_the_first_chunk(monkeypatch)
+    no_lead = dict(example_claim, activity=dict(example_claim["activity"], lead_email=None))
+    first = [submit(claim_on(no_lead, MONDAY - timedelta(weeks=n)), f"a{n}").reference for n in range(3)]
+    assert sorted(processing.process_batch(chunk=1)) == sorted(first)
+    assert calls == {"staff": 1, "away": 1}
+    later = submit(claim_on(no_lead, MONDAY - timedelta(weeks=5)), "later").reference
+    assert processing.process_batch(chunk=1) == [later]
+    to = {ref: sorted(m.to_addr for m in outbox("claim_approval") if m.reference == ref) for ref in [*first, later]}
+    assert all(COORD in to[ref] and "new.coord@example.nhs.uk" not in to[ref] for ref in first)
+    assert COORD in to[later] and "new.coord@example.nhs.uk" in to[later]
