@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from involve import audit, clock, faults, links
@@ -28,56 +28,21 @@ from involve.errors import InvolveError
 from involve.mail.outbox import email_row, enqueue
 from involve.services import budgets, payees
 from involve.services.people import staff_roles
+from involve.services.processing_reads import (  # noqa: F401 - week_of, _take_submitted: used from here too
+    _LINES_OF,
+    _PEOPLE_BY_EMAIL,
+    _one_worker_per_claimant,
+    _others,
+    _prepare,
+    _take_submitted,
+    week_of,
+)
 from involve.settings import settings
 from involve.views.staff import away_today
-from models import Claim, ExpenseLine, Person
+from models import Claim, ExpenseLine
 
 log = logging.getLogger("involve.processing")
 RECEIPT_DAYS = 60  # the Add receipts link lasts this long (and only until the claim is decided)
-
-
-def week_of(day: date) -> tuple[date, date]:
-    start = day - timedelta(days=day.weekday())
-    return start, start + timedelta(days=6)
-
-
-_CLAIMS, _LINES, _PEOPLE = Claim.__table__, ExpenseLine.__table__, Person.__table__
-# Plain rows (attribute access like the ORM objects', nothing written through them): loading 25 claims
-# and their lines as ORM objects cost more than deciding them (identity map, instance state per row).
-_SUBMITTED = select(_CLAIMS).where(_CLAIMS.c.status == "submitted", _CLAIMS.c.hold_reason.is_(None)) \
-    .order_by(_CLAIMS.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True)
-_LINES_OF = select(_LINES).where(_LINES.c.claim_id.in_(bindparam("ids", expanding=True))) \
-    .order_by(_LINES.c.claim_id, _LINES.c.line_no)
-_PEOPLE_BY_EMAIL = select(_PEOPLE.c.email, _PEOPLE.c.active, _PEOPLE.c.weekly_earnings_limit, _PEOPLE.c.language,
-                          _PEOPLE.c.preferred_format).where(_PEOPLE.c.email.in_(bindparam("emails", expanding=True)))
-
-
-def _take_submitted(session: Session, limit: int) -> list:
-    """Submitted claims not set aside (a claim that could not be processed waits for a person), as rows."""
-    return list(session.execute(_SUBMITTED, {"limit": limit}))
-
-
-def _one_worker_per_claimant(session: Session, emails: set[str]) -> None:
-    """On PostgreSQL two workers may hold claims of the same person at once. A transaction-scoped
-    advisory lock per claimant (taken in sorted order, so two batches cannot deadlock) makes the
-    second wait for the first to commit, so overlaps and that week's fees see each other's claims.
-    SQLite has one writer at a time already."""
-    if session.get_bind().dialect.name == "postgresql" and emails:
-        session.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(k))) "
-                             "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS s"),
-                        {"keys": sorted(f"claimant:{e}" for e in emails)})
-
-
-def _others(session: Session, emails: set[str], dates: set[date]) -> list:
-    """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees);
-    a withdrawn claim, like a rejected one, is not live."""
-    lo = min(week_of(d)[0] for d in dates)
-    hi = max(week_of(d)[1] for d in dates)
-    t = Claim.__table__.c  # only the columns the checks read, as plain rows (no ORM objects)
-    stmt = select(t.id, t.claimant_email, t.activity_date, t.activity_start, t.activity_end, t.expenses_only,
-                  t.fee_amount, t.status).where(t.claimant_email.in_(emails), t.activity_date.between(lo, hi),
-                                                t.status.not_in(("rejected", "withdrawn")))
-    return list(session.execute(stmt))
 
 
 _UPDATE_CLAIM = update(Claim.__table__).where(Claim.__table__.c.id == bindparam("_id"))
@@ -135,7 +100,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
             time.sleep(_pause(last))
         want = min(chunk, limit - taken)
         started = time.monotonic()
-        n, done = _process_chunk(want, policy, staff, away)
+        n, done = _process_chunk(want, policy, staff, away, _prepare(want))
         last = time.monotonic() - started
         taken += n
         refs.extend(done)
@@ -145,9 +110,11 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
 
 
 def _process_chunk(limit: int, policy: Policy, staff: dict[str, frozenset[str]],
-                   away: dict[str, str | None]) -> tuple[int, list[str]]:
+                   away: dict[str, str | None], decrypted: dict | None = None) -> tuple[int, list[str]]:
     """One transaction: up to `limit` claims; (how many it took, the references it moved on).
-    `staff`, `away`: read once by `process_batch` (see there why that is safe)."""
+    `staff`, `away`: read once by `process_batch` (see there why that is safe); `decrypted`: payment
+    details by ciphertext (`_prepare`)."""
+    decrypted = decrypted or {}
     with unit_of_work() as session:
         batch = _take_submitted(session, limit)
         if not batch:
@@ -215,7 +182,7 @@ def _process_chunk(limit: int, policy: Policy, staff: dict[str, frozenset[str]],
             prefs = {"language": (person.language if person else None) or c.claimant_language,
                      "reading_format": (person.preferred_format if person else None) or c.claimant_format}
             paying = payees.apply_claim(session, c, payee_records, expenses=result.expenses, summary=summary,
-                                        now=now, prefs=prefs)
+                                        now=now, prefs=prefs, details=decrypted.get(c.bank_details_encrypted))
             cost_centre, over = charger.charge(c, result.total)
             flags = [*flags, *paying.flags, *(["over_budget"] if over else [])]
             mails.extend(paying.mails)

@@ -164,3 +164,31 @@ def test_staff_and_absences_are_read_once_per_batch_not_per_chunk(db, example_cl
     to = {ref: sorted(m.to_addr for m in outbox("claim_approval") if m.reference == ref) for ref in [*first, later]}
     assert all(COORD in to[ref] and "new.coord@example.nhs.uk" not in to[ref] for ref in first)
     assert COORD in to[later] and "new.coord@example.nhs.uk" in to[later]
+
+
+def test_work_done_before_the_lock_never_outlives_a_change_to_the_claim(db, example_claim, monkeypatch):
+    """`_prepare` decrypts the next chunk's payment details before the write lock; a writer that changes
+    a claim's details in between (here: right after it) wins: the chunk takes what it reads itself."""
+    from involve import crypto
+    from involve.services.payees import current_bank, payees_by_email
+
+    setup_people()
+    other = {"account_name": "S Okafor", "sort_code": "08-99-99", "account_number": "66374958"}
+    ref = submit(claim_on(example_claim, MONDAY), "p").reference
+    prepared = []
+    real = processing._prepare
+
+    def prepare_then_change(limit):
+        got = real(limit)
+        prepared.append(got)
+        with unit_of_work() as s:
+            s.execute(Claim.__table__.update().where(Claim.reference == ref)
+                      .values(bank_details_encrypted=crypto.encrypt_json(other)))
+        return got
+
+    monkeypatch.setattr(processing, "_prepare", prepare_then_change)
+    assert processing.process_batch() == [ref]
+    assert [d["account_number"] for d in prepared[0].values()] == ["12345678"]  # prepared: the old details
+    with reader() as s:
+        payee = payees_by_email(s, {"sam.okafor@example.org"})["sam.okafor@example.org"]
+        assert current_bank(payee)["account_number"] == "66374958"  # recorded: the ones committed since
