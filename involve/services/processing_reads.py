@@ -48,7 +48,10 @@ def _prepare(limit: int) -> dict:
     for c in rows:
         ClaimFacts.of(c)
         if c.bank_details_encrypted:
-            details[c.bank_details_encrypted] = payees.claim_details(c)
+            try:
+                details[c.bank_details_encrypted] = payees.claim_details(c)
+            except Exception:  # noqa: BLE001 - left to the chunk, which sets that one claim aside with the reason
+                pass
     return details
 
 

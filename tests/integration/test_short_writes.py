@@ -192,3 +192,14 @@ def test_work_done_before_the_lock_never_outlives_a_change_to_the_claim(db, exam
     with reader() as s:
         payee = payees_by_email(s, {"sam.okafor@example.org"})["sam.okafor@example.org"]
         assert current_bank(payee)["account_number"] == "66374958"  # recorded: the ones committed since
+
+
+def test_details_that_cannot_be_decrypted_set_that_claim_aside_and_not_the_batch(db, example_claim):
+    """What `_prepare` cannot do (here: decrypt) is left to the chunk, which sets that one claim aside."""
+    setup_people()
+    bad = submit(claim_on(example_claim, MONDAY), "bad").reference
+    good = submit(claim_on(example_claim, MONDAY - timedelta(weeks=1)), "good").reference
+    with unit_of_work() as s:
+        s.execute(Claim.__table__.update().where(Claim.reference == bad).values(bank_details_encrypted=b"not fernet"))
+    assert processing.process_batch() == [good]
+    assert get(bad).status == "submitted" and get(bad).hold_reason
