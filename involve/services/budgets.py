@@ -50,13 +50,13 @@ class BudgetCharger:
     year's budget. Reads the batch's budgets and spend once; claims of the batch count in the order
     they are charged, so the claim that crosses the line is the one flagged."""
 
-    def __init__(self, session: Session, batch: list[Claim], policy: Policy) -> None:
+    def __init__(self, session: Session, batch: list, policy: Policy) -> None:
         self.rules = policy.budget
         keys = {(self.rules.cost_centre_for(c.service, c.activity_kind), financial_year(c.activity_date))
                 for c in batch}
         self.budgets = {(b.cost_centre, b.year): b.amount for b in session.execute(
-            select(Budget).where(Budget.cost_centre.in_({k[0] for k in keys}),
-                                 Budget.year.in_({k[1] for k in keys}))).scalars()} if keys else {}
+            select(Budget.cost_centre, Budget.year, Budget.amount).where(
+                Budget.cost_centre.in_({k[0] for k in keys}), Budget.year.in_({k[1] for k in keys})))} if keys else {}
         self.spent: dict[tuple[str, int], Decimal] = defaultdict(lambda: Decimal("0.00"))
         ids = [c.id for c in batch]
         for key in keys & self.budgets.keys():
@@ -66,7 +66,7 @@ class BudgetCharger:
                 Claim.status.not_in(NOT_SPENDING), Claim.id.not_in(ids))).scalar_one()
             self.spent[key] = Decimal(total).quantize(Decimal("0.01"))
 
-    def charge(self, c: Claim, total: Decimal) -> tuple[str, bool]:
+    def charge(self, c, total: Decimal) -> tuple[str, bool]:
         """(the claim's cost centre, whether it takes it over budget); counts the claim as spent."""
         key = (self.rules.cost_centre_for(c.service, c.activity_kind), financial_year(c.activity_date))
         over = over_budget(self.budgets.get(key), self.spent[key], total)

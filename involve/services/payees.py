@@ -153,12 +153,13 @@ def _payee(session: Session, payees: dict[str, Payee], email: str, now: datetime
 
 
 def apply_claim(session: Session, c: Claim, payees: dict[str, Payee], *, expenses: object, summary: dict,
-                now: datetime, prefs: dict | None = None) -> ClaimOutcome:
+                now: datetime, prefs: dict | None = None, details: dict | None = None) -> ClaimOutcome:
     """During processing, for one claim: record its payment details on its person's payee record
     (first details, or a pending change to confirm), and say what to flag and whom to ask.
-    `payees`: the batch's payee records by email (`payees_by_email(..., lock=True)`), updated here."""
+    `payees`: the batch's payee records by email (`payees_by_email(..., lock=True)`), updated here.
+    `details`: `claim_details(c)` if the caller decrypted it already (outside the write lock)."""
     out = ClaimOutcome()
-    details = claim_details(c)
+    details = claim_details(c) if details is None else details
     bank = bank_part(details)
     payee = payees.get(c.claimant_email)
     ids = {k: details[k] for k in PAYROLL_KEYS if details.get(k)}

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from involve import audit, clock, faults, links
-from involve.db import unit_of_work, write_lock_contended
+from involve.db import reader, unit_of_work, write_lock_contended
 from involve.domain import amounts as amt
 from involve.domain.approval import ClaimFacts, approvers_for
 from involve.domain.flags import NO_APPROVER, SET_ASIDE, FlagFacts, flags_for, needs_receipt, times_overlap
@@ -28,48 +28,21 @@ from involve.errors import InvolveError
 from involve.mail.outbox import email_row, enqueue
 from involve.services import budgets, payees
 from involve.services.people import staff_roles
+from involve.services.processing_reads import (  # noqa: F401 - week_of, _take_submitted: used from here too
+    _LINES_OF,
+    _PEOPLE_BY_EMAIL,
+    _one_worker_per_claimant,
+    _others,
+    _prepare,
+    _take_submitted,
+    week_of,
+)
 from involve.settings import settings
 from involve.views.staff import away_today
-from models import Claim, ExpenseLine, Person
+from models import Claim, ExpenseLine
 
 log = logging.getLogger("involve.processing")
 RECEIPT_DAYS = 60  # the Add receipts link lasts this long (and only until the claim is decided)
-
-
-def week_of(day: date) -> tuple[date, date]:
-    start = day - timedelta(days=day.weekday())
-    return start, start + timedelta(days=6)
-
-
-def _take_submitted(session: Session, limit: int) -> list[Claim]:
-    """Submitted claims not set aside (a claim that could not be processed waits for a person)."""
-    stmt = select(Claim).where(Claim.status == "submitted", Claim.hold_reason.is_(None)).order_by(Claim.id) \
-        .limit(limit)
-    stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.execute(stmt).scalars())
-
-
-def _one_worker_per_claimant(session: Session, emails: set[str]) -> None:
-    """On PostgreSQL two workers may hold claims of the same person at once. A transaction-scoped
-    advisory lock per claimant (taken in sorted order, so two batches cannot deadlock) makes the
-    second wait for the first to commit, so overlaps and that week's fees see each other's claims.
-    SQLite has one writer at a time already."""
-    if session.get_bind().dialect.name == "postgresql" and emails:
-        session.execute(text("SELECT count(pg_advisory_xact_lock(hashtext(k))) "
-                             "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS s"),
-                        {"keys": sorted(f"claimant:{e}" for e in emails)})
-
-
-def _others(session: Session, emails: set[str], dates: set[date]) -> list:
-    """Other live claims of the same people in the weeks concerned (for overlaps and weekly fees);
-    a withdrawn claim, like a rejected one, is not live."""
-    lo = min(week_of(d)[0] for d in dates)
-    hi = max(week_of(d)[1] for d in dates)
-    t = Claim.__table__.c  # only the columns the checks read, as plain rows (no ORM objects)
-    stmt = select(t.id, t.claimant_email, t.activity_date, t.activity_start, t.activity_end, t.expenses_only,
-                  t.fee_amount, t.status).where(t.claimant_email.in_(emails), t.activity_date.between(lo, hi),
-                                                t.status.not_in(("rejected", "withdrawn")))
-    return list(session.execute(stmt))
 
 
 _UPDATE_CLAIM = update(Claim.__table__).where(Claim.__table__.c.id == bindparam("_id"))
@@ -95,6 +68,12 @@ def _pause(chunk_seconds: float) -> float:
     return CHUNK_PAUSE
 
 
+def _routing() -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
+    """Active staff and who is away today, read once for a whole `process_batch` call (no write lock)."""
+    with reader() as session:
+        return staff_roles(session), away_today(session, clock.now().date())
+
+
 def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int = WRITE_CHUNK) -> list[str]:
     """Move up to `limit` submitted claims to awaiting_approval; returns their references.
 
@@ -103,8 +82,16 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
     transaction of 500 held SQLite's write lock for 0.2-0.4 s (seconds on a loaded machine), and
     intake in serve's web process waited that long for it: p99 0.2-1.1 s. A chunk of 25 holds it a few
     milliseconds, and between chunks intake's waiting commit goes first; while intake is busy the pause
-    between chunks grows (`_pause`)."""
+    between chunks grows (`_pause`).
+
+    Staff roles, who is away today and the policy are read once per call, not per chunk: no chunk
+    writes them, and the old single transaction of 500 read them once too. A change committed while a
+    call runs (a role, an absence) applies from the next call, as it did when it waited for the 500's
+    commit: the chunks' decisions are those of a batch that committed just before the change. What a
+    chunk writes or what earlier chunks change (claims, their fees and overlaps, payee records,
+    budgets' spend) is still read inside each chunk's own transaction."""
     policy = policy or load_policy()
+    staff, away = _routing()
     refs: list[str] = []
     taken = 0
     last = 0.0
@@ -113,7 +100,7 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
             time.sleep(_pause(last))
         want = min(chunk, limit - taken)
         started = time.monotonic()
-        n, done = _process_chunk(want, policy)
+        n, done = _process_chunk(want, policy, staff, away, _prepare(want))
         last = time.monotonic() - started
         taken += n
         refs.extend(done)
@@ -122,24 +109,25 @@ def process_batch(*, limit: int = 500, policy: Policy | None = None, chunk: int 
     return refs
 
 
-def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
-    """One transaction: up to `limit` claims; (how many it took, the references it moved on)."""
+def _process_chunk(limit: int, policy: Policy, staff: dict[str, frozenset[str]],
+                   away: dict[str, str | None], decrypted: dict | None = None) -> tuple[int, list[str]]:
+    """One transaction: up to `limit` claims; (how many it took, the references it moved on).
+    `staff`, `away`: read once by `process_batch` (see there why that is safe); `decrypted`: payment
+    details by ciphertext (`_prepare`)."""
+    decrypted = decrypted or {}
     with unit_of_work() as session:
         batch = _take_submitted(session, limit)
         if not batch:
             return 0, []
         ids = [c.id for c in batch]
-        lines: dict[int, list[ExpenseLine]] = defaultdict(list)
-        for line in session.execute(select(ExpenseLine).where(ExpenseLine.claim_id.in_(ids))
-                                    .order_by(ExpenseLine.claim_id, ExpenseLine.line_no)).scalars():
+        lines: dict[int, list] = defaultdict(list)
+        for line in session.execute(_LINES_OF, {"ids": ids}):
             lines[line.claim_id].append(line)
         emails = {c.claimant_email for c in batch}
         _one_worker_per_claimant(session, emails)
-        people = {p.email: p for p in session.execute(select(Person).where(Person.email.in_(emails))).scalars()}
-        staff = staff_roles(session)
-        away = away_today(session, clock.now().date())
+        people = {p.email: p for p in session.execute(_PEOPLE_BY_EMAIL, {"emails": list(emails)})}
         others = _others(session, emails, {c.activity_date for c in batch})
-        by_person: dict[str, list[Claim]] = defaultdict(list)
+        by_person: dict[str, list] = defaultdict(list)
         for o in others:
             by_person[o.claimant_email].append(o)
         fees_this_batch: dict[int, Decimal] = {}
@@ -154,7 +142,7 @@ def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
             link_rows.append(row)
             return url
 
-        def decide(c: Claim) -> None:
+        def decide(c) -> None:
             """Work out one claim; appends to the batch's lists only at the end (nothing partial)."""
             period = policy.period_for(c.activity_date)
             minutes = _minutes(c.activity_start, c.activity_end)
@@ -194,7 +182,7 @@ def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
             prefs = {"language": (person.language if person else None) or c.claimant_language,
                      "reading_format": (person.preferred_format if person else None) or c.claimant_format}
             paying = payees.apply_claim(session, c, payee_records, expenses=result.expenses, summary=summary,
-                                        now=now, prefs=prefs)
+                                        now=now, prefs=prefs, details=decrypted.get(c.bank_details_encrypted))
             cost_centre, over = charger.charge(c, result.total)
             flags = [*flags, *paying.flags, *(["over_budget"] if over else [])]
             mails.extend(paying.mails)
@@ -229,7 +217,7 @@ def _process_chunk(limit: int, policy: Policy) -> tuple[int, list[str]]:
                                        dedupe_key=f"{c.reference}:approval:{who}"))
 
         lists = (claim_updates, line_updates, changes, mails, link_rows)
-        set_aside: list[tuple[Claim, str]] = []
+        set_aside: list[tuple[object, str]] = []
         for c in batch:
             marks = [len(x) for x in lists]
             try:
@@ -273,7 +261,7 @@ def _alerts(staff: dict, c, template: str, extra: dict, key: str = "") -> list[d
                       dedupe_key=f"{c.reference}:{template}{key}:{who}") for who in to]
 
 
-def _set_aside(session: Session, held: list[tuple[Claim, str]], staff: dict, changes: list, mails: list) -> None:
+def _set_aside(session: Session, held: list[tuple[object, str]], staff: dict, changes: list, mails: list) -> None:
     """Flag each claim `cannot_process` with its reason (it stays submitted, out of later batches
     until a person deals with it), audit it and alert the co-ordinators."""
     session.execute(_UPDATE_CLAIM, [{"_id": c.id, "flags": [*(c.flags or []), SET_ASIDE], "hold_reason": reason}
@@ -323,8 +311,6 @@ def _minutes(start: str, end: str) -> int:
 
 def count_submitted() -> int:
     from sqlalchemy import func
-
-    from involve.db import reader
 
     with reader() as s:
         return s.execute(select(func.count()).select_from(Claim).where(Claim.status == "submitted")).scalar_one()

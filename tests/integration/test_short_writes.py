@@ -124,3 +124,82 @@ def test_the_runner_pauses_longer_between_chunks_while_intake_waits(db, example_
     assert processing._pause(0.01) == processing.YIELD_FACTOR * 0.01
     monkeypatch.setattr(processing, "write_lock_contended", lambda within: False)
     assert processing._pause(1.0) == processing.CHUNK_PAUSE
+
+
+def _with_a_new_coordinator_after_the_first_chunk(monkeypatch) -> None:
+    """A co-ordinator added while a batch runs, between its first and second chunk."""
+    from involve.services.people import add_staff
+
+    added = []
+
+    def point(name):
+        if name == "process.after_commit" and not added:
+            with unit_of_work() as s:
+                add_staff(s, email="new.coord@example.nhs.uk", name="New", roles=["coordinator"])
+            added.append(True)
+
+    monkeypatch.setattr(faults, "point", point)
+
+
+def test_staff_and_absences_are_read_once_per_batch_not_per_chunk(db, example_claim, monkeypatch):
+    """Routing inputs no chunk writes (staff, who is away today) are read once per call, as the single
+    transaction of 500 read them: the chunks' approvers are those of one batch committed before the
+    change, and the next call sees it."""
+    from tests.integration.test_lifecycle import COORD, outbox
+
+    setup_people()
+    calls = {"staff": 0, "away": 0}
+    staff_roles, away_today = processing.staff_roles, processing.away_today
+    monkeypatch.setattr(processing, "staff_roles", lambda s: (calls.__setitem__("staff", calls["staff"] + 1),
+                                                              staff_roles(s))[1])
+    monkeypatch.setattr(processing, "away_today", lambda s, d: (calls.__setitem__("away", calls["away"] + 1),
+                                                                away_today(s, d))[1])
+    _with_a_new_coordinator_after_the_first_chunk(monkeypatch)
+    no_lead = dict(example_claim, activity=dict(example_claim["activity"], lead_email=None))
+    first = [submit(claim_on(no_lead, MONDAY - timedelta(weeks=n)), f"a{n}").reference for n in range(3)]
+    assert sorted(processing.process_batch(chunk=1)) == sorted(first)
+    assert calls == {"staff": 1, "away": 1}
+    later = submit(claim_on(no_lead, MONDAY - timedelta(weeks=5)), "later").reference
+    assert processing.process_batch(chunk=1) == [later]
+    to = {ref: sorted(m.to_addr for m in outbox("claim_approval") if m.reference == ref) for ref in [*first, later]}
+    assert all(COORD in to[ref] and "new.coord@example.nhs.uk" not in to[ref] for ref in first)
+    assert COORD in to[later] and "new.coord@example.nhs.uk" in to[later]
+
+
+def test_work_done_before_the_lock_never_outlives_a_change_to_the_claim(db, example_claim, monkeypatch):
+    """`_prepare` decrypts the next chunk's payment details before the write lock; a writer that changes
+    a claim's details in between (here: right after it) wins: the chunk takes what it reads itself."""
+    from involve import crypto
+    from involve.services.payees import current_bank, payees_by_email
+
+    setup_people()
+    other = {"account_name": "S Okafor", "sort_code": "08-99-99", "account_number": "66374958"}
+    ref = submit(claim_on(example_claim, MONDAY), "p").reference
+    prepared = []
+    real = processing._prepare
+
+    def prepare_then_change(limit):
+        got = real(limit)
+        prepared.append(got)
+        with unit_of_work() as s:
+            s.execute(Claim.__table__.update().where(Claim.reference == ref)
+                      .values(bank_details_encrypted=crypto.encrypt_json(other)))
+        return got
+
+    monkeypatch.setattr(processing, "_prepare", prepare_then_change)
+    assert processing.process_batch() == [ref]
+    assert [d["account_number"] for d in prepared[0].values()] == ["12345678"]  # prepared: the old details
+    with reader() as s:
+        payee = payees_by_email(s, {"sam.okafor@example.org"})["sam.okafor@example.org"]
+        assert current_bank(payee)["account_number"] == "66374958"  # recorded: the ones committed since
+
+
+def test_details_that_cannot_be_decrypted_set_that_claim_aside_and_not_the_batch(db, example_claim):
+    """What `_prepare` cannot do (here: decrypt) is left to the chunk, which sets that one claim aside."""
+    setup_people()
+    bad = submit(claim_on(example_claim, MONDAY), "bad").reference
+    good = submit(claim_on(example_claim, MONDAY - timedelta(weeks=1)), "good").reference
+    with unit_of_work() as s:
+        s.execute(Claim.__table__.update().where(Claim.reference == bad).values(bank_details_encrypted=b"not fernet"))
+    assert processing.process_batch() == [good]
+    assert get(bad).status == "submitted" and get(bad).hold_reason
