@@ -9,25 +9,11 @@
 -- - the first request of each thread writes PREFIX-<thread>.start: its mtime is when sending began.
 -- Prints one JSON line: the claims' answers by status ("202", or "503?" for an answer without a
 -- reference), fillers sent, and the latencies (claims only, unless fillers were sent).
-local threads, counter = {}, 0
-
-function setup(thread)
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-  counter = counter + 1
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk_claims.lua")  -- setup(), load_claims()
 
 function init(args)
   prefix = args[1]
-  reqs, idx, answered, fillers, statuses = {}, 0, 0, 0, {}
-  local f = assert(io.open(prefix .. "-" .. tid .. ".tsv", "r"))
-  for line in f:lines() do
-    local id, ts, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    reqs[#reqs + 1] = wrk.format("POST", "/webhooks/claims", {
-      ["Content-Type"] = "application/json", ["webhook-id"] = id,
-      ["webhook-timestamp"] = ts, ["webhook-signature"] = sig}, body)
-  end
-  f:close()
+  reqs, idx, answered, fillers, statuses = load_claims(prefix), 0, 0, 0, {}
   filler = wrk.format("GET", "/health")
 end
 

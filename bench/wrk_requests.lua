@@ -1,24 +1,10 @@
 -- Cycles through pre-built, pre-signed webhook deliveries: one file per wrk thread
 -- (PREFIX-<thread>.tsv, lines "webhook-id TAB timestamp TAB signature TAB body"), so every
 -- request carries its own webhook-id. Prints one JSON line with the counts and latencies.
-local threads, counter = {}, 0
-
-function setup(thread)
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-  counter = counter + 1
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk_claims.lua")  -- setup(), load_claims()
 
 function init(args)
-  reqs, idx, wrapped, statuses = {}, 0, 0, {}
-  local f = assert(io.open(args[1] .. "-" .. tid .. ".tsv", "r"))
-  for line in f:lines() do
-    local id, ts, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    reqs[#reqs + 1] = wrk.format("POST", "/webhooks/claims", {
-      ["Content-Type"] = "application/json", ["webhook-id"] = id,
-      ["webhook-timestamp"] = ts, ["webhook-signature"] = sig}, body)
-  end
-  f:close()
+  reqs, idx, wrapped, statuses = load_claims(args[1]), 0, 0, {}
 end
 
 function request()
