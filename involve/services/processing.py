@@ -28,7 +28,7 @@ from involve.errors import InvolveError
 from involve.mail.outbox import email_row, enqueue
 from involve.services import budgets, payees
 from involve.services.people import staff_roles
-from involve.services.processing_reads import (  # noqa: F401 - week_of, _take_submitted: used from here too
+from involve.services.processing_reads import (
     _LINES_OF,
     _PEOPLE_BY_EMAIL,
     _one_worker_per_claimant,
