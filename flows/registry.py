@@ -31,6 +31,7 @@ class Flow:
     work: str | None = None           # "module:function" counting the work waiting; the runners run it then
     parameters: dict = field(default_factory=dict)  # deployment parameters
     share: int | None = None          # work one run takes on: the hand-off starts ceil(work / share) runs
+    embedded: dict = field(default_factory=dict)  # parameters the embedded runner (one flow at a time) passes
 
     @property
     def deployment(self) -> str:
@@ -104,7 +105,7 @@ REGISTRY: tuple[Flow, ...] = (
     Flow("deliver-outbox", "flows/outbox.py:deliver_outbox",
          "Send due emails from the outbox (outbox sweep, every minute).",
          ("involve", "email"), interval=EVERY_MINUTE, work="involve.services.delivery:pending_count",
-         share=100),
+         share=100, embedded={"give_way_to_claims": True}),
 )
 
 BY_NAME = {f.name: f for f in REGISTRY}

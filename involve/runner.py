@@ -99,7 +99,7 @@ class EmbeddedRunner:
         for flow in REGISTRY:
             if await self.due(flow, now, first=first):
                 self.runs[flow.name] = self.runs.get(flow.name, 0) + 1
-                await flow.load()()
+                await flow.load()(**flow.embedded)
 
     def next_runs(self) -> dict[str, datetime]:
         """Scheduled flows: when this runner runs each next."""

@@ -309,6 +309,13 @@ def _minutes(start: str, end: str) -> int:
     return (eh * 60 + em) - (sh * 60 + sm)
 
 
+def claims_waiting() -> bool:
+    """Is any claim waiting to be processed (submitted, not set aside)? One index lookup."""
+    with reader() as s:
+        return s.execute(select(Claim.id).where(Claim.status == "submitted", Claim.hold_reason.is_(None))
+                         .limit(1)).first() is not None
+
+
 def count_submitted() -> int:
     from sqlalchemy import func
 

@@ -57,12 +57,19 @@ def test_the_hand_off_feeds_every_flow_that_has_a_work_check():
 @pytest.fixture
 def fake_flows(monkeypatch):
     """Every flow replaced by a recorder; no work waiting. Returns the list of runs, in order."""
-    ran: list[tuple[str, datetime]] = []
+    class Runs(list):
+        passed: list[tuple[str, dict]]
+
+    ran: Runs = Runs()
 
     def load(self: Flow):
-        async def run():
+        async def run(**params):
             ran.append((self.name, clock.now()))
+            passed.append((self.name, params))
         return run
+
+    passed: list[tuple[str, dict]] = []
+    ran.passed = passed  # type: ignore[attr-defined]
 
     monkeypatch.setattr(Flow, "load", load)
     monkeypatch.setattr(Flow, "work_waiting", lambda self: (lambda: 0))
@@ -122,3 +129,13 @@ def test_work_waiting_runs_the_flow_every_cycle(fake_flows, monkeypatch):
     at(runner, "2026-11-30T10:00:00")
     at(runner, "2026-11-30T10:00:01")
     assert [name for name, _ in fake_flows] == ["deliver-outbox", "deliver-outbox"]
+
+
+def test_the_embedded_runner_passes_its_own_parameters(fake_flows, monkeypatch):
+    """One flow at a time in the embedded runner: deliver-outbox there gives way to waiting claims
+    (flows/outbox.py); a worker's run, from the deployment, does not."""
+    monkeypatch.setattr(Flow, "work_waiting", lambda self: (lambda: 1 if self.name in ("process-claims",
+                                                                                       "deliver-outbox") else 0))
+    asyncio.run(EmbeddedRunner().cycle())
+    assert fake_flows.passed == [("process-claims", {}), ("deliver-outbox", {"give_way_to_claims": True})]
+    assert "give_way_to_claims" not in deployments()["deliver-outbox"].get("parameters", {})
