@@ -62,3 +62,17 @@ def test_multi_line_free_text_is_quoted_never_a_line_of_its_own():
 def test_register_and_staff_names_follow_the_text_policy(name):
     with pytest.raises(InvolveError):
         check_name(name)
+
+
+def test_the_quick_check_lets_no_control_or_line_break_character_through():
+    """`user_text` returns a value untouched when `_EITHER` finds nothing: every character either
+    substitution would change must be one it finds (a forged line must never slip past the gate)."""
+    from involve.mail import render as r
+
+    for code in [*range(0x0, 0x250), *range(0x600, 0x700), *range(0x2000, 0x2100), 0xFEFF, 0x1F600]:
+        ch = chr(code)
+        value = f"a{ch}b"
+        slow = r._LINE_BREAKS.sub("\n> ", r._CONTROL.sub("", value))
+        if slow != value:
+            assert r._EITHER.search(value), f"U+{code:04X} would pass the gate unchanged"
+        assert r.user_text(value) == slow
