@@ -75,6 +75,8 @@ def _fill(context, text: str, values: dict[str, Any]) -> str:
     (also in the HTML part, where the sentence is markup and finalize does not see inside it)."""
     if context.eval_ctx.autoescape:
         text = Markup(text)
+    if not values and "%" not in text:  # a sentence with no values (most): nothing to fill in
+        return text
     return text % {k: user_text(v) for k, v in values.items()}
 
 

@@ -11,7 +11,8 @@ import pytest
 from involve.mail.smtp import _PLAIN_ADDRESS, recipients
 
 ODD = ["sam.okafor@example.org", "o'brien@example.org", "a+b@example.co.uk", "x@localhost", "a..b@example.org",
-       ".a@example.org", "a.@example.org", "a@b@example.org", "Sam <sam@example.org>", "sam@example.org, ann@example.org",
+       ".a@example.org", "a.@example.org", "a@b@example.org", "Sam <sam@example.org>",
+       "sam@example.org, ann@example.org",
        '"sam okafor"@example.org', "sam@[127.0.0.1]", "sam@example.org (Sam)", "sam @example.org", "sam@-x.org",
        "sam@example.org.", "sam@exa_mple.org", "", "@example.org", "sam@", "ü@example.org", "sam@exämple.org",
        "sam;x@example.org", "sam\\x@example.org", "sam@example.org\n", "=?utf-8?q?x?=@example.org"]
