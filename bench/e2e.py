@@ -184,7 +184,8 @@ def run(workdir: Path, *, claims: int = 5_000, warm: int = 50) -> list[Row]:
     secret = new_secret()
     sink_port, port = free_port(), free_port()
     smtp = f"smtp://127.0.0.1:{sink_port}"
-    env = base_env(workdir, INVOLVE_WEBHOOK_SECRET=secret, INVOLVE_SMTP_URL=smtp, INVOLVE_RUNNER="embedded")
+    env = base_env(workdir, INVOLVE_WEBHOOK_SECRET=secret, INVOLVE_SMTP_URL=smtp, INVOLVE_RUNNER="embedded",
+                   **json.loads(os.environ.get("BENCH_E2E_ENV", "{}")))  # experiments: '{"INVOLVE_…": "…"}'
     run_json([PYTHON, "-m", "bench.e2e", "people"], env, workdir)
     arrivals_file = workdir / "arrivals.json"
     sink = popen([PYTHON, "-m", "bench.pipeline", "sink", str(sink_port), str(arrivals_file)], base_env(workdir),
