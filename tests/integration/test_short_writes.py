@@ -31,7 +31,7 @@ def test_a_batch_commits_in_chunks(db, example_claim, monkeypatch):
     original = faults.point
     monkeypatch.setattr(faults, "point", lambda name: (name == "process.after_commit" and seen.append(_moved()),
                                                        original(name))[1])
-    done = processing.process_batch(limit=500, chunk=2)
+    done = processing.process_batch(limit=500, chunk=2, quiet_chunk=2)
     assert sorted(done) == sorted(refs)
     assert seen == [2, 4, 5]  # three transactions, each visible once committed
 
@@ -43,7 +43,7 @@ def test_chunks_see_each_others_fees(db, example_claim):
         add_person(s, email="sam.okafor@example.org", name="Sam Okafor", weekly_earnings_limit=Decimal("100.00"))
     made = [submit(claim_on(example_claim, MONDAY + timedelta(days=2 * n), "09:00", "12:00"), f"w{n}").reference
             for n in range(3)]  # 40 each: 120 > 100 with the third
-    assert sorted(processing.process_batch(chunk=1)) == sorted(made)
+    assert sorted(processing.process_batch(chunk=1, quiet_chunk=1)) == sorted(made)
     assert ["benefits_limit" in get(ref).flags for ref in made] == [False, False, True]
 
 
@@ -117,7 +117,7 @@ def test_the_runner_pauses_longer_between_chunks_while_intake_waits(db, example_
     pauses = []
     monkeypatch.setattr(processing.time, "sleep", pauses.append)
     monkeypatch.setattr(processing, "write_lock_contended", lambda within: True)
-    assert len(processing.process_batch(chunk=1)) == 4
+    assert len(processing.process_batch(chunk=1, quiet_chunk=1)) == 4
     assert len(pauses) == 4  # before each chunk after the first (the fifth finds none left)
     assert all(processing.CHUNK_PAUSE < p <= processing.MAX_PAUSE for p in pauses)
     assert processing._pause(1.0) == processing.MAX_PAUSE
@@ -157,10 +157,10 @@ def test_staff_and_absences_are_read_once_per_batch_not_per_chunk(db, example_cl
     _with_a_new_coordinator_after_the_first_chunk(monkeypatch)
     no_lead = dict(example_claim, activity=dict(example_claim["activity"], lead_email=None))
     first = [submit(claim_on(no_lead, MONDAY - timedelta(weeks=n)), f"a{n}").reference for n in range(3)]
-    assert sorted(processing.process_batch(chunk=1)) == sorted(first)
+    assert sorted(processing.process_batch(chunk=1, quiet_chunk=1)) == sorted(first)
     assert calls == {"staff": 1, "away": 1}
     later = submit(claim_on(no_lead, MONDAY - timedelta(weeks=5)), "later").reference
-    assert processing.process_batch(chunk=1) == [later]
+    assert processing.process_batch(chunk=1, quiet_chunk=1) == [later]
     to = {ref: sorted(m.to_addr for m in outbox("claim_approval") if m.reference == ref) for ref in [*first, later]}
     assert all(COORD in to[ref] and "new.coord@example.nhs.uk" not in to[ref] for ref in first)
     assert COORD in to[later] and "new.coord@example.nhs.uk" in to[later]
@@ -203,3 +203,20 @@ def test_details_that_cannot_be_decrypted_set_that_claim_aside_and_not_the_batch
         s.execute(Claim.__table__.update().where(Claim.reference == bad).values(bank_details_encrypted=b"not fernet"))
     assert processing.process_batch() == [good]
     assert get(bad).status == "submitted" and get(bad).hold_reason
+
+
+@pytest.mark.parametrize("intake_waited", [False, True])
+def test_chunks_are_larger_while_nobody_waits_for_the_lock(db, example_claim, monkeypatch, intake_waited):
+    """SQLite: `quiet_chunk` claims a transaction while no writer has waited lately, `chunk` once one has
+    (the lock is then held a few milliseconds at a time); PostgreSQL: always `chunk`."""
+    setup_people()
+    for n in range(6):
+        submit(claim_on(example_claim, MONDAY - timedelta(weeks=n)), f"q{n}")
+    monkeypatch.setattr(processing, "write_lock_contended", lambda within: intake_waited)
+    seen = []
+    original = faults.point
+    monkeypatch.setattr(faults, "point", lambda name: (name == "process.after_commit" and seen.append(_moved()),
+                                                       original(name))[1])
+    assert len(processing.process_batch(limit=500, chunk=2, quiet_chunk=4)) == 6
+    small = intake_waited or not db.startswith("sqlite")
+    assert seen == ([2, 4, 6] if small else [4, 6])
