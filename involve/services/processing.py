@@ -31,6 +31,7 @@ from involve.services.people import staff_roles
 from involve.services.processing_reads import (
     _LINES_OF,
     _PEOPLE_BY_EMAIL,
+    WAITING,
     _one_worker_per_claimant,
     _others,
     _prepare,
@@ -327,8 +328,7 @@ def _minutes(start: str, end: str) -> int:
 def claims_waiting() -> bool:
     """Is any claim waiting to be processed (submitted, not set aside)? One index lookup."""
     with reader() as s:
-        return s.execute(select(Claim.id).where(Claim.status == "submitted", Claim.hold_reason.is_(None))
-                         .limit(1)).first() is not None
+        return s.execute(select(Claim.id).where(*WAITING).limit(1)).first() is not None
 
 
 def count_submitted() -> int:

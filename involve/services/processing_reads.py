@@ -22,7 +22,9 @@ def week_of(day: date) -> tuple[date, date]:
 _CLAIMS, _LINES, _PEOPLE = Claim.__table__, ExpenseLine.__table__, Person.__table__
 # Plain rows (attribute access like the ORM objects', nothing written through them): loading 25 claims
 # and their lines as ORM objects cost more than deciding them (identity map, instance state per row).
-_SUBMITTED = select(_CLAIMS).where(_CLAIMS.c.status == "submitted", _CLAIMS.c.hold_reason.is_(None)) \
+# waiting to be processed: submitted and not set aside (a claim that could not be processed waits for a person)
+WAITING = (_CLAIMS.c.status == "submitted", _CLAIMS.c.hold_reason.is_(None))
+_SUBMITTED = select(_CLAIMS).where(*WAITING) \
     .order_by(_CLAIMS.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True)
 _LINES_OF = select(_LINES).where(_LINES.c.claim_id.in_(bindparam("ids", expanding=True))) \
     .order_by(_LINES.c.claim_id, _LINES.c.line_no)
@@ -30,7 +32,7 @@ _PEOPLE_BY_EMAIL = select(_PEOPLE.c.email, _PEOPLE.c.active, _PEOPLE.c.weekly_ea
                           _PEOPLE.c.preferred_format).where(_PEOPLE.c.email.in_(bindparam("emails", expanding=True)))
 
 
-_PEEK = select(_CLAIMS).where(_CLAIMS.c.status == "submitted", _CLAIMS.c.hold_reason.is_(None)) \
+_PEEK = select(_CLAIMS).where(*WAITING) \
     .order_by(_CLAIMS.c.id).limit(bindparam("limit"))
 
 
