@@ -96,13 +96,17 @@ def tree_peak_mb(pid: int) -> float | None:
 
 
 def _children(pid: int) -> list[int]:
+    """Every descendant of `pid`: the children of each of its threads (a child started from a thread,
+    as the web app's intake writer is, is listed under that thread only)."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        try:
-            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
+        kids = []
+        for task in Path(f"/proc/{p}/task").glob("*") if Path(f"/proc/{p}/task").is_dir() else []:
+            try:
+                kids += (task / "children").read_text().split()
+            except OSError:
+                continue
         for k in map(int, kids):
             out.append(k)
             todo.append(k)

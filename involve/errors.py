@@ -9,7 +9,8 @@
     ├── WrongState                  the action is not legal from the entity's current status
     ├── AlreadyPaid                 a second payment of the same claim (a WrongState)
     ├── LinkInvalid                 an action link is forged, expired or already used
-    └── DuplicateDelivery           a webhook delivery id seen before with a different body
+    ├── DuplicateDelivery           a webhook delivery id seen before with a different body
+    └── IntakeUnavailable           intake's writer process did not answer: send the claim again (503)
 
 The CLI prints `str(exc)` to stderr and exits 2; the web layer maps each class to a status.
 """
@@ -37,6 +38,9 @@ class InvalidClaim(InvolveError):
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(f"{first['field']}: {first['message']}{more}")
 
+    def __reduce__(self):  # pickled with its errors (intake's writer process sends it back: involve/intake_writer.py)
+        return (type(self), (self.errors,))
+
 
 class NotFound(InvolveError):
     """Raised when a reference names nothing that exists."""
@@ -60,3 +64,8 @@ class LinkInvalid(InvolveError):
 
 class DuplicateDelivery(InvolveError):
     """Raised when a delivery id arrives again with a different body."""
+
+
+class IntakeUnavailable(InvolveError):
+    """Raised when intake's writer process died or did not answer; nothing may have been stored, so the
+    sender is asked to send the claim again (a claim that was stored answers 200 the second time)."""

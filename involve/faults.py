@@ -22,7 +22,8 @@ def point(name: str) -> None:
         return
     sys.stderr.write(f"faultpoint {name}: killing process {os.getpid()}\n")
     sys.stderr.flush()
-    runner_child = os.environ.get("INVOLVE_RUNNER_CHILD") == "1" and os.getpgrp() == os.getppid()
-    if os.getpgrp() == os.getpid() or runner_child:  # `involve serve` (a group leader) or its runner child:
+    child = os.getpgrp() == os.getppid() and "1" in (os.environ.get("INVOLVE_RUNNER_CHILD"),
+                                                      os.environ.get("INVOLVE_INTAKE_WRITER_CHILD"))
+    if os.getpgrp() == os.getpid() or child:  # `involve serve` (a group leader) or its runner or intake writer child:
         os.killpg(os.getpgrp(), signal.SIGKILL)      # the whole service dies, as when it was one process
     os.kill(os.getpid(), signal.SIGKILL)

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     targets_file: Path = DEFAULT_TARGETS_FILE  # the annual report's targets per year (target against actual)
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
+    # where the web app stores claims: "process", a child of its own (two cores: intake 2,282-2,424 ->
+    # 3,014-3,201 req/s, docs/performance.md issue 17), or "thread", in the web process
+    intake_writer: str = "process"
     # after a start, /health answers 503 until the local Prefect API serve started answers, for at
     # most this long (0: answer at once); the first claim then does not wait for it
     runner_ready_wait_seconds: float = 20.0
@@ -277,6 +280,13 @@ class Settings(BaseSettings):
     def _runner(cls, v: str) -> str:
         if v not in ("embedded", "deployments"):
             raise ValueError("expected 'embedded' or 'deployments'")
+        return v
+
+    @field_validator("intake_writer")
+    @classmethod
+    def _intake_writer(cls, v: str) -> str:
+        if v not in ("process", "thread"):
+            raise ValueError("expected 'process' or 'thread'")
         return v
 
     @field_validator("policy_file", "targets_file")

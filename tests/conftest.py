@@ -124,6 +124,9 @@ def _env(monkeypatch, tmp_path):
     monkeypatch.setenv("INVOLVE_POLICY_FILE", str(ROOT / "involve" / "default-policy.toml"))
     monkeypatch.delenv("INVOLVE_SMTP_URL", raising=False)
     monkeypatch.delenv("INVOLVE_DATABASE_URL", raising=False)
+    # an app made in the test's own process stores claims in its thread: a writer process would not see
+    # what a test changes in-process (tests/integration/test_intake_writer.py runs the process)
+    monkeypatch.setenv("INVOLVE_INTAKE_WRITER", "thread")
     settings_module.reset_settings()
     yield
     settings_module.reset_settings()

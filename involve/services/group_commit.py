@@ -14,8 +14,10 @@ class GroupCommitter:
     load, one transaction, one audit-head update and one commit serve many requests. Every caller
     still gets its answer only after its own claim is committed."""
 
-    def __init__(self, max_batch: int = 200) -> None:
-        self.max_batch = max_batch
+    def __init__(self, max_batch: int = 200, store_batch=accept_claims) -> None:
+        """`store_batch`: `accept_claims`, or the same run in intake's writer process
+        (`involve.intake_writer.IntakeWriterProcess.store`)."""
+        self.max_batch, self.store_batch = max_batch, store_batch
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -41,7 +43,7 @@ class GroupCommitter:
                 except queue.Empty:
                     break
             try:
-                results: list = accept_claims([item for item, _, _ in batch])
+                results: list = self.store_batch([item for item, _, _ in batch])
             except BaseException as exc:  # noqa: BLE001 - each caller gets the failure (503)
                 results = [exc] * len(batch)
             by_loop: dict = {}

@@ -10,6 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from involve.db import ping
+from involve.intake_writer import IntakeWriterProcess
+from involve.services.group_commit import GroupCommitter
 from involve.settings import settings
 from involve.web import (
     assets,
@@ -60,7 +62,13 @@ def create_app(runner=None, *, mail_dir: Path | None = None, flows_ready=None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.wake = runner.wake if runner else None
+        writer = None
+        if settings.intake_writer == "process":  # claims stored on a core of their own (involve/intake_writer.py)
+            writer = await run_in_threadpool(IntakeWriterProcess().start)
+            app.state.committer = GroupCommitter(store_batch=writer.store)
         yield
+        if writer:  # after uvicorn has answered the requests in flight
+            await run_in_threadpool(writer.stop)
         if runner:
             await run_in_threadpool(runner.stop)
 

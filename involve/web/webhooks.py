@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from involve.errors import InvolveError
+from involve.errors import IntakeUnavailable, InvolveError
 from involve.intake import providers
 from involve.services.group_commit import GroupCommitter
 from involve.services.intake import Incoming, body_digest
@@ -171,14 +171,18 @@ def _is_json(content_type: str) -> bool:
     return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
 
 
-_committer = GroupCommitter()
+_committer = GroupCommitter()  # in this process's thread: where the app has no writer process (app.state.committer)
 
 
 async def _intake(app, payload: object, delivery_id: str, digest: str, source: str) -> JSONResponse:
-    """Store through the group commit; `app` is the FastAPI app (its state.wake nudges the runner)."""
+    """Store through the group commit; `app` is the FastAPI app (its state.wake nudges the runner, its
+    state.committer stores in intake's writer process: involve/intake_writer.py)."""
+    committer = getattr(app.state, "committer", None) or _committer
     try:
         # group commit: stored with whatever else is arriving, answered after its own commit
-        result = await _committer.store(Incoming(payload, delivery_id, digest, source))
+        result = await committer.store(Incoming(payload, delivery_id, digest, source))
+    except IntakeUnavailable as exc:
+        return unavailable(str(exc))
     except InvolveError as exc:
         return from_error(exc)
     except SQLAlchemyError as exc:
