@@ -130,7 +130,7 @@ def processes(serve: int, sink: int) -> dict[str, int]:
         except OSError:
             continue
         name = ("runner" if "involve.runner_process" in cmd else "Prefect API" if "involve.prefect_api" in cmd
-                else f"other: {cmd[:60]}")
+                else "intake writer" if "involve.intake_writer" in cmd else f"other: {cmd[:60]}")
         out[name] = p
     out["sink"] = sink
     return out
@@ -165,7 +165,7 @@ def spy(procs: dict[str, int], folder: str | None) -> list[subprocess.Popen]:
     return [subprocess.Popen([exe, "record", "--nonblocking", "-r", "100", "--format", "raw", "-p", str(procs[name]),
                               "-o", str(Path(folder) / f"{name.split()[0]}.txt")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for name in ("web (serve)", "runner") if name in procs]
+            for name in ("web (serve)", "runner", "intake writer") if name in procs]
 
 
 def side_people() -> dict:

@@ -9,8 +9,8 @@ two cores. Every caller is still answered only after the commit that holds its c
 
 - The child is `python -m involve.intake_writer FD`, started by the web app at start-up (its
   lifespan: involve/web/app.py) with the web app's environment, so it uses the same settings and
-  database. One batch at a time: the committer thread sends a list of `Incoming` and waits for the
-  list of results (pickled, as `multiprocessing` does).
+  database. One batch at a time: the committer thread sends the batch's `Incoming`s (each pickled
+  alone) and waits for the list of results (pickled, as `multiprocessing` does).
 - If the child dies or does not answer within `ANSWER_WITHIN` (the SQLite busy timeout and a
   margin), that batch's callers get `IntakeUnavailable` (503 and Retry-After: "send it again");
   a claim the child had committed before it died is then answered 200 with its reference when it
@@ -32,7 +32,7 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 
-from involve.errors import IntakeUnavailable
+from involve.errors import IntakeUnavailable, InvalidClaim
 
 log = logging.getLogger("involve.intake")
 WRITER_CHILD = "INVOLVE_INTAKE_WRITER_CHILD"  # set in the child's environment (involve/faults.py)
@@ -84,7 +84,23 @@ class IntakeWriterProcess:
 
     def store(self, items: list) -> list:
         """The results of `accept_claims(items)`, computed in the child; raises IntakeUnavailable when
-        the child cannot answer (it is then stopped, and the next call starts a new one)."""
+        the child cannot answer (it is then stopped, and the next call starts a new one). Each item is
+        pickled alone: a body that parsed but nests too deeply to pickle is answered 422 by itself and
+        never fails the others in its batch."""
+        out: list = [None] * len(items)
+        blobs, where = [], []
+        for n, item in enumerate(items):
+            try:
+                blobs.append(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+                where.append(n)
+            except RecursionError:
+                out[n] = InvalidClaim([{"field": "body", "message": "nests too deeply to be a claim"}])
+        if blobs:
+            for n, result in zip(where, self._exchange(blobs), strict=True):
+                out[n] = result
+        return out
+
+    def _exchange(self, blobs: list[bytes]) -> list:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 if self._proc is not None:
@@ -93,13 +109,13 @@ class IntakeWriterProcess:
                 self._spawn()
             conn, proc = self._conn, self._proc
         try:
-            conn.send(items)
+            conn.send(blobs)
             if not conn.poll(answer_within()):
                 raise TimeoutError("no answer")
             reply = conn.recv()
         except (OSError, EOFError, TimeoutError, pickle.UnpicklingError) as exc:
             log.warning("the intake writer process (pid %s) did not answer (%s); its batch of %d is answered "
-                        "503 and a new one starts with the next", proc.pid, type(exc).__name__, len(items))
+                        "503 and a new one starts with the next", proc.pid, type(exc).__name__, len(blobs))
             self._discard(conn, proc)
             raise IntakeUnavailable("The claim could not be stored. Please send it again.") from None
         if isinstance(reply, BaseException):
@@ -167,11 +183,11 @@ def serve(conn: Connection) -> None:
 
     while True:
         try:
-            items = conn.recv()
+            blobs = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply: object = _sendable(accept_claims(items))
+            reply: object = _sendable(accept_claims([pickle.loads(b) for b in blobs]))
         except BaseException as exc:  # noqa: BLE001 - the whole batch's answer, as in the thread
             reply = _sendable([exc])[0]
         try:

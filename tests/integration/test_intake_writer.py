@@ -86,6 +86,24 @@ def test_a_writer_killed_mid_batch_answers_503_and_nothing_twice(client, example
     assert _count(Claim) == 1
 
 
+def test_a_body_too_deep_to_pickle_fails_alone(client, example_claim):
+    from involve.services.intake import Incoming, IntakeResult
+
+    deep: list = []
+    for _ in range(990):  # as json.loads gives it in the event loop (its limit is ~994), too deep to pickle
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        pickle.dumps(deep)
+    ok = recent(example_claim)
+    out = client.writer.store([Incoming(deep, "msg_deep", "d" * 64), Incoming(ok, "msg_ok", "e" * 64)])
+    assert isinstance(out[0], InvalidClaim) and out[0].errors[0]["message"] == "nests too deeply to be a claim"
+    assert isinstance(out[1], IntakeResult) and out[1].created
+    body = ("[" * 980 + "]" * 980).encode()
+    r = client.post("/webhooks/claims", content=body, headers=signed(body, "msg_deep_http"))
+    assert r.status_code == 422, r.text
+    assert _count(Claim) == 1
+
+
 def test_results_that_do_not_pickle_still_answer():
     class Unpicklable(Exception):
         def __reduce__(self):
