@@ -66,14 +66,15 @@ class IntakeWriterProcess:
         return self
 
     def _spawn(self) -> None:
-        from involve.runner_process import child_options
-
+        # no PR_SET_PDEATHSIG (involve/runner_process.py): it fires when the *thread* that started the
+        # child ends (a thread pool's may); the child ends at the end of its socket instead
+        if self._conn is not None:
+            self._conn.close()
         mine, theirs = socket.socketpair()
         try:
             env = {**os.environ, WRITER_CHILD: "1"}
             self._proc = subprocess.Popen([sys.executable, "-m", "involve.intake_writer", str(theirs.fileno())],
-                                          stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=env,
-                                          **child_options())
+                                          stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=env)
         except BaseException:
             mine.close()
             raise
