@@ -20,6 +20,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError, field_validator
@@ -107,7 +108,7 @@ class Settings(BaseSettings):
     runner: str = "embedded"
     # where the web app stores claims: "process", a child of its own (two cores: intake 2,282-2,424 ->
     # 3,014-3,201 req/s, docs/performance.md issue 17), or "thread", in the web process
-    intake_writer: str = "process"
+    intake_writer: Literal["process", "thread"] = "process"
     # after a start, /health answers 503 until the local Prefect API serve started answers, for at
     # most this long (0: answer at once); the first claim then does not wait for it
     runner_ready_wait_seconds: float = 20.0
@@ -280,13 +281,6 @@ class Settings(BaseSettings):
     def _runner(cls, v: str) -> str:
         if v not in ("embedded", "deployments"):
             raise ValueError("expected 'embedded' or 'deployments'")
-        return v
-
-    @field_validator("intake_writer")
-    @classmethod
-    def _intake_writer(cls, v: str) -> str:
-        if v not in ("process", "thread"):
-            raise ValueError("expected 'process' or 'thread'")
         return v
 
     @field_validator("policy_file", "targets_file")
