@@ -11,7 +11,7 @@ two cores. Every caller is still answered only after the commit that holds its c
   lifespan: involve/web/app.py) with the web app's environment, so it uses the same settings and
   database. One batch at a time: the committer thread sends the batch's `Incoming`s (each pickled
   alone) and waits for the list of results (pickled, as `multiprocessing` does).
-- If the child dies or does not answer within `ANSWER_WITHIN` (the SQLite busy timeout and a
+- If the child dies or does not answer within `answer_within()` (the SQLite busy timeout and a
   margin), that batch's callers get `IntakeUnavailable` (503 and Retry-After: "send it again");
   a claim the child had committed before it died is then answered 200 with its reference when it
   is sent again (the delivery id makes intake idempotent), and nothing is stored twice. The next
@@ -53,7 +53,6 @@ class IntakeWriterProcess:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
-        self.starts = 0
 
     @property
     def pid(self) -> int | None:
@@ -81,7 +80,6 @@ class IntakeWriterProcess:
         finally:
             theirs.close()
         self._conn = Connection(mine.detach())
-        self.starts += 1
 
     def store(self, items: list) -> list:
         """The results of `accept_claims(items)`, computed in the child; raises IntakeUnavailable when

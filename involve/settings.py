@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     targets_file: Path = DEFAULT_TARGETS_FILE  # the annual report's targets per year (target against actual)
     provider_mapping_file: Path | None = None
     runner: str = "embedded"
-    # where the web app stores claims: "process", a child of its own (two cores: intake 2,282-2,424 ->
-    # 3,014-3,201 req/s, docs/performance.md issue 17), or "thread", in the web process
+    # where the web app stores claims: "process", a child of its own (two cores: intake alone 2,216-2,398
+    # -> 2,912-3,116 req/s, docs/performance.md issue 17), or "thread", in the web process
     intake_writer: Literal["process", "thread"] = "process"
     # after a start, /health answers 503 until the local Prefect API serve started answers, for at
     # most this long (0: answer at once); the first claim then does not wait for it
