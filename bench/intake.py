@@ -42,7 +42,11 @@ def write_requests(prefix: Path, secret: str, per_thread: int, tag: str) -> None
     for t in range(THREADS):
         with open(f"{prefix}-{t}.tsv", "w") as fh:
             for _ in range(per_thread):
-                body = json.dumps(make_claim(rng, n), separators=(",", ":")).encode()
+                claim = make_claim(rng, n)
+                # its own submission id per file: make_claim's "bench-{n}" repeats across files, and a
+                # repeat with the same person, day and start is a re-sent submission (answered 200)
+                claim["submission_id"] = f"bench-{tag}-{n}"
+                body = json.dumps(claim, separators=(",", ":")).encode()
                 msg_id = f"msg_{tag}_{t}_{n}"
                 fh.write(f"{msg_id}\t{ts}\t{sign(secret, msg_id, ts, body)}\t{body.decode()}\n")
                 n += 1
@@ -74,7 +78,9 @@ def one_side(which: str, workdir: Path, secret: str, seconds: int, per_thread: i
         wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
         url = f"http://127.0.0.1:{port}"
         warm = side_dir / "warm"
-        write_requests(warm, secret, 2000, f"w{which}{rnd}")
+        # 2 s of warm-up: enough distinct deliveries that wrk never wraps around (a repeat is a duplicate:
+        # 200 from the project, a unique-constraint error from the yardstick) even at 6,000 req/s
+        write_requests(warm, secret, 6000, f"w{which}{rnd}")
         wrk(url, warm, 2)
         if which == "serve":  # the runner's first cycle starts the ephemeral Prefect API: wait for it
             _wait_processed(side_dir / "involve.db", 300)
