@@ -146,12 +146,14 @@ class IntakeWriterProcess:
                 proc.wait(10)
 
 
-def _sendable(results: list) -> list:
-    """Results the web process can unpickle: an exception that does not survive pickling (a database
-    driver's error holding its connection, say) becomes one that does and answers the same status."""
+def _sendable(results: list) -> bytes:
+    """The results pickled, as the web process will unpickle them (`Connection.recv`): an exception that
+    does not survive pickling (a database driver's error holding its connection, say) becomes one that
+    does and answers the same status. Pickled once: the bytes checked are the bytes sent."""
     try:
-        pickle.loads(pickle.dumps(results))
-        return results
+        blob = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+        pickle.loads(blob)
+        return blob
     except Exception:  # noqa: BLE001 - item by item below
         pass
     out = []
@@ -161,7 +163,7 @@ def _sendable(results: list) -> list:
             out.append(r)
         except Exception:  # noqa: BLE001
             out.append(_stand_in(r))
-    return out
+    return pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
 
 
 def _stand_in(exc: BaseException) -> BaseException:
@@ -186,11 +188,11 @@ def serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply: object = _sendable(accept_claims([pickle.loads(b) for b in blobs]))
+            reply = _sendable(accept_claims([pickle.loads(b) for b in blobs]))
         except BaseException as exc:  # noqa: BLE001 - the whole batch's answer, as in the thread
-            reply = _sendable([exc])[0]
+            reply = pickle.dumps(pickle.loads(_sendable([exc]))[0], pickle.HIGHEST_PROTOCOL)
         try:
-            conn.send(reply)
+            conn.send_bytes(reply)
         except OSError:  # the web process went away
             return
 

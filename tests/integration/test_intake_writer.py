@@ -114,8 +114,8 @@ def test_results_that_do_not_pickle_still_answer():
             raise TypeError("holds a connection")
 
     down = OperationalError("SELECT 1", None, DriverDown("server closed the connection"))
-    out = pickle.loads(pickle.dumps(_sendable([InvalidClaim([{"field": "fee", "message": "bad"}]),
-                                               DuplicateDelivery("seen"), Unpicklable("x"), down])))
+    out = pickle.loads(_sendable([InvalidClaim([{"field": "fee", "message": "bad"}]),
+                                      DuplicateDelivery("seen"), Unpicklable("x"), down]))
     assert out[0].errors == [{"field": "fee", "message": "bad"}] and str(out[0]) == "fee: bad"
     assert isinstance(out[1], DuplicateDelivery) and str(out[1]) == "seen"
     assert isinstance(out[2], RuntimeError) and "Unpicklable" in str(out[2])
